@@ -1,0 +1,116 @@
+-- hewer.reap(now?, worker_timeout?, limit?) -> (task_id, attempt, cause, outcome)
+--
+-- One pass of the reaper, for every tenant:
+--   1. workers silent for longer than worker_timeout become 'dead';
+--   2. assigned/running tasks whose lease expired (cause execution_timeout)
+--      or whose worker is dead or stopped (cause worker_lost) fail as
+--      retryable: they are retried while attempts remain (a task whose
+--      cancel was requested is cancelled instead);
+--   3. queued tasks that waited past their schedule timeout fail for good
+--      (cause schedule_timeout), failing their run.
+-- outcome is the task's status afterwards. At most `limit` tasks per cause.
+-- Safe to run from several processes at once: candidates are re-checked
+-- under the runs' and tasks' locks (taken in that order), queue rows are
+-- taken with SKIP LOCKED, so a task is reaped once and a report that raced
+-- ahead wins. Time is injectable through now.
+CREATE OR REPLACE FUNCTION hewer.reap(
+    p_now timestamptz DEFAULT now(), p_worker_timeout interval DEFAULT '30 seconds',
+    p_limit integer DEFAULT 1000)
+RETURNS TABLE (task_id uuid, attempt integer, cause text, outcome hewer.task_status)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_ids uuid[];
+    v_attempts integer[];
+    v_causes text[];
+    v_cause text;
+BEGIN
+    IF p_now IS NULL OR p_worker_timeout IS NULL OR p_worker_timeout <= interval '0'
+       OR p_limit IS NULL OR p_limit < 1 THEN
+        RAISE EXCEPTION 'reap: now, a positive worker_timeout and a positive limit are required'
+            USING ERRCODE = 'HW007';
+    END IF;
+
+    UPDATE hewer.workers w SET status = 'dead'
+    WHERE w.status IN ('active', 'draining') AND w.last_heartbeat_at < p_now - p_worker_timeout;
+
+    -- 2. Leases: find candidates without locks, then lock runs and tasks in
+    -- order and keep those still expired at the same attempt.
+    SELECT array_agg(c.id), array_agg(c.attempt), array_agg(c.cause)
+    INTO v_ids, v_attempts, v_causes
+    FROM (
+        SELECT t.id, t.attempt, 'execution_timeout' AS cause
+        FROM hewer.tasks t
+        WHERE t.status IN ('assigned', 'running') AND t.timeout_at < p_now
+        UNION
+        SELECT t.id, t.attempt, 'worker_lost'
+        FROM hewer.workers w JOIN hewer.tasks t ON t.worker_id = w.id
+        WHERE w.status IN ('dead', 'stopped') AND t.status IN ('assigned', 'running')
+          AND t.timeout_at >= p_now
+        LIMIT p_limit
+    ) c;
+    IF v_ids IS NOT NULL THEN
+        PERFORM 1 FROM hewer.runs r
+        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
+        ORDER BY r.id FOR UPDATE OF r;
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.attempt ORDER BY t.id),
+               array_agg(c.cause ORDER BY t.id)
+        INTO v_ids, v_attempts, v_causes
+        FROM (SELECT t.* FROM hewer.tasks t WHERE t.id = ANY (v_ids) ORDER BY t.id FOR UPDATE) t
+        JOIN unnest(v_ids, v_attempts, v_causes) AS c(id, attempt, cause)
+          ON c.id = t.id AND c.attempt = t.attempt
+        WHERE t.status IN ('assigned', 'running');
+    END IF;
+    IF v_ids IS NOT NULL THEN
+        FOR v_cause IN SELECT DISTINCT c FROM unnest(v_causes) AS u(c) ORDER BY 1 LOOP
+            PERFORM hewer._task_fail_apply(
+                array_agg(u.id),
+                array_agg(jsonb_build_object(
+                    'type', v_cause,
+                    'message', CASE v_cause WHEN 'execution_timeout' THEN 'the task''s lease expired (execution timeout)'
+                                            ELSE 'the worker holding the task stopped or stopped heartbeating' END)),
+                array_agg(true), v_cause, p_now)
+            FROM unnest(v_ids, v_causes) AS u(id, c) WHERE u.c = v_cause;
+        END LOOP;
+        RETURN QUERY
+        SELECT u.id, u.att, u.cause, t.status
+        FROM unnest(v_ids, v_attempts, v_causes) AS u(id, att, cause) JOIN hewer.tasks t ON t.id = u.id;
+    END IF;
+
+    -- 3. Schedule timeouts: take the queue rows (SKIP LOCKED: a claimer
+    -- holding one wins), with the runs locked first.
+    SELECT array_agg(q.task_id) INTO v_ids
+    FROM (SELECT q.task_id FROM hewer.queue q WHERE q.schedule_timeout_at < p_now
+          ORDER BY q.schedule_timeout_at LIMIT p_limit) q;
+    IF v_ids IS NOT NULL THEN
+        PERFORM 1 FROM hewer.runs r
+        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
+        ORDER BY r.id FOR UPDATE OF r;
+        WITH taken AS (
+            DELETE FROM hewer.queue q
+            WHERE q.id IN (SELECT q2.id FROM hewer.queue q2
+                           WHERE q2.task_id = ANY (v_ids) AND q2.schedule_timeout_at < p_now
+                           FOR UPDATE SKIP LOCKED)
+            RETURNING q.task_id
+        )
+        SELECT array_agg(t.id ORDER BY t.id), array_agg(t.attempt ORDER BY t.id)
+        INTO v_ids, v_attempts
+        FROM (SELECT t.* FROM hewer.tasks t WHERE t.id IN (SELECT k.task_id FROM taken k)
+              ORDER BY t.id FOR UPDATE) t
+        WHERE t.status = 'queued';
+        IF v_ids IS NOT NULL THEN
+            PERFORM hewer._task_fail_apply(
+                v_ids,
+                array_fill(jsonb_build_object('type', 'schedule_timeout',
+                                              'message', 'the task waited in the queue past its schedule timeout'),
+                           ARRAY[cardinality(v_ids)]),
+                array_fill(false, ARRAY[cardinality(v_ids)]),
+                'schedule_timeout', p_now);
+            RETURN QUERY
+            SELECT u.id, u.att, 'schedule_timeout'::text, t.status
+            FROM unnest(v_ids, v_attempts) AS u(id, att) JOIN hewer.tasks t ON t.id = u.id;
+        END IF;
+    END IF;
+END
+$$;
