@@ -25,7 +25,7 @@ BEGIN
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, created_at)
-        SELECT c.tenant_id, hewer.uuidv7(p_now), c.id, c.run_id, c.attempt, p_kind, 'cancelled', p_now
+        SELECT c.tenant_id, hewer.uuidv7(), c.id, c.run_id, c.attempt, p_kind, 'cancelled', p_now
         FROM cancelled c
     )
     SELECT count(*) INTO v_cancelled FROM cancelled;
@@ -36,7 +36,7 @@ BEGIN
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.status, t.worker_id
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
-        SELECT f.tenant_id, hewer.uuidv7(p_now), f.id, f.run_id, f.attempt, 'cancel_requested', f.status,
+        SELECT f.tenant_id, hewer.uuidv7(), f.id, f.run_id, f.attempt, 'cancel_requested', f.status,
                f.worker_id, p_now
         FROM flagged f
     )

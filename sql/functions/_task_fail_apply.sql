@@ -49,7 +49,7 @@ BEGIN
         RETURNING t.id, t.run_id, t.status, t.queued_at
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, data, created_at)
-        SELECT p.tenant_id, hewer.uuidv7(p_now), p.id, p.run_id, p.attempt,
+        SELECT p.tenant_id, hewer.uuidv7(), p.id, p.run_id, p.attempt,
                CASE WHEN p.next = 'queued' THEN 'retrying'
                     WHEN p.next = 'cancelled' THEN 'cancelled'
                     ELSE p_kind END,

@@ -70,7 +70,10 @@ BEGIN
     -- New run ids for every input; keys already taken map to their run. The
     -- lookup is a separate statement so that it sees a concurrent trigger's
     -- key once ON CONFLICT has waited for it to commit.
-    v_new := ARRAY(SELECT hewer.uuidv7(p_now) FROM generate_series(1, v_n));
+    -- Ids a microsecond apart keep a batch's runs (and so their queue
+    -- entries) in input order.
+    v_new := ARRAY(SELECT hewer.uuidv7(p_now + make_interval(secs => g / 1e6))
+                   FROM generate_series(1, v_n) AS g);
     v_ids := v_new;
     IF p_idempotency_keys IS NOT NULL THEN
         INSERT INTO hewer.idempotency_keys (tenant_id, workflow_id, key, run_id, created_at)
@@ -87,11 +90,11 @@ BEGIN
     END IF;
 
     WITH req AS MATERIALIZED (
-        SELECT u.id AS run_id, u.input, u.prio, u.k
+        SELECT u.id AS run_id, u.input, u.prio, u.k, u.i
         FROM unnest(v_ids, v_new, p_inputs,
                     coalesce(p_priorities, array_fill(NULL::integer, ARRAY[v_n])),
                     coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])))
-             AS u(id, new_id, input, prio, k)
+             WITH ORDINALITY AS u(id, new_id, input, prio, k, i)
         WHERE u.id = u.new_id
     ), runs AS (
         INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority,
@@ -102,7 +105,8 @@ BEGIN
     -- One task per step; ids made first so parents and children can point
     -- at each other.
     ), ids AS MATERIALIZED (
-        SELECT r.run_id, r.prio AS run_priority, s.*, hewer.uuidv7(p_now) AS task_id
+        SELECT r.run_id, r.prio AS run_priority, s.*,
+               hewer.uuidv7(p_now + make_interval(secs => r.i / 1e6)) AS task_id
         FROM req r CROSS JOIN hewer.steps s
         WHERE s.version_id = v_version
     ), inserted AS (
@@ -121,7 +125,7 @@ BEGIN
         RETURNING id, run_id, status
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, created_at)
-        SELECT v_tenant, hewer.uuidv7(p_now), x.id, x.run_id, 0, 'created', x.status, p_now
+        SELECT v_tenant, hewer.uuidv7(), x.id, x.run_id, 0, 'created', x.status, p_now
         FROM inserted x
     )
     SELECT array_agg(x.id) INTO v_roots FROM inserted x WHERE x.status = 'queued';

@@ -75,7 +75,7 @@ BEGIN
         FROM run_lock l WHERE r.id = l.id
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
-        SELECT v_tenant, hewer.uuidv7(p_now), a.id, a.run_id, a.attempt, 'assigned', 'assigned', p_worker_id, p_now
+        SELECT v_tenant, hewer.uuidv7(), a.id, a.run_id, a.attempt, 'assigned', 'assigned', p_worker_id, p_now
         FROM assigned a
     )
     SELECT a.id, a.attempt, a.run_id, w.name, a.step, a.action, r.input,

@@ -37,7 +37,7 @@ BEGIN
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id, t.child_ids
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
-        SELECT d.tenant_id, hewer.uuidv7(p_now), d.id, d.run_id, d.attempt, 'succeeded', 'succeeded',
+        SELECT d.tenant_id, hewer.uuidv7(), d.id, d.run_id, d.attempt, 'succeeded', 'succeeded',
                d.worker_id, p_now
         FROM done d
     ), live AS (
@@ -58,7 +58,7 @@ BEGIN
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.status
     ), children_logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, created_at)
-        SELECT c.tenant_id, hewer.uuidv7(p_now), c.id, c.run_id, c.attempt, 'queued', 'queued', p_now
+        SELECT c.tenant_id, hewer.uuidv7(), c.id, c.run_id, c.attempt, 'queued', 'queued', p_now
         FROM children c WHERE c.status = 'queued'
     ), finished AS (
         UPDATE hewer.runs r

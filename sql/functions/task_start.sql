@@ -22,7 +22,7 @@ BEGIN
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
-        SELECT s.tenant_id, hewer.uuidv7(p_now), s.id, s.run_id, s.attempt, 'started', 'running', s.worker_id, p_now
+        SELECT s.tenant_id, hewer.uuidv7(), s.id, s.run_id, s.attempt, 'started', 'running', s.worker_id, p_now
         FROM started s
     )
     SELECT f.ord, f.task_id, f.attempt, f.ok, f.reason FROM fence f ORDER BY f.ord;
