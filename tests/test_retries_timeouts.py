@@ -223,3 +223,33 @@ def test_concurrent_reapers_reap_each_task_once(
         "SELECT count(*) AS n FROM hewer.tasks WHERE status = 'queued' AND attempt = 1"
     ).fetchone() == {"n": 200}
     assert conn.execute("SELECT count(*) AS n FROM hewer.queue").fetchone() == {"n": 200}
+
+
+def test_reaper_rechecks_under_lock_so_a_racing_heartbeat_wins(
+    conn: psycopg.Connection[Any], connect: Any
+) -> None:
+    import threading
+
+    register(conn, "race", {"steps": [{"name": "s", "timeout": "10s", "retries": 3}]})
+    [r] = trigger(conn, "race", [{}], now=T0)
+    w = worker(conn, ["race:s"])
+    conn.execute("SELECT * FROM hewer.worker_heartbeat(%s, %s)", ([w], T0 + timedelta(seconds=20)))
+    [t] = claim(conn, w, now=T0)
+    holder = connect()
+    holder.execute("BEGIN")
+    holder.execute("SELECT 1 FROM hewer.runs WHERE id = %s FOR UPDATE", (r["run_id"],))
+    result: list[Any] = []
+    reaper = threading.Thread(
+        target=lambda: result.append(reap(connect(), T0 + timedelta(seconds=11), "1 hour"))
+    )
+    reaper.start()  # it reads the expired lease, then waits for the run lock
+    reaper.join(timeout=1)
+    assert reaper.is_alive()
+    holder.execute(
+        "SELECT * FROM hewer.task_heartbeat(%s, %s, interval '1 hour', true, %s)",
+        ([t["task_id"]], [1], T0 + timedelta(seconds=10)),
+    )
+    holder.execute("COMMIT")
+    reaper.join(timeout=30)
+    assert result == [[]]
+    assert task_states(conn, r["run_id"]) == {"s": "assigned"}

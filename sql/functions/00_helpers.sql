@@ -5,7 +5,7 @@
 --   HW001 invalid_spec        a workflow spec is malformed or out of range
 --   HW002 cyclic_dag          a workflow spec's steps form a cycle
 --   HW003 unknown_workflow    no such workflow (or it has no version)
---   HW004 invalid_input       a run input or report payload has the wrong shape
+--   HW004 invalid_input       a run input is not a JSON object
 --   HW005 unknown_task        no such task in this tenant
 --   HW006 stale_attempt       a report names an attempt that is not current
 --   HW007 invalid_argument    an argument is NULL, out of range or arrays differ in length
@@ -130,6 +130,19 @@ BEGIN
                   HINT = 'Pass one element per item in every array argument (or NULL for optional ones).';
     END IF;
     RETURN n;
+END
+$$;
+
+-- Raise HW007 when a function's injectable clock is NULL.
+CREATE OR REPLACE FUNCTION hewer._require_now(p_function text, p_now timestamptz)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF p_now IS NULL THEN
+        RAISE EXCEPTION '%: p_now is NULL', p_function
+            USING ERRCODE = 'HW007', HINT = 'Omit p_now to use now(), or pass a timestamp.';
+    END IF;
 END
 $$;
 

@@ -4,7 +4,7 @@
 -- runs first) and checked to be current. For each task:
 --   - cancel requested, or its run already finished: the task is cancelled;
 --   - retryable and attempts left: back to 'queued' with ready_at =
---     now + min(backoff_max, backoff_base * factor^(attempt-1)) * (1 +/- jitter),
+--     now + min(backoff_max, backoff_base * factor^(attempt-1) * (1 +/- jitter)),
 --     and pushed on the ready queue (event 'retrying');
 --   - otherwise: 'failed'; its run fails, and the run's other unfinished
 --     tasks are stopped (hewer._run_cancel_tasks).
@@ -30,8 +30,8 @@ BEGIN
                     ELSE 'failed' END::hewer.task_status AS next,
                make_interval(secs => least(
                    extract(epoch FROM s.backoff_max),
-                   extract(epoch FROM s.backoff_base) * power(s.backoff_factor, greatest(t.attempt - 1, 0)))
-                   * (1 + s.backoff_jitter * (2 * random() - 1))) AS delay
+                   extract(epoch FROM s.backoff_base) * power(s.backoff_factor, greatest(t.attempt - 1, 0))
+                   * (1 + s.backoff_jitter * (2 * random() - 1)))) AS delay
         FROM req q
         JOIN hewer.tasks t ON t.id = q.id
         JOIN hewer.runs r ON r.id = t.run_id

@@ -40,15 +40,16 @@ BEGIN
     SELECT array_agg(c.id), array_agg(c.attempt), array_agg(c.cause)
     INTO v_ids, v_attempts, v_causes
     FROM (
-        SELECT t.id, t.attempt, 'execution_timeout' AS cause
-        FROM hewer.tasks t
-        WHERE t.status IN ('assigned', 'running') AND t.timeout_at < p_now
+        (SELECT t.id, t.attempt, 'execution_timeout' AS cause
+         FROM hewer.tasks t
+         WHERE t.status IN ('assigned', 'running') AND t.timeout_at < p_now
+         LIMIT p_limit)
         UNION
-        SELECT t.id, t.attempt, 'worker_lost'
-        FROM hewer.workers w JOIN hewer.tasks t ON t.worker_id = w.id
-        WHERE w.status IN ('dead', 'stopped') AND t.status IN ('assigned', 'running')
-          AND t.timeout_at >= p_now
-        LIMIT p_limit
+        (SELECT t.id, t.attempt, 'worker_lost'
+         FROM hewer.workers w JOIN hewer.tasks t ON t.worker_id = w.id
+         WHERE w.status IN ('dead', 'stopped') AND t.status IN ('assigned', 'running')
+           AND t.timeout_at >= p_now
+         LIMIT p_limit)
     ) c;
     IF v_ids IS NOT NULL THEN
         PERFORM 1 FROM hewer.runs r
@@ -60,7 +61,12 @@ BEGIN
         FROM (SELECT t.* FROM hewer.tasks t WHERE t.id = ANY (v_ids) ORDER BY t.id FOR UPDATE) t
         JOIN unnest(v_ids, v_attempts, v_causes) AS c(id, attempt, cause)
           ON c.id = t.id AND c.attempt = t.attempt
-        WHERE t.status IN ('assigned', 'running');
+        LEFT JOIN hewer.workers w ON w.id = t.worker_id
+        -- Re-checked under the lock: a heartbeat or re-registration that
+        -- committed since the candidates were read wins.
+        WHERE t.status IN ('assigned', 'running')
+          AND CASE c.cause WHEN 'execution_timeout' THEN t.timeout_at < p_now
+                           ELSE w.status IN ('dead', 'stopped') END;
     END IF;
     IF v_ids IS NOT NULL THEN
         FOR v_cause IN SELECT DISTINCT c FROM unnest(v_causes) AS u(c) ORDER BY 1 LOOP

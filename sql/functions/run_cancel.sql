@@ -3,8 +3,9 @@
 -- Cancels runs that are queued or running: their pending and queued tasks
 -- are cancelled at once; assigned and running tasks get cancel_requested and
 -- their dispatchers are told on channel hewer_cancel, so the workers can
--- stop them (a worker's later report ends them as cancelled, and the reaper
--- cancels them when their lease runs out). A run already finished is left
+-- stop them: a failure report ends such a task as cancelled (never retried),
+-- a completion still records its output as succeeded, and the reaper cancels
+-- it when its lease runs out. The run stays cancelled either way. A run already finished is left
 -- as it is (cancelled = false). NOTIFY hewer_run_done once.
 -- Locks: runs (id order), then queue rows, then tasks.
 -- Errors: HW009 unknown run, HW007 NULL array.
@@ -18,6 +19,7 @@ DECLARE
     v_missing uuid;
     v_cancelled uuid[];
 BEGIN
+    PERFORM hewer._require_now('run_cancel', p_now);
     PERFORM hewer._batch_len('run_cancel', p_run_ids, '{}');
     PERFORM 1 FROM hewer.runs r
     WHERE r.id = ANY (p_run_ids) AND r.tenant_id = v_tenant

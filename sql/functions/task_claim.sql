@@ -7,7 +7,7 @@
 -- execution timeout); the worker must report with that (task_id, attempt).
 -- Returns the run input and the parents' outputs ({"step": output, ...}).
 --
--- Locks: queue rows FOR UPDATE SKIP LOCKED, then their tasks, and the runs
+-- Locks: the worker row (claims for one worker run one at a time), queue rows FOR UPDATE SKIP LOCKED, then their tasks, and the runs
 -- it marks running only with SKIP LOCKED: a claim never waits on another
 -- transaction, so any number of claimers run side by side. Writers that
 -- remove queue rows (cancel, fail) delete them before touching the tasks.
@@ -32,7 +32,10 @@ BEGIN
     IF p_now IS NULL THEN
         RAISE EXCEPTION 'task_claim: p_now is NULL' USING ERRCODE = 'HW007', HINT = 'Omit it to use now().';
     END IF;
-    SELECT * INTO v_worker FROM hewer.workers w WHERE w.id = p_worker_id AND w.tenant_id = v_tenant;
+    -- The worker's row lock serializes claims for one worker, so that two
+    -- concurrent claims cannot both see the same free slots.
+    SELECT * INTO v_worker FROM hewer.workers w WHERE w.id = p_worker_id AND w.tenant_id = v_tenant
+    FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'task_claim: worker % does not exist', coalesce(p_worker_id::text, 'NULL')
             USING ERRCODE = 'HW008', HINT = 'Register the worker with hewer.worker_register(...) first.';

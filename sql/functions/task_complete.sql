@@ -21,6 +21,7 @@ DECLARE
     v_ready uuid[];
     v_done uuid[];
 BEGIN
+    PERFORM hewer._require_now('task_complete', p_now);
     PERFORM hewer._batch_len('task_complete', p_task_ids,
                              ARRAY[cardinality(p_attempts), cardinality(p_outputs)]);
     SELECT array_agg(f.ord ORDER BY f.ord) AS ords, array_agg(f.task_id ORDER BY f.ord) AS ids,
@@ -63,7 +64,8 @@ BEGIN
     ), finished AS (
         UPDATE hewer.runs r
         SET tasks_left = r.tasks_left - l.n,
-            status = CASE WHEN r.tasks_left = l.n THEN 'succeeded' ELSE r.status END,
+            status = (CASE WHEN r.tasks_left = l.n THEN 'succeeded' ELSE 'running' END)::hewer.run_status,
+            started_at = coalesce(r.started_at, p_now),
             finished_at = CASE WHEN r.tasks_left = l.n THEN p_now END
         FROM (SELECT run_id, count(*) AS n FROM live GROUP BY run_id) l
         WHERE r.id = l.run_id

@@ -20,6 +20,7 @@ AS $$
 DECLARE
     v_fence record;
 BEGIN
+    PERFORM hewer._require_now('task_fail', p_now);
     PERFORM hewer._batch_len('task_fail', p_task_ids,
         ARRAY[cardinality(p_attempts), cardinality(p_errors),
               coalesce(cardinality(p_retryable), cardinality(p_task_ids))]);

@@ -15,6 +15,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
+    PERFORM hewer._require_now('task_heartbeat', p_now);
     IF p_extend_by IS NOT NULL AND (p_extend_by <= interval '0' OR p_extend_by > interval '7 days') THEN
         RAISE EXCEPTION 'task_heartbeat: extend_by must be between 0 and 7 days, got %', p_extend_by
             USING ERRCODE = 'HW007';

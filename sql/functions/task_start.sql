@@ -12,6 +12,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
+    PERFORM hewer._require_now('task_start', p_now);
     RETURN QUERY
     WITH fence AS MATERIALIZED (
         SELECT * FROM hewer._task_fence('task_start', p_task_ids, p_attempts, p_strict, false)

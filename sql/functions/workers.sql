@@ -64,8 +64,10 @@ CREATE OR REPLACE FUNCTION hewer.worker_heartbeat(p_worker_ids uuid[], p_now tim
 RETURNS TABLE (worker_id uuid, status text)
 LANGUAGE sql VOLATILE
 AS $$
-    WITH beat AS (
+    WITH guard AS (SELECT hewer._require_now('worker_heartbeat', p_now)),
+    beat AS (
         UPDATE hewer.workers w SET last_heartbeat_at = greatest(w.last_heartbeat_at, p_now)
+        FROM guard
         WHERE w.id = ANY (p_worker_ids) AND w.tenant_id = hewer.current_tenant()
           AND w.status IN ('active', 'draining')
         RETURNING w.id
@@ -89,6 +91,8 @@ AS $$
     UPDATE hewer.workers w
     SET status = CASE WHEN p_drain THEN 'draining' ELSE 'stopped' END,
         last_heartbeat_at = greatest(w.last_heartbeat_at, p_now)
-    WHERE w.id = ANY (p_worker_ids) AND w.tenant_id = hewer.current_tenant() AND w.status <> 'dead'
+    FROM (SELECT hewer._require_now('worker_stop', p_now)) AS guard
+    WHERE w.id = ANY (p_worker_ids) AND w.tenant_id = hewer.current_tenant()
+      AND (w.status = 'active' OR (NOT p_drain AND w.status = 'draining'))
     RETURNING w.id, w.status
 $$;
