@@ -166,10 +166,15 @@ def test_idempotent_trigger(conn: psycopg.Connection[Any]) -> None:
 def test_trigger_joins_the_callers_transaction(conn: psycopg.Connection[Any]) -> None:
     register(conn, "tx", {"steps": [{"name": "s"}]})
     conn.execute("CREATE TABLE public.orders (id int)")
-    with pytest.raises(RuntimeError), conn.transaction():
-        conn.execute("INSERT INTO public.orders VALUES (1)")
-        trigger(conn, "tx", [{"order": 1}])
-        raise RuntimeError("application error after enqueue")
+
+    def enqueue_then_crash() -> None:
+        with conn.transaction():
+            conn.execute("INSERT INTO public.orders VALUES (1)")
+            trigger(conn, "tx", [{"order": 1}])
+            raise RuntimeError("application error after enqueue")
+
+    with pytest.raises(RuntimeError):
+        enqueue_then_crash()
     assert conn.execute("SELECT count(*) AS n FROM hewer.runs").fetchone()["n"] == 0  # type: ignore[index]
     assert conn.execute("SELECT count(*) AS n FROM hewer.queue").fetchone()["n"] == 0  # type: ignore[index]
     with conn.transaction():
@@ -274,7 +279,11 @@ def test_batch_reports_mix_accepted_and_rejected(conn: psycopg.Connection[Any]) 
     trigger(conn, "mix", [{}] * 3)
     w = worker(conn, ["mix:s"])
     tasks = claim(conn, w, limit=3)
-    ghost = {"task_id": uuid.UUID("01900000-0000-7000-8000-000000000000"), "attempt": 1, "step": "s"}
+    ghost = {
+        "task_id": uuid.UUID("01900000-0000-7000-8000-000000000000"),
+        "attempt": 1,
+        "step": "s",
+    }
     res = complete(conn, [tasks[0], ghost, tasks[1], tasks[1]], strict=False)
     assert [(x["accepted"], x["reason"]) for x in res] == [
         (True, None),

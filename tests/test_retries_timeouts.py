@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -10,10 +10,12 @@ import pytest
 
 from tests.engine import claim, complete, fail, register, run, task_states, trigger, worker
 
-T0 = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def reap(conn: psycopg.Connection[Any], now: datetime, worker_timeout: str = "30 seconds") -> list[Any]:
+def reap(
+    conn: psycopg.Connection[Any], now: datetime, worker_timeout: str = "30 seconds"
+) -> list[Any]:
     return conn.execute(
         "SELECT * FROM hewer.reap(%s, %s::interval)", (now, worker_timeout)
     ).fetchall()
@@ -88,7 +90,10 @@ def test_non_retryable_failure_fails_run_and_cancels_the_rest(
     assert set(tasks) == {"a", "b"}
     fail(conn, [tasks["a"]], "bad input", retryable=False)
     assert task_states(conn, r["run_id"]) == {
-        "a": "failed", "b": "assigned", "c": "cancelled", "d": "cancelled"
+        "a": "failed",
+        "b": "assigned",
+        "c": "cancelled",
+        "d": "cancelled",
     }
     assert conn.execute(
         "SELECT cancel_requested FROM hewer.tasks WHERE id = %s", (tasks["b"]["task_id"],)
@@ -101,7 +106,11 @@ def test_execution_timeout_retries_then_fails(conn: psycopg.Connection[Any]) -> 
     register(
         conn,
         "slow",
-        {"steps": [{"name": "s", "timeout": "10s", "retries": 1, "backoff": {"base": 0, "max": 0}}]},
+        {
+            "steps": [
+                {"name": "s", "timeout": "10s", "retries": 1, "backoff": {"base": 0, "max": 0}}
+            ]
+        },
     )
     [r] = trigger(conn, "slow", [{}], now=T0)
     w = worker(conn, ["slow:s"])

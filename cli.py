@@ -1,0 +1,321 @@
+"""The `hewer` command. Thin: parsing and printing here, the work in pydispatch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+import psycopg
+
+from pydispatch import bench, db, embedded, migrate, partitions
+from pydispatch.errors import HewerError, describe
+from pydispatch.schema import check_schema
+from pydispatch.table import format_table
+
+
+class HewerGroup(click.Group):
+    """A click group that turns expected failures into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (HewerError, psycopg.Error, subprocess.SubprocessError, OSError) as exc:
+            click.echo(f"hewer: {describe(exc)}", err=True)
+            ctx.exit(1)
+
+
+def _timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """Parse an ISO 8601 timestamp option; one without an offset is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 timestamp (e.g. 2030-01-31T12:00:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@click.group(name="hewer", cls=HewerGroup)
+@click.version_option(package_name="hewer")
+def main() -> None:
+    """Hewer: a durable task queue and DAG workflow engine on PostgreSQL.
+
+    Uses HEWER_DATABASE_URL when set, else an embedded PostgreSQL 18 in $HEWER_HOME
+    (default ./.hewer).
+    """
+
+
+# --- db --------------------------------------------------------------------------
+
+
+@main.group(name="db", cls=HewerGroup)
+def db_group() -> None:
+    """The database server: the embedded PostgreSQL, or the one HEWER_DATABASE_URL names."""
+
+
+def _refuse_external(action: str) -> None:
+    if db.configured_url():
+        raise HewerError(
+            f"HEWER_DATABASE_URL is set, so hewer does not {action} a server: "
+            f"unset it to manage the embedded PostgreSQL"
+        )
+
+
+@db_group.command(name="start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (initializing it the first time)."""
+    _refuse_external("start")
+    url = embedded.start()
+    click.echo(f"embedded PostgreSQL running in {embedded.data_dir()}")
+    click.echo(url)
+
+
+@db_group.command(name="stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL."""
+    _refuse_external("stop")
+    if embedded.stop():
+        click.echo(f"stopped the embedded PostgreSQL in {embedded.data_dir()}")
+    else:
+        click.echo(f"the embedded PostgreSQL in {embedded.data_dir()} is not running")
+
+
+@db_group.command(name="status")
+def db_status() -> None:
+    """Show whether the database server runs, where, and its version."""
+    external = db.configured_url()
+    if external:
+        version = embedded.server_version(external)
+        _print_fields(
+            [
+                ("server", "HEWER_DATABASE_URL"),
+                ("url", db.redact(external)),
+                ("running", "yes" if version else "no (cannot connect)"),
+                ("version", version or ""),
+            ]
+        )
+        return
+    st = embedded.status()
+    _print_fields(
+        [
+            ("server", "embedded"),
+            ("data dir", str(st.data_dir)),
+            (
+                "running",
+                "yes" if st.running else "no" if st.initialized else "no (not initialized)",
+            ),
+            ("pid", str(st.pid or "")),
+            ("url", st.url or ""),
+            ("version", st.server_version or ""),
+        ]
+    )
+
+
+@db_group.command(name="url")
+def db_url() -> None:
+    """Print the database URL hewer uses (starts the embedded server if needed)."""
+    click.echo(db.database_url())
+
+
+@db_group.command(
+    name="psql", context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
+)
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+def db_psql(psql_args: tuple[str, ...]) -> None:
+    """Run psql against hewer's database; extra arguments go to psql (e.g. -f FILE)."""
+    url = db.database_url()
+    bundled = embedded.bin_dir() / "psql"
+    psql = str(bundled) if bundled.exists() else "psql"
+    code = subprocess.call([psql, url, *psql_args])
+    if code:
+        raise SystemExit(code)
+
+
+# --- migrate -----------------------------------------------------------------------
+
+
+@main.group(name="migrate", cls=HewerGroup)
+def migrate_group() -> None:
+    """Schema migrations and the SQL function bundle."""
+
+
+@migrate_group.command(name="up")
+def migrate_up() -> None:
+    """Apply pending migrations, reload the SQL functions, create partitions."""
+    result = migrate.up()
+    if result.applied:
+        click.echo("applied: " + ", ".join(result.applied))
+    else:
+        click.echo("no pending migrations")
+    if result.pgmq != "present":
+        how = "CREATE EXTENSION" if result.pgmq == "extension" else "bundled SQL"
+        click.echo(f"pgmq: installed ({how})")
+    click.echo(
+        f"functions: {result.function_files} files loaded "
+        f"(checksum {result.functions_checksum[:12]})"
+    )
+    if result.partitions:
+        click.echo("partitions created:")
+        click.echo(format_table(result.partitions, partitions.COLUMNS))
+
+
+@migrate_group.command(name="down")
+@click.option("--count", "-n", default=1, show_default=True, help="How many migrations to undo.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+def migrate_down(count: int, yes: bool) -> None:
+    """Roll back the most recent migrations (rolling back 0001 drops schema hewer and its data)."""
+    if not yes:
+        click.confirm(
+            f"Roll back {count} migration(s) on {db.redact(db.database_url())}? Data may be lost",
+            abort=True,
+        )
+    undone = migrate.down(count)
+    click.echo("rolled back: " + (", ".join(undone) if undone else "nothing (none applied)"))
+
+
+@migrate_group.command(name="status")
+def migrate_status() -> None:
+    """List applied and pending migrations; check the schema version and function bundle."""
+    st = migrate.status()
+    rows = [{"migration": m, "state": "applied"} for m in st.applied]
+    rows += [{"migration": m, "state": "pending"} for m in st.pending]
+    click.echo(format_table(rows, ["migration", "state"], empty="(no migrations)"))
+    click.echo(
+        f"schema version: {st.schema_version if st.schema_version is not None else 'none'} "
+        f"(this hewer: {st.expected_version})"
+    )
+    if st.schema_version is None:
+        click.echo("functions: no hewer schema")
+    elif st.functions_ok:
+        click.echo(f"functions: up to date (checksum {st.expected_checksum[:12]})")
+    else:
+        click.echo("functions: stale: run `hewer migrate up` to reload the SQL functions")
+
+
+@migrate_group.command(name="new")
+@click.argument("name")
+def migrate_new(name: str) -> None:
+    """Create the next numbered migration NAME and its rollback file."""
+    forward, rollback = migrate.new(name)
+    click.echo(forward)
+    click.echo(rollback)
+
+
+# --- partitions --------------------------------------------------------------------
+
+
+@main.group(name="partitions", cls=HewerGroup)
+def partitions_group() -> None:
+    """Time partitions of the big tables (runs, tasks, task_events, ...)."""
+
+
+_NOW_OPTION = click.option(
+    "--now",
+    metavar="TIMESTAMP",
+    callback=_timestamp,
+    help="Act as if it were this ISO 8601 time (default: now; UTC if no offset).",
+)
+
+
+@partitions_group.command(name="create")
+@_NOW_OPTION
+def partitions_create(now: datetime | None) -> None:
+    """Create the partitions that should exist ahead of now."""
+    with _checked_connection() as conn:
+        rows = partitions.create(conn, now)
+    click.echo(format_table(rows, partitions.COLUMNS, empty="no partitions to create"))
+
+
+@partitions_group.command(name="drop")
+@_NOW_OPTION
+def partitions_drop(now: datetime | None) -> None:
+    """Drop the partitions past their table's retention."""
+    with _checked_connection() as conn:
+        rows = partitions.drop(conn, now)
+    click.echo(format_table(rows, partitions.COLUMNS, empty="no partitions to drop"))
+
+
+@partitions_group.command(name="status")
+@click.option("--exact", is_flag=True, help="Count rows exactly instead of estimating.")
+def partitions_status(exact: bool) -> None:
+    """List partitions with their ranges, rows and sizes."""
+    with _checked_connection() as conn:
+        rows = partitions.status(conn, exact)
+    click.echo(format_table(rows, partitions.STATUS_COLUMNS, empty="no partitions"))
+
+
+# --- bench -------------------------------------------------------------------------
+
+
+@main.group(name="bench", cls=HewerGroup)
+def bench_group() -> None:
+    """Benchmarks. They run in a separate database, hewer_bench, recreated each time."""
+
+
+@bench_group.command(name="cycles")
+@click.option(
+    "--batch",
+    "batches",
+    multiple=True,
+    type=click.IntRange(1, 10000),
+    default=(1, 100),
+    show_default=True,
+    help="Tasks claimed and completed per call (repeatable).",
+)
+@click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
+@click.option("--repetitions", default=3, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def bench_cycles(batches: tuple[int, ...], tasks: int, repetitions: int, as_json: bool) -> None:
+    """Claim+complete cycles per second that ONE SQL connection sustains.
+
+    A backlog of no-op tasks is enqueued (not timed), then one connection calls
+    hewer.task_claim and hewer.task_complete with --batch tasks each, each call its
+    own transaction, until the backlog is drained. Median of --repetitions runs.
+    """
+    url = bench.fresh_database()
+    results = [bench.cycles(url, b, tasks, repetitions) for b in batches]
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2))
+        return
+    rows = [
+        {
+            "batch": r.batch,
+            "tasks/s": round(r.tasks_per_second),
+            "calls/s": round(r.calls_per_second),
+            "tasks": r.tasks,
+            "runs": r.repetitions,
+        }
+        for r in results
+    ]
+    click.echo(format_table(rows))
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _checked_connection() -> psycopg.Connection[Any]:
+    """A connection to a database whose schema matches this hewer (else a clear error)."""
+    conn = db.connect()
+    try:
+        check_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _print_fields(fields: list[tuple[str, str]]) -> None:
+    """`key: value` lines, aligned; fields without a value are left out."""
+    shown = [(k, v) for k, v in fields if v]
+    width = max(len(k) for k, _ in shown) + 1
+    for key, value in shown:
+        click.echo(f"{(key + ':').ljust(width)} {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+-- Migration 1: the initial Hewer schema (tables, types, and the functions that
+-- table definitions depend on). Built from sql/schema.sql as it was at
+-- schema version 1.
+--
+-- Append-only: never edit this file once it has been applied anywhere; change
+-- the schema with a new migration (`hewer migrate new NAME`) and mirror it in
+-- sql/schema.sql.
+
+CREATE SCHEMA hewer;
+
+-- Bookkeeping: which schema version this database has and which function
+-- bundle is loaded. Every Hewer process compares both with its own before it
+-- does anything.
+CREATE TABLE hewer.meta (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    schema_version integer NOT NULL,
+    functions_checksum text
+);
+INSERT INTO hewer.meta (schema_version) VALUES (1);
+
+-- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
+-- bits of sub-millisecond fraction (so ids made one after another sort in
+-- order, RFC 9562 method 3), then random bits. Defined here rather than using
+-- PostgreSQL 18's uuidv7() so that PostgreSQL 15-17 behave the same.
+CREATE FUNCTION hewer.uuidv7(ts timestamptz DEFAULT clock_timestamp())
+RETURNS uuid
+LANGUAGE sql VOLATILE PARALLEL SAFE
+AS $$
+    SELECT encode(
+        substring(int8send(floor(ms)::bigint) FROM 3)
+        || int2send((28672 + floor((ms - floor(ms)) * 4096))::smallint)
+        || substring(uuid_send(gen_random_uuid()) FROM 9),
+        'hex')::uuid
+    FROM (SELECT extract(epoch FROM ts) * 1000 AS ms) AS t
+$$;
+
+-- The smallest UUIDv7 of a millisecond: partition bounds are made of these, so
+-- an id alone locates its partition.
+CREATE FUNCTION hewer.uuid_floor(ts timestamptz)
+RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT encode(
+        substring(int8send(floor(extract(epoch FROM ts) * 1000)::bigint) FROM 3)
+        || '\x00000000000000000000'::bytea,
+        'hex')::uuid
+$$;
+
+-- The timestamp a UUIDv7 was made at (millisecond precision).
+CREATE FUNCTION hewer.uuid_time(id uuid)
+RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT to_timestamp(
+        ('x' || lpad(substring(replace(id::text, '-', '') FROM 1 FOR 12), 16, '0'))::bit(64)::bigint
+        / 1000.0)
+$$;
+
+-- The tenant of the current session: the `hewer.tenant` setting, or the
+-- default tenant when unset. Every API function scopes its work by it.
+CREATE FUNCTION hewer.current_tenant()
+RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(nullif(current_setting('hewer.tenant', true), ''),
+                    '00000000-0000-0000-0000-000000000000')::uuid
+$$;
+
+CREATE TYPE hewer.run_status AS ENUM ('queued', 'running', 'succeeded', 'failed', 'cancelled');
+
+-- pending: waits for parents; queued: in the ready queue (maybe with a future
+-- ready_at while backing off); assigned: claimed by a worker under a lease;
+-- running: the worker reported the start. See docs/states.md.
+CREATE TYPE hewer.task_status AS ENUM
+    ('pending', 'queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled');
+
+CREATE TABLE hewer.tenants (
+    id uuid PRIMARY KEY DEFAULT hewer.uuidv7(),
+    name text NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO hewer.tenants (id, name)
+VALUES ('00000000-0000-0000-0000-000000000000', 'default');
+
+CREATE TABLE hewer.workflows (
+    tenant_id uuid NOT NULL DEFAULT hewer.current_tenant() REFERENCES hewer.tenants (id),
+    id uuid NOT NULL DEFAULT hewer.uuidv7(),
+    name text NOT NULL,
+    current_version_id uuid,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (id),
+    UNIQUE (tenant_id, name)
+);
+
+-- A version's spec never changes once written; re-registering an identical
+-- spec (same checksum) returns the existing version.
+CREATE TABLE hewer.workflow_versions (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL DEFAULT hewer.uuidv7(),
+    workflow_id uuid NOT NULL REFERENCES hewer.workflows (id),
+    version integer NOT NULL,
+    spec jsonb NOT NULL,
+    checksum text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (id),
+    UNIQUE (workflow_id, version),
+    UNIQUE (workflow_id, checksum)
+);
+
+-- The steps of a version, normalized from its spec at registration so that a
+-- trigger is a plain INSERT ... SELECT. Immutable like the version.
+CREATE TABLE hewer.steps (
+    tenant_id uuid NOT NULL,
+    version_id uuid NOT NULL REFERENCES hewer.workflow_versions (id),
+    ordinal integer NOT NULL,
+    name text NOT NULL,
+    action text NOT NULL,
+    parents text[] NOT NULL,
+    max_attempts integer NOT NULL,
+    backoff_base interval NOT NULL,
+    backoff_factor double precision NOT NULL,
+    backoff_max interval NOT NULL,
+    backoff_jitter double precision NOT NULL,
+    execution_timeout interval NOT NULL,
+    schedule_timeout interval NOT NULL,
+    priority integer,
+    PRIMARY KEY (version_id, name),
+    UNIQUE (version_id, ordinal)
+);
+
+-- Big tables are range-partitioned by their UUIDv7 id, i.e. by creation time.
+-- There are no foreign keys into them (dropping a partition must stay cheap);
+-- the API functions keep references consistent.
+CREATE TABLE hewer.runs (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    workflow_id uuid NOT NULL,
+    version_id uuid NOT NULL,
+    status hewer.run_status NOT NULL,
+    input jsonb NOT NULL,
+    priority integer NOT NULL,
+    idempotency_key text,
+    tasks_left integer NOT NULL,
+    error jsonb,
+    created_at timestamptz NOT NULL,
+    started_at timestamptz,
+    finished_at timestamptz,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE INDEX runs_workflow_idx ON hewer.runs (tenant_id, workflow_id, id);
+CREATE INDEX runs_active_idx ON hewer.runs (tenant_id, status)
+    WHERE status IN ('queued', 'running');
+CREATE TABLE hewer.runs_default PARTITION OF hewer.runs DEFAULT;
+
+CREATE TABLE hewer.tasks (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    step text NOT NULL,
+    action text NOT NULL,
+    status hewer.task_status NOT NULL,
+    attempt integer NOT NULL DEFAULT 0,
+    max_attempts integer NOT NULL,
+    priority integer NOT NULL,
+    parent_ids uuid[] NOT NULL,
+    child_ids uuid[] NOT NULL,
+    parents_left integer NOT NULL,
+    execution_timeout interval NOT NULL,
+    schedule_timeout interval NOT NULL,
+    worker_id uuid,
+    timeout_at timestamptz,
+    cancel_requested boolean NOT NULL DEFAULT false,
+    output jsonb,
+    error jsonb,
+    created_at timestamptz NOT NULL,
+    queued_at timestamptz,
+    assigned_at timestamptz,
+    started_at timestamptz,
+    finished_at timestamptz,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE INDEX tasks_run_idx ON hewer.tasks (run_id);
+-- The reaper's view: leases that can expire, and work held by a worker.
+CREATE INDEX tasks_lease_idx ON hewer.tasks (timeout_at)
+    WHERE status IN ('assigned', 'running');
+CREATE INDEX tasks_worker_idx ON hewer.tasks (worker_id)
+    WHERE status IN ('assigned', 'running');
+CREATE TABLE hewer.tasks_default PARTITION OF hewer.tasks DEFAULT;
+
+-- Append-only log of every task transition: the retry history.
+CREATE TABLE hewer.task_events (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    kind text NOT NULL,
+    status hewer.task_status NOT NULL,
+    worker_id uuid,
+    data jsonb,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE INDEX task_events_task_idx ON hewer.task_events (task_id, id);
+CREATE TABLE hewer.task_events_default PARTITION OF hewer.task_events DEFAULT;
+
+-- The hot ready queue: one row per ready task attempt, deleted on claim.
+-- Small by design, so it is not partitioned. The identity gives FIFO order.
+CREATE TABLE hewer.queue (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    task_id uuid NOT NULL UNIQUE,
+    action text NOT NULL,
+    priority integer NOT NULL,
+    ready_at timestamptz NOT NULL,
+    schedule_timeout_at timestamptz NOT NULL
+);
+CREATE INDEX queue_claim_idx ON hewer.queue (tenant_id, action, priority DESC, id);
+CREATE INDEX queue_schedule_timeout_idx ON hewer.queue (schedule_timeout_at);
+
+-- Idempotency keys live outside the partitioned runs table, since a unique
+-- constraint there would have to include the partition key.
+CREATE TABLE hewer.idempotency_keys (
+    tenant_id uuid NOT NULL,
+    workflow_id uuid NOT NULL,
+    key text NOT NULL,
+    run_id uuid NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, workflow_id, key)
+);
+
+CREATE TABLE hewer.workers (
+    tenant_id uuid NOT NULL DEFAULT hewer.current_tenant() REFERENCES hewer.tenants (id),
+    id uuid NOT NULL DEFAULT hewer.uuidv7(),
+    name text NOT NULL,
+    actions text[] NOT NULL,
+    slots integer NOT NULL CHECK (slots > 0),
+    labels jsonb NOT NULL DEFAULT '{}',
+    sdk_version text,
+    status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'draining', 'stopped', 'dead')),
+    registered_at timestamptz NOT NULL,
+    last_heartbeat_at timestamptz NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE INDEX workers_heartbeat_idx ON hewer.workers (last_heartbeat_at) WHERE status IN ('active', 'draining');
+
+-- Per-table partitioning policy, for DBAs to tune: the width of a partition,
+-- how many are kept ahead of now, and how long old ones are kept.
+CREATE TABLE hewer.partition_config (
+    table_name text PRIMARY KEY,
+    period interval NOT NULL CHECK (period >= interval '1 minute'),
+    premake integer NOT NULL CHECK (premake BETWEEN 1 AND 1000),
+    retention interval NOT NULL CHECK (retention > interval '0')
+);
+INSERT INTO hewer.partition_config (table_name, period, premake, retention) VALUES
+    ('runs', '1 day', 7, '30 days'),
+    ('tasks', '1 day', 7, '30 days'),
+    ('task_events', '1 day', 7, '30 days');

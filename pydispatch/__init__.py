@@ -1,0 +1,1 @@
+"""pydispatch: the Hewer dispatcher and the Python side of database management."""

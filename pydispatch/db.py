@@ -1,0 +1,67 @@
+"""Which database hewer talks to, and connections to it.
+
+HEWER_DATABASE_URL (any libpq URL or key=value string) selects a server; without
+it, hewer uses the embedded PostgreSQL, starting it when needed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import TupleRow
+
+from pydispatch import embedded
+
+URL_ENV = "HEWER_DATABASE_URL"
+
+
+def configured_url() -> str | None:
+    """HEWER_DATABASE_URL, or None when hewer should use the embedded server."""
+    return os.environ.get(URL_ENV) or None
+
+
+def database_url() -> str:
+    """HEWER_DATABASE_URL if set, else the embedded server's URL (started if needed)."""
+    return configured_url() or embedded.start()
+
+
+def connect(
+    url: str | None = None, *, autocommit: bool = True, **kwargs: Any
+) -> psycopg.Connection[TupleRow]:
+    """A new connection to `url` (default: database_url()), tagged with application_name."""
+    conninfo = url or database_url()
+    params = conninfo_to_dict(conninfo)
+    params.setdefault("application_name", "hewer")
+    return psycopg.connect(make_conninfo("", **params), autocommit=autocommit, **kwargs)
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """The same server and credentials as `url`, database `dbname` (key=value form)."""
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return make_conninfo("", **params)
+
+
+def redact(url: str) -> str:
+    """`url` with any password replaced by `***`, for display."""
+    if "://" not in url:
+        params = conninfo_to_dict(url)
+        if params.get("password"):
+            params["password"] = "***"  # noqa: S105 - a mask, not a password
+        return make_conninfo("", **params)
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password:
+        netloc = netloc.replace(f":{parts.password}@", ":***@", 1)
+    query = urlencode(
+        [
+            (k, "***" if k == "password" else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="/*",
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))

@@ -1,0 +1,38 @@
+"""Errors that hewer reports to users, and how any error becomes one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+
+import psycopg
+
+
+class HewerError(Exception):
+    """An error with a message meant for the user: it names the thing, the problem and the fix."""
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the user: SQLSTATE, message and hint for database errors, else the message."""
+    if isinstance(exc, psycopg.Error):
+        return describe_db_error(exc)
+    if isinstance(exc, subprocess.CalledProcessError):
+        cmd = exc.cmd if isinstance(exc.cmd, str) else " ".join(str(c) for c in exc.cmd)
+        return f"command failed with exit code {exc.returncode}: {cmd}"
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def describe_db_error(exc: psycopg.Error) -> str:
+    """`ERROR <sqlstate>: <message> (hint: <hint>)`, on a single line."""
+    diag = exc.diag
+    message = diag.message_primary or str(exc).strip() or type(exc).__name__
+    parts = []
+    if exc.sqlstate:
+        parts.append(f"{diag.severity or 'ERROR'} {exc.sqlstate}: {message}")
+    else:
+        parts.append(message)
+    if diag.message_detail:
+        parts.append(f"(detail: {diag.message_detail})")
+    if diag.message_hint:
+        parts.append(f"(hint: {diag.message_hint})")
+    return " ".join(" ".join(parts).split())

@@ -1,0 +1,43 @@
+"""Partition maintenance as the CLI and the dispatcher call it: thin wrappers over SQL functions.
+
+hewer.partition_create(p_now), hewer.partition_drop(p_now) and
+hewer.partition_status(p_exact) live in sql/partitions/.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+import psycopg
+from psycopg.rows import dict_row
+
+COLUMNS: Final = ["table_name", "partition", "range_from", "range_to"]
+STATUS_COLUMNS: Final = [*COLUMNS, "rows", "bytes"]
+
+
+def create(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[dict[str, Any]]:
+    """Create the partitions missing up to premake periods ahead of `now`; the ones made."""
+    if now is None:
+        return _rows(conn, "SELECT * FROM hewer.partition_create()", ())
+    return _rows(conn, "SELECT * FROM hewer.partition_create(p_now => %s)", (now,))
+
+
+def drop(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[dict[str, Any]]:
+    """Drop the partitions entirely older than retention at `now`; the ones dropped."""
+    if now is None:
+        return _rows(conn, "SELECT * FROM hewer.partition_drop()", ())
+    return _rows(conn, "SELECT * FROM hewer.partition_drop(p_now => %s)", (now,))
+
+
+def status(conn: psycopg.Connection[Any], exact: bool = False) -> list[dict[str, Any]]:
+    """Every partition with its range, rows (estimated unless `exact`) and size."""
+    return _rows(conn, "SELECT * FROM hewer.partition_status(p_exact => %s)", (exact,))
+
+
+def _rows(
+    conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]
+) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query.encode(), params)
+        return cur.fetchall()

@@ -1,0 +1,1 @@
+"""The Hewer worker SDK: define tasks and workflows, and run them in workers."""

@@ -1,0 +1,223 @@
+"""The `hewer` command, run as a real process against the test server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pydispatch.paths import REPO_ROOT
+from pydispatch.schema import EXPECTED_SCHEMA_VERSION
+
+Hewer = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _run(
+    args: tuple[str, ...], env: dict[str, str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "HEWER_DATABASE_URL"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def hewer(dsn: str) -> Hewer:
+    """Run `hewer ARGS...` with HEWER_DATABASE_URL pointing at this test's database."""
+
+    def run(
+        *args: str, url: str | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return _run(args, _env(HEWER_DATABASE_URL=url or dsn), stdin)
+
+    return run
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("hewer: ")
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_db_url_prints_hewer_database_url(hewer: Hewer, dsn: str) -> None:
+    result = hewer("db", "url")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == dsn + "\n"
+
+
+def test_db_status_reports_the_configured_server(hewer: Hewer, pg_version: int) -> None:
+    result = hewer("db", "status")
+    assert result.returncode == 0, result.stderr
+    assert "server:  HEWER_DATABASE_URL" in result.stdout
+    assert "running: yes" in result.stdout
+    assert f"version: {pg_version // 10000}." in result.stdout
+
+
+def test_migrate_status_lists_applied_migrations(hewer: Hewer) -> None:
+    result = hewer("migrate", "status")
+    assert result.returncode == 0, result.stderr
+    assert "0001_initial  applied" in result.stdout
+    assert f"schema version: {EXPECTED_SCHEMA_VERSION} (this hewer: {EXPECTED_SCHEMA_VERSION})" in (
+        result.stdout
+    )
+    assert "functions: up to date" in result.stdout
+
+
+def test_migrate_up_then_down(hewer: Hewer, create_database: Callable[..., str]) -> None:
+    fresh = create_database()
+    up = hewer("migrate", "up", url=fresh)
+    assert up.returncode == 0, up.stderr
+    assert "applied: 0001_initial" in up.stdout
+    assert "pgmq: installed (bundled SQL)" in up.stdout
+    again = hewer("migrate", "up", url=fresh)
+    assert "no pending migrations" in again.stdout
+
+    refused = hewer("migrate", "down", url=fresh, stdin="n\n")
+    assert refused.returncode == 1
+    assert hewer("migrate", "status", url=fresh).stdout.count("applied") == 1
+
+    down = hewer("migrate", "down", "--yes", url=fresh)
+    assert down.returncode == 0, down.stderr
+    assert "rolled back: 0001_initial" in down.stdout
+    status = hewer("migrate", "status", url=fresh)
+    assert "0001_initial  pending" in status.stdout
+    assert "schema version: none" in status.stdout
+
+
+def test_partitions_status_prints_a_table(hewer: Hewer) -> None:
+    result = hewer("partitions", "status")
+    assert result.returncode == 0, result.stderr
+    header = result.stdout.splitlines()[0].split()
+    assert header == ["table_name", "partition", "range_from", "range_to", "rows", "bytes"]
+
+
+def test_commands_refuse_a_database_without_the_schema(
+    hewer: Hewer, create_database: Callable[..., str]
+) -> None:
+    line = _one_error_line(hewer("partitions", "status", url=create_database()))
+    assert line.endswith("has no hewer schema: run `hewer migrate up`")
+
+
+def test_commands_refuse_stale_functions(hewer: Hewer, conn: psycopg.Connection[object]) -> None:
+    conn.execute("UPDATE hewer.meta SET functions_checksum = 'stale'")
+    line = _one_error_line(hewer("partitions", "create"))
+    assert line.endswith("run `hewer migrate up` to reload the SQL functions")
+
+
+def test_database_errors_print_sqlstate_message_and_hint(
+    hewer: Hewer, conn: psycopg.Connection[object]
+) -> None:
+    conn.execute(
+        """
+        DO $$
+        DECLARE f regprocedure;
+        BEGIN
+            FOR f IN SELECT oid FROM pg_proc
+                     WHERE proname = 'partition_status' AND pronamespace = 'hewer'::regnamespace
+            LOOP
+                EXECUTE format('DROP FUNCTION %s', f);
+            END LOOP;
+        END $$;
+        CREATE FUNCTION hewer.partition_status(p_exact boolean DEFAULT false)
+        RETURNS TABLE (table_name text, partition text, range_from timestamptz,
+                       range_to timestamptz, rows bigint, bytes bigint)
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'partition status is broken'
+                USING ERRCODE = 'HW999', HINT = 'Fix the thing.';
+        END $$;
+        """
+    )
+    line = _one_error_line(hewer("partitions", "status", "--exact"))
+    assert line == "hewer: ERROR HW999: partition status is broken (hint: Fix the thing.)"
+
+
+def test_connection_errors_are_one_line(hewer: Hewer, dsn: str) -> None:
+    bad = psycopg.conninfo.make_conninfo(dsn, dbname="no_such_database")
+    line = _one_error_line(hewer("migrate", "status", url=bad))
+    assert 'database "no_such_database" does not exist' in line
+
+
+def test_db_start_refuses_when_a_url_is_configured(hewer: Hewer) -> None:
+    line = _one_error_line(hewer("db", "start"))
+    assert "HEWER_DATABASE_URL is set" in line
+
+
+def test_bad_timestamp_is_a_usage_error(hewer: Hewer) -> None:
+    result = hewer("partitions", "drop", "--now", "yesterday")
+    assert result.returncode == 2
+    assert "is not an ISO 8601 timestamp" in result.stderr
+
+
+@pytest.mark.slow
+def test_embedded_server_start_status_url_stop(tmp_path: Path) -> None:
+    env = _env(HEWER_HOME=str(tmp_path / "home"))
+    try:
+        started = _run(("db", "start"), env)
+        assert started.returncode == 0, started.stderr
+        url = started.stdout.splitlines()[-1]
+        assert url.startswith("postgresql://postgres@/postgres?host=")
+
+        # The server outlived the process that started it.
+        status = _run(("db", "status"), env)
+        assert status.returncode == 0, status.stderr
+        assert "running:  yes" in status.stdout
+        assert "version:  18." in status.stdout
+        assert f"data dir: {tmp_path / 'home' / 'pgdata'}" in status.stdout
+        assert _run(("db", "url"), env).stdout.strip() == url
+        assert _run(("db", "start"), env).returncode == 0  # idempotent
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+        stopped = _run(("db", "stop"), env)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopped" in stopped.stdout
+        assert "running:  no" in _run(("db", "status"), env).stdout
+    finally:
+        _run(("db", "stop"), env)
+
+
+def test_psql_walkthrough_runs_as_written(dsn: str) -> None:
+    """The README's psql walk-through, through `hewer db psql`, ends with a succeeded run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    hewer = Path(sys.executable).parent / "hewer"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn}
+    out = subprocess.run(
+        [str(hewer), "db", "psql", "-f", str(root / "docs" / "walkthrough.sql")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "ERROR" not in out.stderr
+    last = out.stdout.strip().splitlines()
+    assert any(line.strip().startswith("succeeded |") for line in last[-4:]), out.stdout
+    assert '"summary": "Hello"' in out.stdout and "embed and summarize received" in out.stdout
