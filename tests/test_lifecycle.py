@@ -396,3 +396,31 @@ def test_bad_calls_raise_documented_codes_and_change_nothing(
         conn.execute(sql, params).fetchall()
     assert err.value.sqlstate == code, (case, str(err.value))
     assert snapshot(conn) == before
+
+
+def test_claim_uses_the_queue_index_not_a_scan_of_the_backlog(
+    conn: psycopg.Connection[Any],
+) -> None:
+    register(conn, "big", {"steps": [{"name": "s"}]})
+    register(conn, "other", {"steps": [{"name": "s"}]})
+    for _ in range(6):
+        trigger(conn, "big", [{}] * 1000)
+    conn.execute("ANALYZE hewer.queue")
+    w = worker(conn, ["big:s", "other:s"])
+
+    def scans() -> dict[str, int]:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT seq_scan, idx_scan FROM pg_stat_user_tables "
+            "WHERE schemaname = 'hewer' AND relname = 'queue'"
+        ).fetchone()
+        assert row is not None
+        return dict(row)
+
+    before = scans()
+    for _ in range(5):
+        assert len(claim(conn, w, limit=1)) == 1
+    after = scans()
+    assert after["seq_scan"] == before["seq_scan"]
+    assert after["idx_scan"] > before["idx_scan"]

@@ -51,12 +51,20 @@ BEGIN
 
     RETURN QUERY
     WITH picked AS (
-        SELECT q.id, q.task_id
-        FROM hewer.queue q
-        WHERE q.tenant_id = v_tenant AND q.action = ANY (v_worker.actions) AND q.ready_at <= p_now
-        ORDER BY q.priority DESC, q.id
+        -- One index range scan per action (queue_claim_idx), merged: a plain
+        -- `action = ANY (...)` would read and sort the whole backlog.
+        SELECT c.id, c.task_id
+        FROM unnest(v_worker.actions) AS a(action)
+        CROSS JOIN LATERAL (
+            SELECT q.id, q.task_id, q.priority
+            FROM hewer.queue q
+            WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
+            ORDER BY q.priority DESC, q.id
+            LIMIT least(p_limit, v_free)
+            FOR UPDATE SKIP LOCKED
+        ) c
+        ORDER BY c.priority DESC, c.id
         LIMIT least(p_limit, v_free)
-        FOR UPDATE SKIP LOCKED
     ), taken AS (
         DELETE FROM hewer.queue q USING picked p WHERE q.id = p.id
         RETURNING q.id AS queue_id, q.task_id
