@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG15_BIN ?= /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv lint fmt test test18 test15
+.PHONY: venv lint fmt proto proto-check test test18 test15
 
 venv: $(VENV)/.installed
 
@@ -15,10 +15,26 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -e '.[dev]'
 	touch $@
 
-lint: venv
+lint: venv proto-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# The generated gRPC code is committed; proto-check fails when it differs from a fresh build.
+PROTO := pyworker/proto/hewer.proto
+PROTOC = $(BIN)/python -m grpc_tools.protoc -I. --python_out=$(1) --grpc_python_out=$(1) --pyi_out=$(1) $(PROTO)
+
+proto: venv
+	$(call PROTOC,.)
+
+proto-check: venv
+	rm -rf .proto-check && mkdir .proto-check
+	$(call PROTOC,.proto-check)
+	for f in hewer_pb2.py hewer_pb2_grpc.py hewer_pb2.pyi; do \
+		diff -u pyworker/proto/$$f .proto-check/pyworker/proto/$$f || { \
+			echo "pyworker/proto/$$f is stale: run 'make proto' and commit the result"; exit 1; }; \
+	done
+	rm -rf .proto-check
 
 fmt: venv
 	$(BIN)/ruff check --fix .

@@ -10,10 +10,15 @@ from typing import Any
 import click
 import psycopg
 
-from pydispatch import bench, db, embedded, migrate, partitions
+from pydispatch import bench, db, dev, embedded, migrate, partitions
 from pydispatch.errors import HewerError, describe
 from pydispatch.schema import check_schema
+from pydispatch.server import run_dispatcher
+from pydispatch.settings import DispatcherSettings
 from pydispatch.table import format_table
+from pyworker.client import SyncClient
+from pyworker.errors import HewerError as SdkError
+from pyworker.runner import run_worker
 
 
 class HewerGroup(click.Group):
@@ -22,7 +27,14 @@ class HewerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (HewerError, psycopg.Error, subprocess.SubprocessError, OSError) as exc:
+        except (
+            HewerError,
+            SdkError,
+            psycopg.Error,
+            subprocess.SubprocessError,
+            OSError,
+            ValueError,
+        ) as exc:
             click.echo(f"hewer: {describe(exc)}", err=True)
             ctx.exit(1)
 
@@ -249,6 +261,132 @@ def partitions_status(exact: bool) -> None:
     click.echo(format_table(rows, partitions.STATUS_COLUMNS, empty="no partitions"))
 
 
+# --- processes ---------------------------------------------------------------------
+
+_DISPATCHERS_OPTION = click.option(
+    "--dispatcher",
+    "dispatchers",
+    multiple=True,
+    envvar="HEWER_DISPATCHERS",
+    help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
+)
+
+
+@main.command(name="dispatcher")
+@click.option("--listen", default="127.0.0.1:7077", show_default=True, help="gRPC host:port.")
+@click.option("--poll-interval", default=1.0, show_default=True, help="Fallback poll, seconds.")
+@click.option(
+    "--heartbeat-interval", default=1.0, show_default=True, help="Worker heartbeats, seconds."
+)
+@click.option(
+    "--worker-timeout",
+    default=30.0,
+    show_default=True,
+    help="Seconds without heartbeat before a worker is dead and its tasks are retried.",
+)
+@click.option("--reap-interval", default=1.0, show_default=True, help="Reaper pass, seconds.")
+@click.option("--pool-size", default=10, show_default=True, help="Database connections.")
+@click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
+@click.option("--log-level", default="INFO", show_default=True)
+def dispatcher_cmd(
+    listen: str,
+    poll_interval: float,
+    heartbeat_interval: float,
+    worker_timeout: float,
+    reap_interval: float,
+    pool_size: int,
+    shutdown_grace: float,
+    log_level: str,
+) -> None:
+    """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
+
+    Run as many as you like on one database; each claims for its own workers, and one of
+    them (elected with an advisory lock) runs the reaper and partition upkeep.
+    """
+    settings = DispatcherSettings(
+        listen=listen,
+        database_url=db.database_url(),
+        poll_interval=poll_interval,
+        heartbeat_interval=heartbeat_interval,
+        worker_timeout=worker_timeout,
+        reap_interval=reap_interval,
+        pool_max_size=max(2, pool_size),
+        shutdown_grace=shutdown_grace,
+        log_level=log_level.upper(),
+    )
+    run_dispatcher(settings)
+
+
+@main.command(name="worker")
+@click.argument("target")
+@_DISPATCHERS_OPTION
+@click.option("--name", help="Worker name (default: host and pid).")
+@click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once.")
+@click.option("--shutdown-grace", type=float, help="Seconds to finish work on SIGTERM.")
+def worker_cmd(
+    target: str,
+    dispatchers: tuple[str, ...],
+    name: str | None,
+    slots: int | None,
+    shutdown_grace: float | None,
+) -> None:
+    """Run the workflows of TARGET ("module:attr": a Worker, Workflow, task or list of them)."""
+    run_worker(
+        target,
+        _split(dispatchers),
+        name=name,
+        slots=slots,
+        shutdown_grace=shutdown_grace,
+    )
+
+
+@main.command(name="run")
+@click.argument("workflow")
+@click.option("--input", "input_json", default="{}", show_default=True, help="Run input (JSON).")
+@click.option("--priority", type=click.IntRange(-1000, 1000))
+@click.option("--key", "idempotency_key", help="Idempotency key: the same key, the same run.")
+@click.option("--wait", is_flag=True, help="Wait for the result and print it.")
+@click.option("--timeout", type=float, help="With --wait: give up after this many seconds.")
+@_DISPATCHERS_OPTION
+def run_cmd(
+    workflow: str,
+    input_json: str,
+    priority: int | None,
+    idempotency_key: str | None,
+    wait: bool,
+    timeout: float | None,
+    dispatchers: tuple[str, ...],
+) -> None:
+    """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
+    try:
+        payload = json.loads(input_json)
+    except json.JSONDecodeError as exc:
+        raise HewerError(
+            f'--input is not valid JSON ({exc}); pass e.g. \'{{"text": "hi"}}\''
+        ) from None
+    with SyncClient(_split(dispatchers) or None) as client:
+        run_id = client.trigger(
+            workflow, payload, priority=priority, idempotency_key=idempotency_key
+        )
+        click.echo(run_id, err=wait)
+        if wait:
+            click.echo(json.dumps(client.result(run_id, timeout=timeout), indent=2))
+
+
+@main.command(name="dev")
+@click.option("--text", help="The document to digest (default: a bundled sample).")
+@click.option("--keep", is_flag=True, help="Keep the dispatcher and worker running afterwards.")
+def dev_cmd(text: str | None, keep: bool) -> None:
+    """Run everything end to end: database, migrations, a dispatcher, a worker, and the bundled
+    example pipeline (split a document, summarize chunks in parallel, combine)."""
+    dev.run(text, keep, click.echo)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Addresses from repeated options, each possibly comma-separated."""
+    return [a.strip() for v in values for a in v.split(",") if a.strip()]
+
+
 # --- bench -------------------------------------------------------------------------
 
 
@@ -293,6 +431,45 @@ def bench_cycles(batches: tuple[int, ...], tasks: int, repetitions: int, as_json
         for r in results
     ]
     click.echo(format_table(rows))
+
+
+@bench_group.command(name="e2e")
+@click.option("--tasks", default=5000, show_default=True, type=click.IntRange(1))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32))
+@click.option("--slots", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--rate", default=100.0, show_default=True, help="Tasks/s for the latency phase.")
+@click.option("--seconds", default=10.0, show_default=True, help="Length of the latency phase.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def bench_e2e(
+    tasks: int, workers: int, slots: int, rate: float, seconds: float, as_json: bool
+) -> None:
+    """The whole system: one dispatcher and --workers worker processes running no-op tasks.
+
+    Phase 1 enqueues --tasks runs in bulk through SQL and times the drain (tasks/s). Phase 2
+    enqueues --rate runs per second for --seconds and reports enqueue-to-start latency,
+    measured in the database's clock (run created -> task 'started' event).
+    """
+    url = bench.fresh_database()
+    r = bench.end_to_end(url, tasks, workers, slots, rate, seconds)
+    if as_json:
+        click.echo(json.dumps(r.as_dict(), indent=2))
+        return
+    click.echo(
+        format_table(
+            [
+                {
+                    "workers": r.workers,
+                    "slots": r.slots,
+                    "tasks": r.tasks,
+                    "tasks/s": round(r.tasks_per_second),
+                    "latency at": f"{r.latency_rate:g}/s",
+                    "p50 ms": round(r.start_p50_ms, 1),
+                    "p95 ms": round(r.start_p95_ms, 1),
+                    "p99 ms": round(r.start_p99_ms, 1),
+                }
+            ]
+        )
+    )
 
 
 # --- helpers -----------------------------------------------------------------------

@@ -7,16 +7,20 @@ tasks and completes them, call after call, each call its own transaction.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
+import tempfile
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pydispatch import db, migrate
+from pydispatch import db, dev, migrate
 
 BENCH_DB = "hewer_bench"
 
@@ -109,3 +113,124 @@ def cycles(url: str, batch: int, tasks: int, repetitions: int = 3) -> CyclesResu
         seconds=statistics.median(elapsed),
         all_tasks_per_second=rates,
     )
+
+
+@dataclass
+class EndToEndResult:
+    """The whole system on this machine: dispatcher and worker processes, real gRPC."""
+
+    workers: int
+    slots: int
+    tasks: int
+    drain_seconds: float
+    tasks_per_second: float
+    latency_rate: float
+    latency_tasks: int
+    start_p50_ms: float
+    start_p95_ms: float
+    start_p99_ms: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def end_to_end(
+    url: str, tasks: int, workers: int = 2, slots: int = 50, rate: float = 100, seconds: float = 10
+) -> EndToEndResult:
+    """No-op throughput (bulk enqueue, then drain) and enqueue->start latency at `rate`/s.
+
+    Latency is measured in the database's own clock: from the run's creation to the task's
+    'started' event (the worker began running it).
+    """
+    logs = Path(tempfile.mkdtemp(prefix="hewer-bench-"))
+    port = dev.free_port()
+    address = f"127.0.0.1:{port}"
+    env = {**os.environ, "HEWER_DATABASE_URL": url}
+    worker_argv = dev.hewer_command(
+        "worker", "pyworker.examples.noop:noop", "--dispatcher", address, "--slots", str(slots)
+    )
+    with contextlib.ExitStack() as stack:
+        proc = stack.enter_context(
+            dev.child("dispatcher", dev.hewer_command("dispatcher", "--listen", address), env, logs)
+        )
+        dev.wait_for_port(port, proc, logs / "dispatcher.log", 30)
+        for n in range(workers):
+            stack.enter_context(dev.child(f"worker{n}", worker_argv, env, logs))
+        with db.connect(url) as conn:
+            _wait_registered(conn, "bench_noop", workers)
+            drain = _drain_through_workers(conn, tasks)
+            latencies = _paced_latency(conn, rate, seconds)
+    return EndToEndResult(
+        workers=workers,
+        slots=slots,
+        tasks=tasks,
+        drain_seconds=drain,
+        tasks_per_second=tasks / drain,
+        latency_rate=rate,
+        latency_tasks=len(latencies),
+        start_p50_ms=_percentile(latencies, 50),
+        start_p95_ms=_percentile(latencies, 95),
+        start_p99_ms=_percentile(latencies, 99),
+    )
+
+
+def _wait_registered(conn: psycopg.Connection[Any], workflow: str, workers: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        row = conn.execute(
+            "SELECT count(*) FROM hewer.workers w WHERE w.status = 'active' "
+            "AND %s = ANY (w.actions)",
+            (f"{workflow}:nothing",),
+        ).fetchone()
+        if row and row[0] >= workers:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{workers} workers did not register {workflow} within 60 s")
+
+
+def _unfinished(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM hewer.runs WHERE status IN ('queued', 'running')"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _drain_through_workers(conn: psycopg.Connection[Any], tasks: int) -> float:
+    started = time.perf_counter()
+    inputs = [Jsonb({"i": i}) for i in range(tasks)]
+    for first in range(0, tasks, 5000):
+        conn.execute(
+            "SELECT count(*) FROM hewer.run_trigger('bench_noop', %s::jsonb[])",
+            (inputs[first : first + 5000],),
+        )
+    while _unfinished(conn):
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
+def _paced_latency(conn: psycopg.Connection[Any], rate: float, seconds: float) -> list[float]:
+    marker = conn.execute("SELECT hewer.uuidv7()").fetchall()[0][0]
+    interval = 1.0 / rate
+    next_at = time.perf_counter()
+    for _ in range(round(rate * seconds)):
+        conn.execute("SELECT count(*) FROM hewer.run_trigger('bench_noop', ARRAY['{}'::jsonb])")
+        next_at += interval
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+    while _unfinished(conn):
+        time.sleep(0.05)
+    rows = conn.execute(
+        "SELECT extract(epoch FROM e.created_at - r.created_at) * 1000 "
+        "FROM hewer.runs r JOIN hewer.tasks t ON t.run_id = r.id "
+        "JOIN hewer.task_events e ON e.task_id = t.id AND e.kind = 'started' "
+        "WHERE r.id > %s",
+        (marker,),
+    ).fetchall()
+    return [float(r[0]) for r in rows]

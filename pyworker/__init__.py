@@ -1,1 +1,60 @@
-"""The Hewer worker SDK: define tasks and workflows, and run them in workers."""
+"""pyworker: the Hewer worker SDK (workflow and task definitions, slots, heartbeats).
+
+Define work with `Workflow` and `@wf.task` (or a standalone `@task`); a task function takes
+`(input, ctx)` and may be sync or async. Run it with a `Worker` (or `hewer worker module:attr`),
+and start runs with a `Client` (async) or `SyncClient`.
+"""
+
+from pyworker.client import Client, RunEvent, RunInfo, SyncClient
+from pyworker.context import Context, Refresh
+from pyworker.durations import Duration, parse_duration
+from pyworker.errors import (
+    DefinitionError,
+    HewerError,
+    LeaseLostError,
+    NonRetryableError,
+    RegistrationError,
+    RpcError,
+    RunCancelledError,
+    RunError,
+    RunFailedError,
+    RunNotFoundError,
+    TargetError,
+    TaskCancelledError,
+)
+from pyworker.runner import build_worker, load_target, run_worker, serve_worker
+from pyworker.worker import SDK_VERSION, Worker
+from pyworker.workflow import Backoff, Task, Workflow, task
+
+__all__ = [
+    "SDK_VERSION",
+    "Backoff",
+    "Client",
+    "Context",
+    "DefinitionError",
+    "Duration",
+    "HewerError",
+    "LeaseLostError",
+    "NonRetryableError",
+    "Refresh",
+    "RegistrationError",
+    "RpcError",
+    "RunCancelledError",
+    "RunError",
+    "RunEvent",
+    "RunFailedError",
+    "RunInfo",
+    "RunNotFoundError",
+    "SyncClient",
+    "TargetError",
+    "Task",
+    "TaskCancelledError",
+    "Worker",
+    "Workflow",
+    "build_worker",
+    "load_target",
+    "parse_duration",
+    "run_worker",
+    "serve_worker",
+    "task",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import subprocess
 import sys
@@ -200,11 +202,6 @@ def test_embedded_server_start_status_url_stop(tmp_path: Path) -> None:
 
 def test_psql_walkthrough_runs_as_written(dsn: str) -> None:
     """The README's psql walk-through, through `hewer db psql`, ends with a succeeded run."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     hewer = Path(sys.executable).parent / "hewer"
     env = {**os.environ, "HEWER_DATABASE_URL": dsn}
@@ -221,3 +218,34 @@ def test_psql_walkthrough_runs_as_written(dsn: str) -> None:
     last = out.stdout.strip().splitlines()
     assert any(line.strip().startswith("succeeded |") for line in last[-4:]), out.stdout
     assert '"summary": "Hello"' in out.stdout and "embed and summarize received" in out.stdout
+
+
+def _hewer(dsn: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn}
+    out = subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out
+
+
+def test_bench_cycles_quick_form_reports_both_batch_sizes(dsn: str) -> None:
+    out = _hewer(dsn, "bench", "cycles", "--tasks", "60", "--repetitions", "1", "--json")
+    results = json.loads(out.stdout)
+    assert [r["batch"] for r in results] == [1, 100]
+    assert all(r["tasks_per_second"] > 0 and r["tasks"] == 60 for r in results)
+
+
+def test_bench_e2e_quick_form_runs_the_whole_system(dsn: str) -> None:
+    out = _hewer(dsn, "bench", "e2e", "--tasks", "60", "--rate", "20", "--seconds", "1", "--json")
+    result = json.loads(out.stdout)
+    assert result["workers"] == 2 and result["tasks"] == 60
+    assert result["tasks_per_second"] > 0
+    assert result["latency_tasks"] == 20
+    assert not math.isnan(result["start_p50_ms"])
+    assert 0 <= result["start_p50_ms"] <= result["start_p99_ms"]

@@ -1,0 +1,131 @@
+"""`hewer dev`: the whole system on one machine, driving the bundled example pipeline.
+
+It migrates the database (the embedded PostgreSQL unless HEWER_DATABASE_URL is set), starts a
+dispatcher and a worker as child processes, triggers the example `digest` workflow, prints its
+task events as they happen and then its result. The children's logs go to $HEWER_HOME/logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydispatch import db, embedded, migrate
+from pydispatch.errors import HewerError
+from pyworker.client import SyncClient
+from pyworker.errors import RpcError
+
+EXAMPLE_TARGET = "pyworker.examples.digest:digest"
+Echo = Callable[[str], None]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def hewer_command(*args: str) -> list[str]:
+    """The argv that runs `hewer ARGS` with this interpreter."""
+    return [sys.executable, "-m", "cli", *args]
+
+
+@contextlib.contextmanager
+def child(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Iterator[Any]:
+    """A child process whose output goes to logs/NAME.log; SIGTERM (then SIGKILL) on exit."""
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / f"{name}.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port, or fail with the log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise HewerError(f"the dispatcher exited with code {proc.returncode}; see {log}")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise HewerError(
+        f"the dispatcher did not listen on port {port} within {timeout:.0f}s; see {log}"
+    )
+
+
+def run(text: str | None, keep: bool, echo: Echo, timeout: float = 120.0) -> dict[str, Any]:
+    """Run the example end to end; returns the run's output. With keep, serve until Ctrl-C."""
+    url = db.database_url()
+    echo(f"database: {db.redact(url)}")
+    result = migrate.up(url)
+    echo(f"schema migrated ({len(result.applied)} new migrations, functions loaded)")
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    env = {**os.environ, "HEWER_DATABASE_URL": url}
+    logs = embedded.hewer_home() / "logs"
+    with child(
+        "dispatcher", hewer_command("dispatcher", "--listen", address), env, logs
+    ) as dispatcher:
+        wait_for_port(port, dispatcher, logs / "dispatcher.log", 30)
+        echo(f"dispatcher listening on {address} (log: {logs / 'dispatcher.log'})")
+        worker_argv = hewer_command("worker", EXAMPLE_TARGET, "--dispatcher", address)
+        with child("worker", worker_argv, env, logs) as worker, SyncClient([address]) as client:
+            echo(f"worker started: {EXAMPLE_TARGET} (log: {logs / 'worker.log'})")
+            run_id = _trigger_when_registered(client, text, worker, timeout=30)
+            echo(f"triggered digest run {run_id}")
+            started = time.monotonic()
+            first: datetime | None = None
+            for event in client.watch(run_id):
+                first = first or event.at
+                at = (event.at - first).total_seconds() if event.at and first else 0.0
+                detail = f" (attempt {event.attempt})" if event.attempt else ""
+                name = event.step or "run"
+                echo(f"  +{at:6.3f}s  {name:<12} {event.kind}{detail}")
+            output: dict[str, Any] = client.result(run_id, timeout=timeout)
+            echo(f"run succeeded in {time.monotonic() - started:.2f}s")
+            echo(f"digest: {output['combine']['digest']}")
+            if keep:
+                echo(f"still running: dispatcher {address}; Ctrl-C to stop")
+                echo(f"  try: hewer run digest --input '{{}}' --wait --dispatcher {address}")
+                with contextlib.suppress(KeyboardInterrupt):
+                    while dispatcher.poll() is None and worker.poll() is None:
+                        time.sleep(0.5)
+            return output
+
+
+def _trigger_when_registered(
+    client: SyncClient, text: str | None, worker: subprocess.Popen[bytes], timeout: float
+) -> str:
+    """Trigger the example once the worker has registered its workflow."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return str(client.trigger("digest", {"text": text} if text else {}))
+        except RpcError as exc:
+            if worker.poll() is not None:
+                raise HewerError(f"the worker exited with code {worker.returncode}") from exc
+            if time.monotonic() > deadline:
+                raise HewerError(f"the worker did not register the digest workflow: {exc}") from exc
+            time.sleep(0.2)

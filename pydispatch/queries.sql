@@ -1,0 +1,85 @@
+-- The SQL the dispatcher runs: one named block per statement, loaded once by
+-- pydispatch/queries.py. Each block calls a hewer function; none touches a
+-- hewer table directly. Parameters use psycopg's %(name)s style. Reports use
+-- non-strict mode (p_strict => false): a stale or unknown report is answered
+-- on its own row instead of failing its whole batch.
+
+-- name: worker_register
+SELECT hewer.worker_register(
+    %(name)s, %(actions)s::text[], %(slots)s, %(labels)s::jsonb, %(sdk_version)s,
+    %(worker_id)s::uuid) AS worker_id;
+
+-- name: worker_get
+SELECT worker_id, actions, slots, status, held_task_ids
+FROM hewer.worker_get(%(worker_ids)s::uuid[]);
+
+-- name: worker_heartbeat
+SELECT worker_id, status FROM hewer.worker_heartbeat(%(worker_ids)s::uuid[]);
+
+-- name: task_claim
+SELECT task_id, attempt, run_id, workflow, step, action, input::text AS input_json,
+       parents::text AS parents_json, priority, timeout_at
+FROM hewer.task_claim(%(worker_id)s::uuid, %(limit)s);
+
+-- name: task_start
+SELECT ord, accepted, reason
+FROM hewer.task_start(%(task_ids)s::uuid[], %(attempts)s::integer[], p_strict => false);
+
+-- name: task_complete
+SELECT ord, accepted, reason
+FROM hewer.task_complete(%(task_ids)s::uuid[], %(attempts)s::integer[], %(outputs)s::jsonb[],
+                         p_strict => false);
+
+-- name: task_fail
+SELECT ord, accepted, reason
+FROM hewer.task_fail(%(task_ids)s::uuid[], %(attempts)s::integer[], %(errors)s::jsonb[],
+                     %(retryable)s::boolean[], p_strict => false);
+
+-- name: task_heartbeat
+SELECT ord, accepted, reason, timeout_at
+FROM hewer.task_heartbeat(%(task_ids)s::uuid[], %(attempts)s::integer[], %(extend_by)s::interval,
+                          p_strict => false);
+
+-- name: task_cancellations
+SELECT worker_id, task_id, attempt FROM hewer.task_cancellations(%(worker_ids)s::uuid[]);
+
+-- name: reap
+SELECT task_id, attempt, cause, outcome::text AS outcome
+FROM hewer.reap(now(), %(worker_timeout)s::interval);
+
+-- name: partition_create
+SELECT table_name, partition FROM hewer.partition_create();
+
+-- name: leader_try_lock
+SELECT pg_try_advisory_lock(%(key)s) AS locked;
+
+-- name: leader_unlock
+SELECT pg_advisory_unlock(%(key)s) AS unlocked;
+
+-- name: listen
+LISTEN hewer_ready;
+LISTEN hewer_cancel;
+LISTEN hewer_run_done;
+
+-- name: workflow_register
+SELECT workflow_id, version_id, version, created
+FROM hewer.workflow_register(%(name)s, %(spec)s::jsonb);
+
+-- name: run_trigger
+SELECT run_id, created
+FROM hewer.run_trigger(%(workflow)s, ARRAY[%(input)s::jsonb], ARRAY[%(priority)s::integer],
+                       ARRAY[%(idempotency_key)s::text]);
+
+-- name: run_get
+SELECT run_id, workflow, version, status::text AS status, input::text AS input_json,
+       output::text AS output_json, error::text AS error_json, tasks::text AS tasks_json,
+       created_at, finished_at
+FROM hewer.run_get(ARRAY[%(run_id)s::uuid]);
+
+-- name: run_cancel
+SELECT run_id, cancelled, status::text AS status FROM hewer.run_cancel(ARRAY[%(run_id)s::uuid]);
+
+-- name: run_events
+SELECT event_id, task_id, step, attempt, kind, status::text AS status, data::text AS data_json,
+       created_at
+FROM hewer.run_events(%(run_id)s::uuid, %(after)s::uuid);

@@ -1,0 +1,229 @@
+"""Worker reports applied in batches: one hewer function call per kind per batch.
+
+Reports from every stream go through one queue. The batcher takes the first, waits
+`delay` for more (up to `size`), then applies them kind by kind in lifecycle order
+(start, refresh, complete, fail) so that a worker's start and completion that land
+in one batch apply in the order they happened; batches apply one after another.
+Calls are non-strict: each report gets its own accepted/reason. If a whole call
+fails (say one payload PostgreSQL refuses), its reports are retried one by one,
+so one bad report never sinks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import grpc
+import psycopg
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+from psycopg_pool import AsyncConnectionPool
+
+from pydispatch import session as codes
+from pydispatch import status
+from pydispatch.queries import QUERIES
+from pydispatch.session import Session
+
+log = logging.getLogger("hewer.dispatcher")
+
+# Reasons the dispatcher itself gives in Ack.reason (the database gives
+# unknown_task, stale_attempt and duplicate).
+INVALID: Final = "invalid"
+ERROR: Final = "error"
+SHUTTING_DOWN: Final = "shutting_down"
+
+# A report naming one of these is not the worker's any more.
+_GONE: Final = frozenset({"unknown_task", "stale_attempt"})
+
+# How often a call that lost its connection is retried before its reports are rejected.
+_CONNECTION_RETRIES: Final = 3
+
+
+class Kind(enum.IntEnum):
+    """Report kinds, in the order a batch applies them."""
+
+    START = 1
+    REFRESH = 2
+    COMPLETE = 3
+    FAIL = 4
+
+
+_QUERY: Final = {
+    Kind.START: "task_start",
+    Kind.REFRESH: "task_heartbeat",
+    Kind.COMPLETE: "task_complete",
+    Kind.FAIL: "task_fail",
+}
+
+
+@dataclass(slots=True)
+class Report:
+    """One report from a worker, validated: ids parsed, JSON checked."""
+
+    kind: Kind
+    session: Session
+    request_id: int
+    task_id: uuid.UUID
+    attempt: int
+    payload: str | None = None  # output (complete) or error (fail) as JSON text
+    retryable: bool = True
+    extend_by: timedelta | None = None  # refresh; None = the step's execution timeout
+
+
+class ReportBatcher:
+    """Collects reports from all streams and applies them in batches."""
+
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[DictRow]],
+        *,
+        size: int,
+        delay: float,
+        on_release: Callable[[Session], None],
+    ) -> None:
+        self._pool = pool
+        self._size = size
+        self._delay = delay
+        self._on_release = on_release
+        self._queue: asyncio.Queue[Report | None] = asyncio.Queue()
+        self._closed = False
+        self.batches = 0  # batches applied so far (for tests and metrics)
+
+    def submit(self, report: Report) -> None:
+        """Queue a report; its Ack goes to its session when its batch is applied."""
+        report.session.report_submitted()
+        if self._closed:
+            self._answer(report, False, SHUTTING_DOWN)
+            return
+        self._queue.put_nowait(report)
+
+    async def run(self) -> None:
+        """Apply batches until close() has been called and the queue is drained."""
+        while True:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            if self._queue.qsize() < self._size - 1 and self._delay > 0:
+                await asyncio.sleep(self._delay)
+            stop = False
+            while len(batch) < self._size and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                await self._apply(batch)
+            except Exception:  # a bug here must not stop report handling
+                log.exception("report batch failed", extra={"reports": len(batch)})
+                for report in batch:
+                    self._answer(report, False, ERROR)
+            if stop:
+                return
+
+    async def close(self) -> None:
+        """Stop taking reports; run() applies what is queued, then returns."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(None)
+
+    async def _apply(self, batch: list[Report]) -> None:
+        self.batches += 1
+        for kind in Kind:
+            reports = [r for r in batch if r.kind is kind]
+            if not reports:
+                continue
+            if kind is Kind.REFRESH:
+                # task_heartbeat takes one extend_by per call: one call per distinct value.
+                groups: dict[timedelta | None, list[Report]] = {}
+                for r in reports:
+                    groups.setdefault(r.extend_by, []).append(r)
+                for group in groups.values():
+                    await self._call(kind, group)
+            else:
+                await self._call(kind, reports)
+
+    async def _call(self, kind: Kind, reports: list[Report]) -> None:
+        try:
+            rows = await self._execute(kind, reports)
+        except psycopg.Error as exc:
+            if len(reports) > 1:
+                log.warning(
+                    "report batch rejected by the database; applying its reports one by one",
+                    extra={"kind": kind.name.lower(), "reports": len(reports), "error": str(exc)},
+                )
+                for report in reports:
+                    await self._call(kind, [report])
+                return
+            [report] = reports
+            message = status.details(exc)
+            log.warning(
+                "report rejected by the database",
+                extra={
+                    "kind": kind.name.lower(),
+                    "task_id": str(report.task_id),
+                    "attempt": report.attempt,
+                    "worker_id": str(report.session.worker_id),
+                    "error": message,
+                },
+            )
+            report.session.error(
+                codes.INVALID_ARGUMENT
+                if status.status_code(exc) == grpc.StatusCode.INVALID_ARGUMENT
+                else codes.INTERNAL,
+                f"{kind.name.lower()} report for task {report.task_id} attempt {report.attempt} "
+                f"failed: {message}",
+                report.request_id,
+            )
+            self._answer(report, False, ERROR)
+            return
+        for row in rows:
+            report = reports[row["ord"] - 1]
+            timeout_at: datetime | None = row.get("timeout_at")
+            self._answer(
+                report,
+                bool(row["accepted"]),
+                row["reason"] or "",
+                int(timeout_at.timestamp() * 1000) if timeout_at else 0,
+            )
+
+    async def _execute(self, kind: Kind, reports: Sequence[Report]) -> list[DictRow]:
+        params: dict[str, Any] = {
+            "task_ids": [r.task_id for r in reports],
+            "attempts": [r.attempt for r in reports],
+        }
+        if kind is Kind.COMPLETE:
+            params["outputs"] = [r.payload for r in reports]
+        elif kind is Kind.FAIL:
+            params["errors"] = [r.payload for r in reports]
+            params["retryable"] = [r.retryable for r in reports]
+        elif kind is Kind.REFRESH:
+            params["extend_by"] = reports[0].extend_by
+        for attempt in range(_CONNECTION_RETRIES + 1):
+            try:
+                async with self._pool.connection() as conn:
+                    cur = await conn.execute(QUERIES[_QUERY[kind]], params)
+                    return await cur.fetchall()
+            except psycopg.OperationalError:
+                # The connection went away; the pool replaces it. A call that committed
+                # before the connection broke is rejected as stale when retried.
+                if attempt == _CONNECTION_RETRIES:
+                    raise
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _answer(self, report: Report, accepted: bool, reason: str, timeout_at_ms: int = 0) -> None:
+        session = report.session
+        session.ack(report.request_id, accepted, reason, timeout_at_ms)
+        finished = accepted and report.kind in (Kind.COMPLETE, Kind.FAIL)
+        if (finished or reason in _GONE) and session.release(report.task_id):
+            self._on_release(session)
+        session.report_answered()

@@ -1,0 +1,398 @@
+"""The gRPC services: Dispatcher (Register, Listen, RegisterWorkflow) and Runs.
+
+Thin: each call validates its request (pydispatch.validate), calls hewer functions
+through the Dispatcher core, and maps database errors to status codes in one
+place (pydispatch.status). Listen hands the stream to the core once hello names a
+registered, live worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, NoReturn
+
+import grpc
+import psycopg
+from psycopg.rows import DictRow
+
+from pydispatch import session as codes
+from pydispatch.session import Session
+from pydispatch.status import details, status_code
+from pydispatch.validate import BadRequestError, check_json, parse_uuid, unix_ms
+from pyworker.proto import hewer_pb2 as pb
+from pyworker.proto import hewer_pb2_grpc as pb_grpc
+
+if TYPE_CHECKING:
+    from pydispatch.server import Dispatcher
+
+log = logging.getLogger("hewer.dispatcher")
+
+Ctx = grpc.aio.ServicerContext[Any, Any]
+
+TERMINAL_RUN_STATUSES: Final = frozenset({"succeeded", "failed", "cancelled"})
+# The kind of the RunEvent that ends a Watch stream (it carries run_status).
+RUN_FINISHED: Final = "run_finished"
+# Watch re-reads events this far behind the newest it has seen (see hewer.run_events).
+WATCH_REREAD_MS: Final = 10_000
+
+
+def _uuid_floor_ms(ms: int) -> uuid.UUID:
+    """The smallest UUIDv7 of a millisecond (hewer.uuid_floor)."""
+    return uuid.UUID(int=max(ms, 0) << 80)
+
+
+def _uuid_ms(value: uuid.UUID) -> int:
+    return value.int >> 80
+
+
+def _run_message(row: Mapping[str, Any]) -> pb.Run:
+    return pb.Run(
+        run_id=str(row["run_id"]),
+        workflow=row["workflow"],
+        version=row["version"],
+        status=row["status"],
+        input_json=row["input_json"] or "",
+        output_json=row["output_json"] or "",
+        error_json=row["error_json"] or "",
+        tasks_json=row["tasks_json"] or "[]",
+        created_at_unix_ms=unix_ms(row["created_at"]),
+        finished_at_unix_ms=unix_ms(row["finished_at"]),
+    )
+
+
+class _Service:
+    def __init__(self, core: Dispatcher) -> None:
+        self.core = core
+
+    async def _open(self, context: Ctx) -> None:
+        if self.core.closing:
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE,
+                "this dispatcher is shutting down: retry on another dispatcher",
+            )
+
+    async def _db(
+        self, context: Ctx, name: str, params: Mapping[str, Any] | None = None
+    ) -> list[DictRow]:
+        try:
+            return await self.core.fetch(name, params)
+        except psycopg.Error as exc:
+            code = status_code(exc)
+            if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE):
+                log.warning("database call failed", extra={"query": name, "error": str(exc)})
+            await context.abort(code, details(exc))
+
+    async def _bad(self, context: Ctx, exc: BadRequestError) -> NoReturn:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+
+class DispatcherService(_Service, pb_grpc.DispatcherServicer):
+    """Workers: Register, Listen; and RegisterWorkflow."""
+
+    async def Register(  # noqa: N802 - gRPC method name
+        self, request: pb.RegisterRequest, context: Ctx
+    ) -> pb.RegisterResponse:
+        await self._open(context)
+        try:
+            worker_id = (
+                parse_uuid(request.worker_id, "RegisterRequest.worker_id")
+                if request.worker_id
+                else None
+            )
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        [row] = await self._db(
+            context,
+            "worker_register",
+            {
+                "name": request.name,
+                "actions": list(request.actions),
+                "slots": request.slots,
+                "labels": json.dumps(dict(request.labels)),
+                "sdk_version": request.sdk_version or None,
+                "worker_id": worker_id,
+            },
+        )
+        log.info(
+            "worker registered",
+            extra={
+                "worker_id": str(row["worker_id"]),
+                "worker_name": request.name,
+                "actions": list(request.actions),
+                "slots": request.slots,
+            },
+        )
+        return pb.RegisterResponse(
+            worker_id=str(row["worker_id"]),
+            heartbeat_interval_ms=math.ceil(self.core.settings.heartbeat_interval * 1000),
+            dispatcher_id=self.core.settings.dispatcher_id,
+        )
+
+    async def Listen(  # noqa: N802 - gRPC method name
+        self, request_iterator: AsyncIterator[pb.WorkerMessage], context: Ctx
+    ) -> None:
+        await self._open(context)
+        core = self.core
+        requests = aiter(request_iterator)
+        try:
+            async with asyncio.timeout(core.settings.hello_timeout):
+                first = await anext(requests)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            await _refuse(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                codes.INVALID_ARGUMENT,
+                0,
+                f"no hello within {core.settings.hello_timeout:g} s: the first message on a "
+                "Listen stream must be hello with the worker_id from Register",
+            )
+        s = await self._hello(first, context)
+        await self._open(context)  # it may have begun to shut down meanwhile
+        core.attach(s)
+        s.ack(first.request_id, True)
+        s.reader = asyncio.create_task(core.read_stream(s, requests))
+        try:
+            while True:
+                message = await s.outbox.get()
+                if message is None:
+                    break
+                await context.write(message)
+        finally:
+            core.detach(s)
+            s.reader.cancel()
+        if s.end_status is not None:
+            await context.abort(*s.end_status)
+
+    async def _hello(self, first: pb.WorkerMessage, context: Ctx) -> Session:
+        rid = first.request_id
+        body = first.WhichOneof("body")
+        if body != "hello":
+            await _refuse(
+                context,
+                grpc.StatusCode.INVALID_ARGUMENT,
+                codes.INVALID_ARGUMENT,
+                rid,
+                f"the first message on a Listen stream must be hello, got "
+                f"{body or 'an empty message'}: call Register, then send hello with the "
+                "worker_id it returned",
+            )
+        try:
+            worker_id = parse_uuid(first.hello.worker_id, "hello.worker_id")
+        except BadRequestError as exc:
+            await _refuse(
+                context, grpc.StatusCode.INVALID_ARGUMENT, codes.INVALID_ARGUMENT, rid, str(exc)
+            )
+        rows = await self._db(context, "worker_get", {"worker_ids": [worker_id]})
+        if not rows:
+            await _refuse(
+                context,
+                grpc.StatusCode.NOT_FOUND,
+                codes.NOT_FOUND,
+                rid,
+                f"worker {worker_id} is not registered: call Register first, then say hello "
+                "with the worker_id it returns",
+            )
+        row = rows[0]
+        if row["status"] in ("dead", "stopped"):
+            why = (
+                f"was declared dead (no heartbeat for {self.core.settings.worker_timeout:g} s) "
+                "and its tasks went to other workers"
+                if row["status"] == "dead"
+                else "was stopped (hewer.worker_stop)"
+            )
+            await _refuse(
+                context,
+                grpc.StatusCode.FAILED_PRECONDITION,
+                codes.FAILED_PRECONDITION,
+                rid,
+                f"worker {worker_id} {why}: call Register with worker_id {worker_id} to make "
+                "it active again, then Listen",
+            )
+        return Session(worker_id, row["actions"], row["slots"], row["held_task_ids"] or ())
+
+    async def RegisterWorkflow(  # noqa: N802 - gRPC method name
+        self, request: pb.RegisterWorkflowRequest, context: Ctx
+    ) -> pb.RegisterWorkflowResponse:
+        await self._open(context)
+        try:
+            spec = check_json(
+                request.spec_json,
+                "spec_json",
+                'send the workflow spec as a JSON object, e.g. {"steps": [{"name": "a"}]}',
+            )
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        [row] = await self._db(context, "workflow_register", {"name": request.name, "spec": spec})
+        if row["created"]:
+            log.info(
+                "workflow registered",
+                extra={"workflow": request.name, "version": row["version"]},
+            )
+        return pb.RegisterWorkflowResponse(
+            workflow_id=str(row["workflow_id"]),
+            version_id=str(row["version_id"]),
+            version=row["version"],
+            created=row["created"],
+        )
+
+
+class RunsService(_Service, pb_grpc.RunsServicer):
+    """Clients: Trigger, Get, Wait, Watch, Cancel."""
+
+    async def Trigger(  # noqa: N802 - gRPC method name
+        self, request: pb.TriggerRequest, context: Ctx
+    ) -> pb.TriggerResponse:
+        await self._open(context)
+        try:
+            run_input = check_json(
+                request.input_json or "{}",
+                "input_json",
+                'send the run input as a JSON object, e.g. {"value": 1}',
+            )
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        [row] = await self._db(
+            context,
+            "run_trigger",
+            {
+                "workflow": request.workflow,
+                "input": run_input,
+                "priority": request.priority if request.HasField("priority") else None,
+                "idempotency_key": request.idempotency_key or None,
+            },
+        )
+        return pb.TriggerResponse(run_id=str(row["run_id"]), created=row["created"])
+
+    async def _run_id(self, context: Ctx, value: str) -> uuid.UUID:
+        try:
+            return parse_uuid(value, "run_id")
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+
+    async def _get(self, context: Ctx, run_id: uuid.UUID) -> DictRow:
+        rows = await self._db(context, "run_get", {"run_id": run_id})
+        if not rows:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"run {run_id} does not exist (runs are visible only to their tenant)",
+            )
+        return rows[0]
+
+    async def Get(self, request: pb.GetRunRequest, context: Ctx) -> pb.Run:  # noqa: N802
+        await self._open(context)
+        run_id = await self._run_id(context, request.run_id)
+        return _run_message(await self._get(context, run_id))
+
+    async def Wait(self, request: pb.WaitRequest, context: Ctx) -> pb.Run:  # noqa: N802
+        await self._open(context)
+        core = self.core
+        run_id = await self._run_id(context, request.run_id)
+        if request.timeout_ms < 0:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"timeout_ms must be 0 (wait until the call's deadline) or positive, "
+                f"got {request.timeout_ms}",
+            )
+        start = time.monotonic()
+        deadline: float | None = start + request.timeout_ms / 1000 if request.timeout_ms else None
+        remaining = context.time_remaining()
+        if remaining is not None:
+            # Answer a little before the call's own deadline so the answer arrives.
+            call_end = start + remaining - min(0.2, remaining * 0.1)
+            deadline = call_end if deadline is None else min(deadline, call_end)
+        with core.run_waiter(run_id) as event:
+            while True:
+                event.clear()
+                row = await self._get(context, run_id)
+                if row["status"] in TERMINAL_RUN_STATUSES:
+                    return _run_message(row)
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    return _run_message(row)
+                pause = core.settings.poll_interval
+                if deadline is not None:
+                    pause = min(pause, deadline - now)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await event.wait()
+                await self._open(context)
+
+    async def Watch(  # noqa: N802 - gRPC method name
+        self, request: pb.WatchRequest, context: Ctx
+    ) -> AsyncIterator[pb.RunEvent]:
+        await self._open(context)
+        core = self.core
+        run_id = await self._run_id(context, request.run_id)
+        seen: set[uuid.UUID] = set()
+        newest_ms: int | None = None
+        pause = min(core.settings.poll_interval, 0.25)
+        with core.run_waiter(run_id) as event:
+            while True:
+                event.clear()
+                run = await self._get(context, run_id)
+                after = None if newest_ms is None else _uuid_floor_ms(newest_ms - WATCH_REREAD_MS)
+                rows = await self._db(context, "run_events", {"run_id": run_id, "after": after})
+                for row in rows:
+                    event_id: uuid.UUID = row["event_id"]
+                    if event_id in seen:
+                        continue
+                    seen.add(event_id)
+                    newest_ms = max(newest_ms or 0, _uuid_ms(event_id))
+                    yield pb.RunEvent(
+                        run_id=str(run_id),
+                        task_id=str(row["task_id"]),
+                        step=row["step"],
+                        attempt=row["attempt"],
+                        kind=row["kind"],
+                        status=row["status"],
+                        data_json=row["data_json"] or "",
+                        at_unix_ms=unix_ms(row["created_at"]),
+                    )
+                if run["status"] in TERMINAL_RUN_STATUSES:
+                    yield pb.RunEvent(
+                        run_id=str(run_id),
+                        kind=RUN_FINISHED,
+                        status=run["status"],
+                        data_json=run["error_json"] or "",
+                        at_unix_ms=unix_ms(run["finished_at"]),
+                        run_status=run["status"],
+                    )
+                    return
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await event.wait()
+                await self._open(context)
+
+    async def Cancel(  # noqa: N802 - gRPC method name
+        self, request: pb.CancelRequest, context: Ctx
+    ) -> pb.CancelResponse:
+        await self._open(context)
+        run_id = await self._run_id(context, request.run_id)
+        [row] = await self._db(context, "run_cancel", {"run_id": run_id})
+        if row["cancelled"]:
+            log.info("run cancelled", extra={"run_id": str(run_id)})
+        return pb.CancelResponse(
+            run_id=str(row["run_id"]), cancelled=row["cancelled"], status=row["status"]
+        )
+
+
+async def _refuse(
+    context: Ctx, code: grpc.StatusCode, stream_code: str, request_id: int, message: str
+) -> NoReturn:
+    """End a Listen stream before it became a session: a StreamError, then the status."""
+    with contextlib.suppress(Exception):
+        await context.write(
+            pb.DispatcherMessage(
+                error=pb.StreamError(request_id=request_id, code=stream_code, message=message)
+            )
+        )
+    await context.abort(code, message)

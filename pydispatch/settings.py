@@ -1,0 +1,97 @@
+"""The dispatcher's settings: one frozen dataclass, validated when it is made."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+DEFAULT_LISTEN = "127.0.0.1:7077"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class DispatcherSettings:
+    """How a dispatcher listens, reaches the database and paces its loops. Times in seconds."""
+
+    #: host:port for the gRPC server; port 0 picks a free one (see Dispatcher.port).
+    listen: str = DEFAULT_LISTEN
+    #: libpq URL or key=value string; None = pydispatch.db.database_url() at start.
+    database_url: str | None = None
+    #: fallback poll: claims and cancellations are re-checked this often without a NOTIFY.
+    poll_interval: float = 1.0
+    #: how often workers are told to heartbeat; the dispatcher heartbeats its live workers
+    #: in the database this often.
+    heartbeat_interval: float = 1.0
+    #: a worker silent this long is dead for the reaper (hewer.reap's worker_timeout).
+    worker_timeout: float = 30.0
+    #: how often the leader runs hewer.reap.
+    reap_interval: float = 1.0
+    #: how often the leader runs hewer.partition_create (also once when it becomes leader).
+    partition_interval: float = 3600.0
+    #: connections in the psycopg pool (the LISTEN and leader connections are extra).
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    #: identifies this dispatcher in logs and in RegisterResponse.dispatcher_id.
+    dispatcher_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    #: reports (start, complete, fail, refresh) are applied in batches of up to this many,
+    #: collected for at most report_batch_delay after the first one arrives.
+    report_batch_size: int = 200
+    report_batch_delay: float = 0.005
+    #: on shutdown, how long workers get to end their streams before they are closed.
+    shutdown_grace: float = 10.0
+    #: a new stream must say hello within this time.
+    hello_timeout: float = 10.0
+    #: logging level of the JSON log (DEBUG, INFO, WARNING, ERROR).
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        positive = {
+            "poll_interval": self.poll_interval,
+            "heartbeat_interval": self.heartbeat_interval,
+            "worker_timeout": self.worker_timeout,
+            "reap_interval": self.reap_interval,
+            "partition_interval": self.partition_interval,
+            "hello_timeout": self.hello_timeout,
+        }
+        for name, value in positive.items():
+            if not value > 0:
+                raise ValueError(f"dispatcher setting {name} must be positive, got {value}")
+        for name, value in {
+            "report_batch_delay": self.report_batch_delay,
+            "shutdown_grace": self.shutdown_grace,
+        }.items():
+            if not value >= 0:
+                raise ValueError(f"dispatcher setting {name} must not be negative, got {value}")
+        if not 1 <= self.pool_min_size <= self.pool_max_size:
+            raise ValueError(
+                f"dispatcher settings: need 1 <= pool_min_size ({self.pool_min_size}) "
+                f"<= pool_max_size ({self.pool_max_size})"
+            )
+        if not 1 <= self.report_batch_size <= 10000:
+            raise ValueError(
+                f"dispatcher setting report_batch_size must be from 1 to 10000, "
+                f"got {self.report_batch_size}"
+            )
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ValueError(
+                f"dispatcher setting log_level must be one of {', '.join(LOG_LEVELS)}, "
+                f"got {self.log_level!r}"
+            )
+        host, sep, port = self.listen.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError(
+                f"dispatcher setting listen must be host:port (e.g. {DEFAULT_LISTEN}), "
+                f"got {self.listen!r}"
+            )
+        try:
+            uuid.UUID(self.dispatcher_id)
+        except ValueError:
+            raise ValueError(
+                f"dispatcher setting dispatcher_id must be a UUID, got {self.dispatcher_id!r}"
+            ) from None
+
+    @property
+    def silence_limit(self) -> float:
+        """A connected worker that sent nothing for this long is no longer heartbeated or
+        given tasks: three missed heartbeats."""
+        return 3 * self.heartbeat_interval

@@ -1,0 +1,152 @@
+"""Checks on what workers and clients send: ids, attempts, JSON; worker reports parsed.
+
+Every error names the field, the bad value and the fix, and is raised as
+BadRequestError: gRPC calls answer it with INVALID_ARGUMENT, streams with a
+StreamError and an Ack(accepted=false, reason="invalid").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from pydispatch.reports import Kind, Report
+from pydispatch.session import Session
+from pyworker.proto import hewer_pb2 as pb
+
+MAX_EXTEND_MS: Final = 7 * 24 * 3600 * 1000
+
+
+class BadRequestError(ValueError):
+    """A request field is malformed; the message names the field and the fix."""
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    """`value` as a UUID, or BadRequestError naming `field`."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        what = repr(value) if value else "empty"
+        raise BadRequestError(
+            f"{field} must be a UUID like 0190c6a2-7d1e-7c3a-9f00-1b2c3d4e5f60, got {what}"
+        ) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_json(text: str, field: str, fix: str) -> str:
+    """`text` if it is JSON that PostgreSQL's jsonb accepts, else BadRequestError naming `field`."""
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        reason = (
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
+        raise BadRequestError(f"{field} is not valid JSON ({reason}): {fix}") from None
+    if "\\u0000" in text:
+        raise BadRequestError(f"{field} contains \\u0000, which PostgreSQL cannot store: {fix}")
+    return text
+
+
+def attempt_number(value: int, field: str) -> int:
+    """`value` if it can be an attempt number (attempts count from 1)."""
+    if value < 1:
+        raise BadRequestError(
+            f"{field} must be the attempt number from the Assignment (1 or more), got {value}"
+        )
+    return value
+
+
+def unix_ms(ts: datetime | None) -> int:
+    """Milliseconds since the epoch, as the proto's *_unix_ms fields carry them; 0 for None."""
+    return int(ts.timestamp() * 1000) if ts is not None else 0
+
+
+def maybe_uuid(value: Any) -> uuid.UUID | None:
+    """`value` as a UUID, or None (for notification payloads, which are not validated)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def parse_report(s: Session, rid: int, message: pb.WorkerMessage) -> Report:
+    """A started/completed/failed/refresh message as a Report for the batcher.
+
+    An empty output_json is stored as NULL (a task that returns nothing); an empty
+    error_json becomes a {"type", "message"} object saying that no details came.
+    """
+    body = message.WhichOneof("body")
+    if body == "started":
+        m = message.started
+        return Report(
+            Kind.START,
+            s,
+            rid,
+            parse_uuid(m.task_id, "started.task_id"),
+            attempt_number(m.attempt, "started.attempt"),
+        )
+    if body == "completed":
+        c = message.completed
+        output = (
+            check_json(
+                c.output_json,
+                "completed.output_json",
+                "send the task's result serialized as JSON, e.g. json.dumps(result)",
+            )
+            if c.output_json
+            else None
+        )
+        return Report(
+            Kind.COMPLETE,
+            s,
+            rid,
+            parse_uuid(c.task_id, "completed.task_id"),
+            attempt_number(c.attempt, "completed.attempt"),
+            payload=output,
+        )
+    if body == "failed":
+        f = message.failed
+        if f.error_json:
+            error = check_json(
+                f.error_json,
+                "failed.error_json",
+                'send the error serialized as JSON, e.g. {"type": "ValueError", "message": "..."}',
+            )
+        elif f.cancelled:
+            error = json.dumps(
+                {"type": "cancelled", "message": "the worker stopped the task when told to cancel"}
+            )
+        else:
+            error = json.dumps({"type": "unknown", "message": "the worker sent no error details"})
+        return Report(
+            Kind.FAIL,
+            s,
+            rid,
+            parse_uuid(f.task_id, "failed.task_id"),
+            attempt_number(f.attempt, "failed.attempt"),
+            payload=error,
+            retryable=f.retryable,
+        )
+    if body == "refresh":
+        r = message.refresh
+        if not 0 <= r.extend_by_ms <= MAX_EXTEND_MS:
+            raise BadRequestError(
+                f"refresh.extend_by_ms must be from 1 to {MAX_EXTEND_MS} (7 days), or 0 for "
+                f"the step's timeout; got {r.extend_by_ms}"
+            )
+        return Report(
+            Kind.REFRESH,
+            s,
+            rid,
+            parse_uuid(r.task_id, "refresh.task_id"),
+            attempt_number(r.attempt, "refresh.attempt"),
+            extend_by=timedelta(milliseconds=r.extend_by_ms) if r.extend_by_ms else None,
+        )
+    raise BadRequestError(f"unknown message {body!r}")

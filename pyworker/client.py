@@ -1,0 +1,356 @@
+"""Triggering runs and reading their results over gRPC (the Runs service of any dispatcher).
+
+`Client` is async; `SyncClient` offers the same calls for sync code by running a Client on a
+private event loop thread. Calls go to the first dispatcher of the list and move on to the next
+one when a dispatcher is unreachable (UNAVAILABLE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import queue
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import grpc
+import grpc.aio
+
+from pyworker import codec, rpc
+from pyworker.durations import Duration, parse_duration
+from pyworker.errors import RpcError, RunCancelledError, RunFailedError, RunNotFoundError
+from pyworker.proto import hewer_pb2 as pb
+from pyworker.workflow import Task, Workflow
+
+T = TypeVar("T")
+
+TERMINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
+
+# Wait is asked for at most this long per call, so a lost connection is noticed.
+_WAIT_CHUNK = 55.0
+
+
+def _time(unix_ms: int) -> datetime | None:
+    return datetime.fromtimestamp(unix_ms / 1000, UTC) if unix_ms else None
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run's state: its status, input, output ({"step": output}), error and tasks."""
+
+    run_id: str
+    workflow: str
+    version: int
+    status: str
+    input: Any
+    output: Any
+    error: Any
+    tasks: list[dict[str, Any]]
+    created_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        """Whether the run is terminal (succeeded, failed or cancelled)."""
+        return self.status in TERMINAL_STATUSES
+
+    @classmethod
+    def from_proto(cls, run: pb.Run) -> RunInfo:
+        tasks = codec.loads(run.tasks_json, [])
+        return cls(
+            run_id=run.run_id,
+            workflow=run.workflow,
+            version=run.version,
+            status=run.status,
+            input=codec.loads(run.input_json),
+            output=codec.loads(run.output_json),
+            error=codec.loads(run.error_json),
+            tasks=tasks if isinstance(tasks, list) else [],
+            created_at=_time(run.created_at_unix_ms),
+            finished_at=_time(run.finished_at_unix_ms),
+        )
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """A task event of a run (queued, started, succeeded, failed, retrying, ...)."""
+
+    run_id: str
+    task_id: str
+    step: str
+    attempt: int
+    kind: str
+    status: str
+    data: Any
+    at: datetime | None
+    run_status: str
+    """Set on the last event of a watch: the run's terminal status."""
+
+    @classmethod
+    def from_proto(cls, event: pb.RunEvent) -> RunEvent:
+        return cls(
+            run_id=event.run_id,
+            task_id=event.task_id,
+            step=event.step,
+            attempt=event.attempt,
+            kind=event.kind,
+            status=event.status,
+            data=codec.loads(event.data_json),
+            at=_time(event.at_unix_ms),
+            run_status=event.run_status,
+        )
+
+
+def _workflow_name(workflow: str | Workflow | Task[..., Any]) -> str:
+    if isinstance(workflow, Workflow):
+        return workflow.name
+    if isinstance(workflow, Task):
+        return workflow.workflow.name
+    return workflow
+
+
+def _input_json(value: Any) -> str:
+    text = codec.dumps({} if value is None else value)
+    if not text.startswith("{"):
+        raise TypeError(
+            f"a run input must be a JSON object (a dict or a Pydantic model), got {value!r}"
+        )
+    return text
+
+
+def _error(method: str, exc: grpc.aio.AioRpcError) -> RpcError:
+    code = rpc.status_name(exc)
+    details = exc.details() or ""
+    if code == "NOT_FOUND" and method != "Trigger":
+        return RunNotFoundError(method, code, details)
+    return RpcError(method, code, details)
+
+
+def _wait(request: pb.WaitRequest, timeout: float, runs: rpc.RunsStub) -> Awaitable[pb.Run]:
+    return runs.Wait(request, timeout=timeout)
+
+
+class Client:
+    """Async client for runs: trigger, get, wait for the result, watch, cancel.
+
+    Use it on one event loop (channels belong to the loop they were opened on); close it with
+    `await client.close()` or `async with Client(...) as client:`.
+    """
+
+    def __init__(self, dispatchers: Sequence[str] | None = None, *, timeout: float = 10.0) -> None:
+        self.dispatchers = list(dispatchers) if dispatchers else rpc.default_dispatchers()
+        self.timeout = timeout
+        self._index = 0
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: rpc.RunsStub | None = None
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the channel (the client can still be used; it reconnects)."""
+        channel, self._channel, self._stub = self._channel, None, None
+        if channel is not None:
+            await channel.close()
+
+    def _runs(self) -> rpc.RunsStub:
+        if self._stub is None:
+            self._channel = rpc.open_channel(self.dispatchers[self._index % len(self.dispatchers)])
+            self._stub = rpc.runs_stub(self._channel)
+        return self._stub
+
+    async def _next_dispatcher(self) -> None:
+        await self.close()
+        self._index += 1
+
+    async def _call(self, method: str, call: Callable[[rpc.RunsStub], Awaitable[T]]) -> T:
+        """Run a unary call, moving to the next dispatcher while they are unavailable."""
+        for attempt in range(len(self.dispatchers)):
+            try:
+                return await call(self._runs())
+            except grpc.aio.AioRpcError as exc:
+                if (
+                    exc.code() != grpc.StatusCode.UNAVAILABLE
+                    or attempt == len(self.dispatchers) - 1
+                ):
+                    raise _error(method, exc) from None
+                await self._next_dispatcher()
+        raise AssertionError("unreachable")
+
+    async def trigger(
+        self,
+        workflow: str | Workflow | Task[..., Any],
+        input: Any = None,
+        *,
+        priority: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Start a run of the workflow's current version; returns its run_id.
+
+        input is a JSON object (dict or Pydantic model; None means {}). With an idempotency key
+        already used for this workflow, the existing run's id is returned.
+        """
+        request = pb.TriggerRequest(
+            workflow=_workflow_name(workflow),
+            input_json=_input_json(input),
+            priority=priority,
+            idempotency_key=idempotency_key or "",
+        )
+        response = await self._call(
+            "Trigger", lambda runs: runs.Trigger(request, timeout=self.timeout)
+        )
+        return response.run_id
+
+    async def get(self, run_id: str) -> RunInfo:
+        """The run's current state."""
+        request = pb.GetRunRequest(run_id=run_id)
+        run = await self._call("Get", lambda runs: runs.Get(request, timeout=self.timeout))
+        return RunInfo.from_proto(run)
+
+    async def wait(self, run_id: str, timeout: Duration | None = None) -> RunInfo:
+        """The run's state once it is terminal, or when `timeout` runs out (None: no limit)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + parse_duration(timeout, "timeout")
+        while True:
+            left = _WAIT_CHUNK if deadline is None else min(_WAIT_CHUNK, deadline - loop.time())
+            if left <= 0:
+                return await self.get(run_id)
+            request = pb.WaitRequest(run_id=run_id, timeout_ms=max(1, int(left * 1000)))
+            started = loop.time()
+            run = await self._call("Wait", functools.partial(_wait, request, left + self.timeout))
+            info = RunInfo.from_proto(run)
+            if info.done:
+                return info
+            if loop.time() - started < 0.05:
+                await asyncio.sleep(0.1)  # a dispatcher answering at once: do not spin
+
+    async def result(self, run_id: str, timeout: Duration | None = None) -> Any:
+        """The output of a run once it succeeds ({"step": output, ...}).
+
+        Raises RunFailedError or RunCancelledError (with the run's error) if it did not
+        succeed, and TimeoutError if it is still going after `timeout`.
+        """
+        info = await self.wait(run_id, timeout)
+        if info.status == "succeeded":
+            return info.output
+        if info.status == "failed":
+            raise RunFailedError(run_id, info.status, info.error)
+        if info.status == "cancelled":
+            raise RunCancelledError(run_id, info.status, info.error)
+        raise TimeoutError(f"run {run_id} is still {info.status} after {timeout}")
+
+    async def watch(self, run_id: str) -> AsyncIterator[RunEvent]:
+        """The run's task events as they happen, until the run is terminal."""
+        request = pb.WatchRequest(run_id=run_id)
+        stream = self._runs().Watch(request)
+        try:
+            async for event in stream:
+                yield RunEvent.from_proto(event)
+        except grpc.aio.AioRpcError as exc:
+            raise _error("Watch", exc) from None
+        finally:
+            stream.cancel()
+
+    async def cancel(self, run_id: str) -> bool:
+        """Cancel a run; False if it had already finished."""
+        request = pb.CancelRequest(run_id=run_id)
+        response = await self._call(
+            "Cancel", lambda runs: runs.Cancel(request, timeout=self.timeout)
+        )
+        return response.cancelled
+
+
+class SyncClient:
+    """The Client's calls for sync code: a Client on a private event loop thread.
+
+    Close it (or use `with SyncClient(...) as client:`) to stop that thread.
+    """
+
+    def __init__(self, dispatchers: Sequence[str] | None = None, *, timeout: float = 10.0) -> None:
+        self._client = Client(dispatchers, timeout=timeout)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="hewer-client", daemon=True
+        )
+        self._thread.start()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def close(self) -> None:
+        """Close the channel and stop the loop thread."""
+        if self._loop.is_closed():
+            return
+        self._run(self._client.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.close()
+
+    def trigger(
+        self,
+        workflow: str | Workflow | Task[..., Any],
+        input: Any = None,
+        *,
+        priority: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """See Client.trigger."""
+        return self._run(
+            self._client.trigger(
+                workflow, input, priority=priority, idempotency_key=idempotency_key
+            )
+        )
+
+    def get(self, run_id: str) -> RunInfo:
+        """See Client.get."""
+        return self._run(self._client.get(run_id))
+
+    def wait(self, run_id: str, timeout: Duration | None = None) -> RunInfo:
+        """See Client.wait."""
+        return self._run(self._client.wait(run_id, timeout))
+
+    def result(self, run_id: str, timeout: Duration | None = None) -> Any:
+        """See Client.result."""
+        return self._run(self._client.result(run_id, timeout))
+
+    def cancel(self, run_id: str) -> bool:
+        """See Client.cancel."""
+        return self._run(self._client.cancel(run_id))
+
+    def watch(self, run_id: str) -> Iterator[RunEvent]:
+        """See Client.watch: the events, as a blocking iterator."""
+        items: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        async def pump() -> None:
+            try:
+                async for event in self._client.watch(run_id):
+                    items.put(("event", event))
+            except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                items.put(("error", exc))
+            else:
+                items.put(("end", None))
+
+        future = asyncio.run_coroutine_threadsafe(pump(), self._loop)
+        try:
+            while True:
+                kind, value = items.get()
+                if kind == "event":
+                    yield value
+                elif kind == "error":
+                    raise value
+                else:
+                    return
+        finally:
+            future.cancel()

@@ -1,0 +1,1 @@
+"""Example workflows shipped with Hewer (used by `hewer dev`)."""

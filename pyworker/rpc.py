@@ -1,0 +1,92 @@
+"""Typed access to the generated gRPC stubs, and the channel options workers and clients share."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol, cast
+
+import grpc
+import grpc.aio
+
+from pyworker.proto import hewer_pb2 as pb
+from pyworker.proto import hewer_pb2_grpc
+
+DEFAULT_DISPATCHER = "127.0.0.1:7077"
+DISPATCHERS_ENV = "HEWER_DISPATCHERS"
+
+# Large outputs and inputs travel inline; the server caps what it accepts.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+CHANNEL_OPTIONS: list[tuple[str, Any]] = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    # Reconnect quickly after a dispatcher restart; the worker adds its own backoff on top.
+    ("grpc.initial_reconnect_backoff_ms", 200),
+    ("grpc.max_reconnect_backoff_ms", 5000),
+    # Each channel keeps its own connections: otherwise a new channel to an address that was
+    # down a moment ago inherits the process-wide connection backoff and fails at once.
+    ("grpc.use_local_subchannel_pool", 1),
+]
+
+# Statuses after which calling again (elsewhere, later) cannot succeed.
+FATAL_CODES = frozenset(
+    {
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.ALREADY_EXISTS,
+        grpc.StatusCode.PERMISSION_DENIED,
+        grpc.StatusCode.UNAUTHENTICATED,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.UNIMPLEMENTED,
+        grpc.StatusCode.OUT_OF_RANGE,
+    }
+)
+
+
+class DispatcherStub(Protocol):
+    """The Dispatcher service, as the generated stub provides it."""
+
+    Register: grpc.aio.UnaryUnaryMultiCallable[pb.RegisterRequest, pb.RegisterResponse]
+    Listen: grpc.aio.StreamStreamMultiCallable[pb.WorkerMessage, pb.DispatcherMessage]
+    RegisterWorkflow: grpc.aio.UnaryUnaryMultiCallable[
+        pb.RegisterWorkflowRequest, pb.RegisterWorkflowResponse
+    ]
+
+
+class RunsStub(Protocol):
+    """The Runs service, as the generated stub provides it."""
+
+    Trigger: grpc.aio.UnaryUnaryMultiCallable[pb.TriggerRequest, pb.TriggerResponse]
+    Get: grpc.aio.UnaryUnaryMultiCallable[pb.GetRunRequest, pb.Run]
+    Wait: grpc.aio.UnaryUnaryMultiCallable[pb.WaitRequest, pb.Run]
+    Watch: grpc.aio.UnaryStreamMultiCallable[pb.WatchRequest, pb.RunEvent]
+    Cancel: grpc.aio.UnaryUnaryMultiCallable[pb.CancelRequest, pb.CancelResponse]
+
+
+def open_channel(address: str) -> grpc.aio.Channel:
+    """An insecure channel to a dispatcher at "host:port"."""
+    return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+
+
+def dispatcher_stub(channel: grpc.aio.Channel) -> DispatcherStub:
+    """The Dispatcher stub on a channel."""
+    # The generated module is untyped; the Protocol above states what it provides.
+    return cast(DispatcherStub, cast(Any, hewer_pb2_grpc).DispatcherStub(channel))
+
+
+def runs_stub(channel: grpc.aio.Channel) -> RunsStub:
+    """The Runs stub on a channel."""
+    return cast(RunsStub, cast(Any, hewer_pb2_grpc).RunsStub(channel))
+
+
+def status_name(exc: grpc.aio.AioRpcError) -> str:
+    """ "UNAVAILABLE", "INVALID_ARGUMENT", ...: the status of a failed call."""
+    code = exc.code()
+    return code.name if code is not None else "UNKNOWN"
+
+
+def default_dispatchers() -> list[str]:
+    """$HEWER_DISPATCHERS (comma-separated host:port) when set, else 127.0.0.1:7077."""
+    env = os.environ.get(DISPATCHERS_ENV, "")
+    found = [a.strip() for a in env.split(",") if a.strip()]
+    return found or [DEFAULT_DISPATCHER]

@@ -1,0 +1,598 @@
+"""Defining work: workflows (DAGs of steps), their tasks, and the JSON spec the server registers.
+
+A task function takes two positional arguments, `(input, ctx)`: the run's input (parsed into a
+Pydantic model when the parameter is annotated with one) and the task's `Context`. It may be
+sync or async, and returns a JSON-serializable value (or a Pydantic model, or a dataclass).
+
+The spec is deterministic: the same definition always gives the same JSON, hence the same
+checksum and the same workflow version on the server. Fields left unset are omitted, so the
+server's defaults apply to them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import re
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
+
+from pyworker.codec import is_model_class
+from pyworker.durations import Duration, format_seconds, parse_duration, spec_seconds
+from pyworker.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from pyworker.client import Client
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$")
+_NAME_HINT = "1 to 128 characters: letters, digits and _ - . : (not starting with - . :)"
+
+# The ranges hewer.workflow_register enforces, checked here so mistakes surface at import time.
+_TIMEOUT_RANGE = (1.0, 7 * 86400.0)
+_SCHEDULE_TIMEOUT_RANGE = (1.0, 30 * 86400.0)
+_BACKOFF_BASE_RANGE = (0.0, 86400.0)
+_BACKOFF_MAX_RANGE = (0.0, 7 * 86400.0)
+_BACKOFF_DEFAULTS = {"base": 1.0, "max": 300.0}
+_RETRIES_RANGE = (0, 100)
+_PRIORITY_RANGE = (-1000, 1000)
+
+
+def check_name(name: object, what: str) -> str:
+    """`name` if it is a valid workflow, step or action name; DefinitionError otherwise."""
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise DefinitionError(f"{what} {name!r} is not a valid name: use {_NAME_HINT}")
+    return name
+
+
+def _check_int(value: object, what: str, bounds: tuple[int, int]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DefinitionError(f"{what} must be an integer, got {value!r}")
+    low, high = bounds
+    if not low <= value <= high:
+        raise DefinitionError(f"{what} must be from {low} to {high}, got {value}")
+    return value
+
+
+def _check_number(value: object, what: str, low: float, high: float) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DefinitionError(f"{what} must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise DefinitionError(f"{what} must be between {low:g} and {high:g}, got {value!r}")
+    return int(value) if float(value).is_integer() else value
+
+
+def _check_duration(value: Duration, what: str, bounds: tuple[float, float]) -> float:
+    try:
+        seconds = parse_duration(value, what)
+    except ValueError as exc:
+        raise DefinitionError(str(exc)) from None
+    low, high = bounds
+    if not low <= seconds <= high:
+        raise DefinitionError(
+            f"{what} must be between {format_seconds(low)} and {format_seconds(high)}, "
+            f"got {value!r}"
+        )
+    return seconds
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long a failed task waits before its next attempt.
+
+    delay = min(max, base * factor ** attempt), spread by +/- jitter (a fraction). Unset fields
+    take the server's defaults: base 1s, factor 2, max 5m, jitter 0.1.
+    """
+
+    base: Duration | None = None
+    factor: float | None = None
+    max: Duration | None = None
+    jitter: float | None = None
+
+    def spec(self, where: str) -> dict[str, int | float]:
+        """The spec's "backoff" object, validated; `where` names the step in errors."""
+        out: dict[str, int | float] = {}
+        base = _BACKOFF_DEFAULTS["base"]
+        top = _BACKOFF_DEFAULTS["max"]
+        if self.base is not None:
+            base = _check_duration(self.base, f"{where}: backoff.base", _BACKOFF_BASE_RANGE)
+            out["base"] = spec_seconds(base)
+        if self.factor is not None:
+            out["factor"] = _check_number(self.factor, f"{where}: backoff.factor", 1, 10)
+        if self.max is not None:
+            top = _check_duration(self.max, f"{where}: backoff.max", _BACKOFF_MAX_RANGE)
+            out["max"] = spec_seconds(top)
+        if self.jitter is not None:
+            out["jitter"] = _check_number(self.jitter, f"{where}: backoff.jitter", 0, 1)
+        if top < base:
+            raise DefinitionError(
+                f"{where}: backoff.max ({format_seconds(top)}) is below backoff.base "
+                f"({format_seconds(base)}); raise max or lower base"
+            )
+        return out
+
+
+class Task(Generic[P, R]):
+    """One step of a workflow and the function that runs it.
+
+    Calling the task calls the function, so task functions can be unit-tested directly.
+    """
+
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        *,
+        workflow: Workflow,
+        name: str,
+        parents: tuple[str, ...],
+        action: str | None,
+        retries: int | None,
+        timeout: float | None,
+        schedule_timeout: float | None,
+        backoff: dict[str, int | float] | None,
+        priority: int | None,
+        description: str | None,
+        input_model: type[Any] | None,
+    ) -> None:
+        self.fn = fn
+        self.workflow = workflow
+        self.name = name
+        self.parents = parents
+        self.explicit_action = action
+        self.retries = retries
+        self.timeout = timeout
+        self.schedule_timeout = schedule_timeout
+        self.backoff = backoff
+        self.priority = priority
+        self.description = description
+        self.input_model = input_model
+        self.is_async = _is_async(fn)
+
+    @property
+    def action(self) -> str:
+        """What workers register and assignments name: `action=`, else "<workflow>:<step>"."""
+        return self.explicit_action or f"{self.workflow.name}:{self.name}"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self.fn(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<Task {self.workflow.name}.{self.name} action={self.action!r}>"
+
+    def spec(self) -> dict[str, Any]:
+        """This step's entry in the workflow spec (unset fields omitted)."""
+        step: dict[str, Any] = {"name": self.name}
+        if self.explicit_action is not None and self.explicit_action != self.action_default:
+            step["action"] = self.explicit_action
+        if self.parents:
+            step["parents"] = list(self.parents)
+        if self.retries is not None:
+            step["retries"] = self.retries
+        if self.backoff:
+            step["backoff"] = dict(self.backoff)
+        if self.timeout is not None:
+            step["timeout"] = spec_seconds(self.timeout)
+        if self.schedule_timeout is not None:
+            step["schedule_timeout"] = spec_seconds(self.schedule_timeout)
+        if self.priority is not None:
+            step["priority"] = self.priority
+        if self.description is not None:
+            step["description"] = self.description
+        return step
+
+    @property
+    def action_default(self) -> str:
+        """The action the server gives this step when the spec names none."""
+        return f"{self.workflow.name}:{self.name}"
+
+
+class TaskDecorator(Protocol):
+    """What `@wf.task(...)` and `@task(...)` return: turns a function into a Task."""
+
+    def __call__(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+class Workflow:
+    """A named DAG of tasks. Define steps with `@wf.task(...)`; `wf.spec()` is what gets registered.
+
+    Each definition change (a new step, another timeout) registers as a new version when a
+    worker starts; runs already in flight keep the version they started with.
+    """
+
+    def __init__(
+        self, name: str, *, description: str | None = None, priority: int | None = None
+    ) -> None:
+        self.name = check_name(name, "workflow name")
+        if description is not None and not isinstance(description, str):
+            raise DefinitionError(f"workflow {name!r}: description must be a string")
+        self.description = description
+        self.priority = (
+            None
+            if priority is None
+            else _check_int(priority, f"workflow {name!r}: priority", _PRIORITY_RANGE)
+        )
+        self._tasks: dict[str, Task[..., Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"<Workflow {self.name} steps={list(self._tasks)}>"
+
+    @property
+    def tasks(self) -> tuple[Task[..., Any], ...]:
+        """The steps in the order they were defined (the order of the spec)."""
+        return tuple(self._tasks.values())
+
+    def __getitem__(self, step: str) -> Task[..., Any]:
+        try:
+            return self._tasks[step]
+        except KeyError:
+            raise KeyError(
+                f"workflow {self.name!r} has no step {step!r}; steps: {', '.join(self._tasks)}"
+            ) from None
+
+    @overload
+    def task(self, fn: Callable[P, R], /) -> Task[P, R]: ...
+
+    @overload
+    def task(
+        self,
+        *,
+        name: str | None = None,
+        parents: Sequence[Task[..., Any] | str] = (),
+        retries: int | None = None,
+        timeout: Duration | None = None,
+        schedule_timeout: Duration | None = None,
+        backoff: Backoff | None = None,
+        priority: int | None = None,
+        action: str | None = None,
+        description: str | None = None,
+        input_model: type[Any] | None = None,
+    ) -> TaskDecorator: ...
+
+    def task(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        parents: Sequence[Task[..., Any] | str] = (),
+        retries: int | None = None,
+        timeout: Duration | None = None,
+        schedule_timeout: Duration | None = None,
+        backoff: Backoff | None = None,
+        priority: int | None = None,
+        action: str | None = None,
+        description: str | None = None,
+        input_model: type[Any] | None = None,
+    ) -> Any:
+        """Decorator: add the function as a step, `@wf.task` or `@wf.task(parents=[...], ...)`.
+
+        name defaults to the function's name; parents are tasks of this workflow (or their
+        names); retries is the number of attempts after the first; timeout is the execution
+        lease, schedule_timeout how long the task may wait in the queue; action defaults to
+        "<workflow>:<step>"; input_model overrides the Pydantic model taken from the input
+        parameter's annotation.
+        """
+
+        def decorate(f: Callable[..., Any]) -> Task[..., Any]:
+            return self._add(
+                f,
+                name=name,
+                parents=parents,
+                retries=retries,
+                timeout=timeout,
+                schedule_timeout=schedule_timeout,
+                backoff=backoff,
+                priority=priority,
+                action=action,
+                description=description,
+                input_model=input_model,
+            )
+
+        if fn is not None:
+            return decorate(fn)
+        return decorate
+
+    def _add(
+        self,
+        fn: Callable[P, R],
+        *,
+        name: str | None,
+        parents: Sequence[Task[..., Any] | str],
+        retries: int | None,
+        timeout: Duration | None,
+        schedule_timeout: Duration | None,
+        backoff: Backoff | None,
+        priority: int | None,
+        action: str | None,
+        description: str | None,
+        input_model: type[Any] | None,
+    ) -> Task[P, R]:
+        if not callable(fn):
+            raise DefinitionError(f"workflow {self.name!r}: a task must be a function, got {fn!r}")
+        step = name if name is not None else getattr(fn, "__name__", None)
+        if step is None:
+            raise DefinitionError(f"workflow {self.name!r}: pass name= for {fn!r}")
+        check_name(step, f"workflow {self.name!r}: step name")
+        where = f"workflow {self.name!r}, step {step!r}"
+        if step in self._tasks:
+            raise DefinitionError(
+                f"{where}: a step with this name is already defined; give one of them name=..."
+            )
+        _check_signature(fn, where)
+        if action is not None:
+            check_name(action, f"{where}: action")
+        if description is not None and not isinstance(description, str):
+            raise DefinitionError(f"{where}: description must be a string")
+        model = input_model if input_model is not None else _input_annotation(fn)
+        if model is not None and not is_model_class(model):
+            raise DefinitionError(f"{where}: input_model must be a Pydantic model class")
+        checked_retries = (
+            None if retries is None else _check_int(retries, f"{where}: retries", _RETRIES_RANGE)
+        )
+        checked_priority = (
+            None
+            if priority is None
+            else _check_int(priority, f"{where}: priority", _PRIORITY_RANGE)
+        )
+        checked_timeout = (
+            None
+            if timeout is None
+            else _check_duration(timeout, f"{where}: timeout", _TIMEOUT_RANGE)
+        )
+        checked_schedule_timeout = (
+            None
+            if schedule_timeout is None
+            else _check_duration(
+                schedule_timeout, f"{where}: schedule_timeout", _SCHEDULE_TIMEOUT_RANGE
+            )
+        )
+        task = Task(
+            fn,
+            workflow=self,
+            name=step,
+            parents=self._parent_names(parents, where, step),
+            action=action,
+            retries=checked_retries,
+            timeout=checked_timeout,
+            schedule_timeout=checked_schedule_timeout,
+            backoff=_backoff_spec(backoff, where),
+            priority=checked_priority,
+            description=description,
+            input_model=model,
+        )
+        self._tasks[step] = task
+        return task
+
+    def _parent_names(
+        self, parents: Sequence[Task[..., Any] | str], where: str, step: str
+    ) -> tuple[str, ...]:
+        if isinstance(parents, str | Task):
+            parents = [parents]
+        names: list[str] = []
+        for parent in parents:
+            if isinstance(parent, Task):
+                if parent.workflow is not self:
+                    raise DefinitionError(
+                        f"{where}: parent {parent.name!r} belongs to workflow "
+                        f"{parent.workflow.name!r}; parents must be steps of {self.name!r}"
+                    )
+                parent_name = parent.name
+            elif isinstance(parent, str):
+                parent_name = parent
+            else:
+                raise DefinitionError(
+                    f"{where}: a parent must be a task of this workflow or a step name, "
+                    f"got {parent!r}"
+                )
+            if parent_name == step:
+                raise DefinitionError(f"{where}: a step cannot be its own parent")
+            if parent_name in names:
+                raise DefinitionError(f"{where}: parent {parent_name!r} is listed twice")
+            names.append(parent_name)
+        return tuple(names)
+
+    def validate(self) -> None:
+        """Check what only the whole workflow shows: steps exist, parents exist, no cycle."""
+        if not self._tasks:
+            raise DefinitionError(
+                f"workflow {self.name!r} has no steps; add one with @{self.name}.task"
+            )
+        for task in self._tasks.values():
+            for parent in task.parents:
+                if parent not in self._tasks:
+                    raise DefinitionError(
+                        f"workflow {self.name!r}, step {task.name!r}: parent {parent!r} is not "
+                        f"a step of this workflow; steps: {', '.join(self._tasks)}"
+                    )
+        cycle = self._find_cycle()
+        if cycle:
+            raise DefinitionError(
+                f"workflow {self.name!r}: steps form a cycle: {' -> '.join(cycle)}; "
+                "remove one edge of the cycle"
+            )
+
+    def _find_cycle(self) -> list[str] | None:
+        """A cycle of parent edges as a path (start repeated at the end), or None."""
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        path: list[str] = []
+
+        def visit(step: str) -> list[str] | None:
+            state[step] = 1
+            path.append(step)
+            for parent in self._tasks[step].parents:
+                if state.get(parent) == 1:
+                    return [*path[path.index(parent) :], parent]
+                if parent not in state:
+                    found = visit(parent)
+                    if found:
+                        return found
+            path.pop()
+            state[step] = 2
+            return None
+
+        for step in self._tasks:
+            if step not in state:
+                found = visit(step)
+                if found:
+                    return found
+        return None
+
+    def spec(self) -> dict[str, Any]:
+        """The JSON spec for hewer.workflow_register: validated, deterministic, defaults omitted."""
+        self.validate()
+        spec: dict[str, Any] = {"steps": [t.spec() for t in self._tasks.values()]}
+        if self.description is not None:
+            spec["description"] = self.description
+        if self.priority is not None:
+            spec["priority"] = self.priority
+        return spec
+
+    def spec_json(self) -> str:
+        """`spec()` as canonical JSON text (sorted keys, no spaces)."""
+        return json.dumps(self.spec(), sort_keys=True, separators=(",", ":"))
+
+    async def run(
+        self, input: Any = None, *, client: Client, timeout: Duration | None = None
+    ) -> Any:
+        """Trigger a run of this workflow and wait for its output (see `Client.result`)."""
+        run_id = await client.trigger(self.name, input)
+        return await client.result(run_id, timeout=timeout)
+
+
+@overload
+def task(fn: Callable[P, R], /) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    *,
+    name: str | None = None,
+    retries: int | None = None,
+    timeout: Duration | None = None,
+    schedule_timeout: Duration | None = None,
+    backoff: Backoff | None = None,
+    priority: int | None = None,
+    action: str | None = None,
+    description: str | None = None,
+    input_model: type[Any] | None = None,
+) -> TaskDecorator: ...
+
+
+def task(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    retries: int | None = None,
+    timeout: Duration | None = None,
+    schedule_timeout: Duration | None = None,
+    backoff: Backoff | None = None,
+    priority: int | None = None,
+    action: str | None = None,
+    description: str | None = None,
+    input_model: type[Any] | None = None,
+) -> Any:
+    """Decorator for a standalone task: a one-step workflow named `name` (default: the function's).
+
+    The step has the same name as the workflow, so its action is "<name>:<name>". Trigger it by
+    that name; give the task (or `task.workflow`) to a Worker.
+    """
+
+    def decorate(f: Callable[..., Any]) -> Task[..., Any]:
+        wf_name = name if name is not None else getattr(f, "__name__", None)
+        if wf_name is None:
+            raise DefinitionError(f"pass name= for the standalone task {f!r}")
+        wf = Workflow(wf_name, description=description)
+        return wf.task(
+            name=wf_name,
+            retries=retries,
+            timeout=timeout,
+            schedule_timeout=schedule_timeout,
+            backoff=backoff,
+            priority=priority,
+            action=action,
+            input_model=input_model,
+        )(f)
+
+    if fn is not None:
+        return decorate(fn)
+    return decorate
+
+
+def _backoff_spec(backoff: Backoff | None, where: str) -> dict[str, int | float] | None:
+    if backoff is None:
+        return None
+    if not isinstance(backoff, Backoff):
+        raise DefinitionError(
+            f"{where}: backoff must be a Backoff(base=..., factor=..., max=..., jitter=...), "
+            f"got {backoff!r}"
+        )
+    return backoff.spec(where) or None
+
+
+def _check_signature(fn: Callable[..., Any], where: str) -> None:
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return  # some builtins have no signature; they fail at run time if wrong
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        raise DefinitionError(
+            f"{where}: a task function takes two positional arguments (input, ctx), "
+            f"got {getattr(fn, '__name__', fn)}{signature}"
+        ) from None
+
+
+def _input_annotation(fn: Callable[..., Any]) -> type[Any] | None:
+    """The Pydantic model annotating the function's first parameter, if any."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if not params or params[0].kind not in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
+        return None
+    annotation = params[0].annotation
+    if isinstance(annotation, str):
+        annotation = _resolve_annotation(fn, params[0].name, annotation)
+    return annotation if is_model_class(annotation) else None
+
+
+def _resolve_annotation(fn: Callable[..., Any], param: str, text: str) -> Any:
+    """A string annotation (`from __future__ import annotations`) as the object it names.
+
+    Module-level names resolve through the function's globals; a class defined in an enclosing
+    function is looked up in the frames of the code defining the task. Unresolvable: None.
+    """
+    with contextlib.suppress(Exception):
+        return typing.get_type_hints(fn).get(param)
+    if not text.isidentifier():
+        return None
+    frame = inspect.currentframe()
+    try:
+        for _ in range(_FRAME_SEARCH_DEPTH):
+            if frame is None:
+                return None
+            if text in frame.f_locals and frame.f_globals is fn.__globals__:
+                return frame.f_locals[text]
+            frame = frame.f_back
+    finally:
+        del frame
+    return None
+
+
+# How far up the stack a local class named by a string annotation is searched for.
+_FRAME_SEARCH_DEPTH = 8
+
+
+def _is_async(fn: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
