@@ -23,22 +23,24 @@ FROM hewer.task_claim(%(worker_id)s::uuid, %(limit)s);
 
 -- name: task_start
 SELECT ord, accepted, reason
-FROM hewer.task_start(%(task_ids)s::uuid[], %(attempts)s::integer[], p_strict => false);
+FROM hewer.task_start(%(task_ids)s::uuid[], %(attempts)s::integer[], p_strict => false,
+                      p_worker_ids => %(worker_ids)s::uuid[]);
 
 -- name: task_complete
 SELECT ord, accepted, reason
 FROM hewer.task_complete(%(task_ids)s::uuid[], %(attempts)s::integer[], %(outputs)s::jsonb[],
-                         p_strict => false);
+                         p_strict => false, p_worker_ids => %(worker_ids)s::uuid[]);
 
 -- name: task_fail
 SELECT ord, accepted, reason
 FROM hewer.task_fail(%(task_ids)s::uuid[], %(attempts)s::integer[], %(errors)s::jsonb[],
-                     %(retryable)s::boolean[], p_strict => false);
+                     %(retryable)s::boolean[], p_strict => false,
+                     p_worker_ids => %(worker_ids)s::uuid[]);
 
 -- name: task_heartbeat
 SELECT ord, accepted, reason, timeout_at
 FROM hewer.task_heartbeat(%(task_ids)s::uuid[], %(attempts)s::integer[], %(extend_by)s::interval,
-                          p_strict => false);
+                          p_strict => false, p_worker_ids => %(worker_ids)s::uuid[]);
 
 -- name: task_cancellations
 SELECT worker_id, task_id, attempt FROM hewer.task_cancellations(%(worker_ids)s::uuid[]);

@@ -40,7 +40,7 @@ ERROR: Final = "error"
 SHUTTING_DOWN: Final = "shutting_down"
 
 # A report naming one of these is not the worker's any more.
-_GONE: Final = frozenset({"unknown_task", "stale_attempt"})
+_GONE: Final = frozenset({"unknown_task", "stale_attempt", "not_owner"})
 
 # How often a call that lost its connection is retried before its reports are rejected.
 _CONNECTION_RETRIES: Final = 3
@@ -199,6 +199,8 @@ class ReportBatcher:
         params: dict[str, Any] = {
             "task_ids": [r.task_id for r in reports],
             "attempts": [r.attempt for r in reports],
+            # Each report is fenced by the worker whose stream it came on, too.
+            "worker_ids": [r.session.worker_id for r in reports],
         }
         if kind is Kind.COMPLETE:
             params["outputs"] = [r.payload for r in reports]

@@ -424,3 +424,29 @@ def test_claim_uses_the_queue_index_not_a_scan_of_the_backlog(
     after = scans()
     assert after["seq_scan"] == before["seq_scan"]
     assert after["idx_scan"] > before["idx_scan"]
+
+
+def test_reports_are_fenced_by_the_reporting_worker(conn: psycopg.Connection[Any]) -> None:
+    register(conn, "own", {"steps": [{"name": "s"}]})
+    trigger(conn, "own", [{}])
+    holder = worker(conn, ["own:s"])
+    other = worker(conn, ["own:s"])
+    [t] = claim(conn, holder)
+    before = snapshot(conn)
+    [res] = conn.execute(
+        "SELECT * FROM hewer.task_complete(%s, %s, ARRAY['1'::jsonb], false, now(), %s)",
+        ([t["task_id"]], [t["attempt"]], [other]),
+    ).fetchall()
+    assert res["accepted"] is False and res["reason"] == "not_owner"
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute(
+            "SELECT * FROM hewer.task_fail(%s, %s, ARRAY['1'::jsonb], NULL, true, now(), %s)",
+            ([t["task_id"]], [t["attempt"]], [other]),
+        )
+    assert err.value.sqlstate == "HW006" and "another worker" in str(err.value)
+    assert snapshot(conn) == before
+    [ok] = conn.execute(
+        "SELECT * FROM hewer.task_complete(%s, %s, ARRAY['1'::jsonb], true, now(), %s)",
+        ([t["task_id"]], [t["attempt"]], [holder]),
+    ).fetchall()
+    assert ok["accepted"]

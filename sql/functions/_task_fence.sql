@@ -1,16 +1,19 @@
--- hewer._task_fence_rows(task_ids[], attempts[], tenant): one row per report,
--- locking the tasks (FOR UPDATE, in id order). Used by _task_fence below.
-CREATE OR REPLACE FUNCTION hewer._task_fence_rows(p_task_ids uuid[], p_attempts integer[], p_tenant uuid)
+-- hewer._task_fence_rows(task_ids[], attempts[], tenant, worker_ids[]): one row
+-- per report, locking the tasks (FOR UPDATE, in id order). Used by _task_fence.
+CREATE OR REPLACE FUNCTION hewer._task_fence_rows(
+    p_task_ids uuid[], p_attempts integer[], p_tenant uuid, p_worker_ids uuid[])
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, run_id uuid, ok boolean, reason text,
                current_attempt integer, status hewer.task_status)
 LANGUAGE sql VOLATILE
 AS $$
     WITH req AS (
-        SELECT u.task_id, u.attempt, u.i::integer AS ord,
+        SELECT u.task_id, u.attempt, u.worker_id, u.i::integer AS ord,
                row_number() OVER (PARTITION BY u.task_id ORDER BY u.i) AS nth
-        FROM unnest(p_task_ids, p_attempts) WITH ORDINALITY AS u(task_id, attempt, i)
+        FROM unnest(p_task_ids, p_attempts,
+                    coalesce(p_worker_ids, array_fill(NULL::uuid, ARRAY[cardinality(p_task_ids)])))
+             WITH ORDINALITY AS u(task_id, attempt, worker_id, i)
     ), locked AS (
-        SELECT t.id, t.run_id, t.attempt, t.status
+        SELECT t.id, t.run_id, t.attempt, t.status, t.worker_id
         FROM hewer.tasks t
         WHERE t.id = ANY (p_task_ids) AND t.tenant_id = p_tenant
         ORDER BY t.id
@@ -18,29 +21,33 @@ AS $$
     )
     SELECT q.ord, q.task_id, q.attempt, l.run_id,
            coalesce(l.id IS NOT NULL AND q.nth = 1 AND l.attempt = q.attempt
-                    AND l.status IN ('assigned', 'running'), false),
+                    AND l.status IN ('assigned', 'running')
+                    AND (q.worker_id IS NULL OR q.worker_id = l.worker_id), false),
            CASE WHEN l.id IS NULL THEN 'unknown_task'
                 WHEN q.nth > 1 THEN 'duplicate'
                 WHEN l.attempt IS DISTINCT FROM q.attempt OR l.status NOT IN ('assigned', 'running') THEN 'stale_attempt'
+                WHEN q.worker_id IS NOT NULL AND q.worker_id IS DISTINCT FROM l.worker_id THEN 'not_owner'
            END,
            l.attempt, l.status
     FROM req q LEFT JOIN locked l ON l.id = q.task_id
 $$;
 
--- hewer._task_fence(function, task_ids[], attempts[], strict, lock_runs)
+-- hewer._task_fence(function, task_ids[], attempts[], strict, lock_runs, worker_ids[])
 --   -> (ord, task_id, attempt, run_id, ok, reason)
 --
 -- The fencing step shared by every worker report. Locks, in this order (the
 -- order every writer in Hewer follows): the reports' runs when lock_runs,
 -- then their tasks, each in id order. A report is ok when its task exists in
--- this tenant, its attempt is the task's current one and the task is still
--- assigned or running. reason: unknown_task | stale_attempt | duplicate.
+-- this tenant, its attempt is the task's current one, the task is still
+-- assigned or running, and (when worker_ids is given) it is assigned to the
+-- reporting worker. reason: unknown_task | stale_attempt | duplicate | not_owner.
 --
 -- strict: the first report that is not ok raises HW005 (unknown task) or
--- HW006 (stale attempt) or HW007 (duplicate), so the caller's whole batch
+-- HW006 (stale attempt, or held by another worker) or HW007 (duplicate), so the caller's whole batch
 -- changes nothing. Non-strict callers (the dispatcher) get a row per report.
 CREATE OR REPLACE FUNCTION hewer._task_fence(
-    p_function text, p_task_ids uuid[], p_attempts integer[], p_strict boolean, p_lock_runs boolean)
+    p_function text, p_task_ids uuid[], p_attempts integer[], p_strict boolean, p_lock_runs boolean,
+    p_worker_ids uuid[] DEFAULT NULL)
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, run_id uuid, ok boolean, reason text)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -49,7 +56,8 @@ DECLARE
     v_tenant uuid := hewer.current_tenant();
     v_bad record;
 BEGIN
-    PERFORM hewer._batch_len(p_function, p_task_ids, ARRAY[cardinality(p_attempts)]);
+    PERFORM hewer._batch_len(p_function, p_task_ids,
+        ARRAY[cardinality(p_attempts), coalesce(cardinality(p_worker_ids), cardinality(p_task_ids))]);
     IF p_strict IS NULL THEN
         RAISE EXCEPTION '%: p_strict is NULL', p_function USING ERRCODE = 'HW007';
     END IF;
@@ -62,12 +70,17 @@ BEGIN
     END IF;
 
     IF p_strict THEN
-        SELECT * INTO v_bad FROM hewer._task_fence_rows(p_task_ids, p_attempts, v_tenant) f
+        SELECT * INTO v_bad FROM hewer._task_fence_rows(p_task_ids, p_attempts, v_tenant, p_worker_ids) f
         WHERE NOT f.ok ORDER BY f.ord LIMIT 1;
         IF FOUND THEN
             IF v_bad.reason = 'unknown_task' THEN
                 RAISE EXCEPTION '%: task % does not exist', p_function, v_bad.task_id
                     USING ERRCODE = 'HW005', HINT = 'Check the task id; tasks are visible only to their tenant.';
+            ELSIF v_bad.reason = 'not_owner' THEN
+                RAISE EXCEPTION '%: task % attempt % is assigned to another worker; the report was rejected',
+                    p_function, v_bad.task_id, v_bad.attempt
+                    USING ERRCODE = 'HW006',
+                          HINT = 'A worker reports only the tasks it was assigned.';
             ELSIF v_bad.reason = 'duplicate' THEN
                 RAISE EXCEPTION '%: task % is reported twice in one call', p_function, v_bad.task_id
                     USING ERRCODE = 'HW007', HINT = 'Report each task once per call.';
@@ -80,6 +93,6 @@ BEGIN
         END IF;
     END IF;
     RETURN QUERY SELECT f.ord, f.task_id, f.attempt, f.run_id, f.ok, f.reason
-    FROM hewer._task_fence_rows(p_task_ids, p_attempts, v_tenant) f ORDER BY f.ord;
+    FROM hewer._task_fence_rows(p_task_ids, p_attempts, v_tenant, p_worker_ids) f ORDER BY f.ord;
 END
 $$;

@@ -1,4 +1,4 @@
--- hewer.task_complete(task_ids[], attempts[], outputs[], strict?, now?)
+-- hewer.task_complete(task_ids[], attempts[], outputs[], strict?, now?, worker_ids?)
 --   -> (ord, task_id, attempt, accepted, reason)
 --
 -- A worker reports tasks done with their outputs (any JSON, NULL allowed).
@@ -6,12 +6,15 @@
 -- is queued (NOTIFY hewer_ready once), and a run whose last task succeeded
 -- succeeds (NOTIFY hewer_run_done once). A task whose run was cancelled or
 -- failed meanwhile still records its output; its run does not change.
--- Fenced by (task_id, attempt), see hewer._task_fence.
+-- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
+-- (one per task) is given: a report for a task held by another worker is
+-- rejected (reason not_owner). Fenced, see hewer._task_fence.
 -- Locks: runs, then tasks, then children (each in id order).
 -- Errors: HW007 bad arrays; strict: HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_complete(
     p_task_ids uuid[], p_attempts integer[], p_outputs jsonb[],
-    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now())
+    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now(),
+    p_worker_ids uuid[] DEFAULT NULL)
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, accepted boolean, reason text)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -28,7 +31,7 @@ BEGIN
            array_agg(f.attempt ORDER BY f.ord) AS attempts, array_agg(f.ok ORDER BY f.ord) AS oks,
            array_agg(f.reason ORDER BY f.ord) AS reasons
     INTO v_fence
-    FROM hewer._task_fence('task_complete', p_task_ids, p_attempts, p_strict, true) f;
+    FROM hewer._task_fence('task_complete', p_task_ids, p_attempts, p_strict, true, p_worker_ids) f;
 
     WITH done AS (
         UPDATE hewer.tasks t

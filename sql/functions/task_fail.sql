@@ -1,4 +1,4 @@
--- hewer.task_fail(task_ids[], attempts[], errors[], retryable[]?, strict?, now?)
+-- hewer.task_fail(task_ids[], attempts[], errors[], retryable[]?, strict?, now?, worker_ids?)
 --   -> (ord, task_id, attempt, accepted, reason)
 --
 -- A worker reports tasks failed. errors: any JSON per task (a message
@@ -7,12 +7,15 @@
 -- back on the queue after the step's backoff; otherwise the task fails, its
 -- run fails, and the run's other unfinished tasks are cancelled (running
 -- ones flagged for their workers). See hewer._task_fail_apply.
--- Fenced by (task_id, attempt). Locks: runs, then tasks (id order), then the
+-- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
+-- (one per task) is given: a report for a task held by another worker is
+-- rejected (reason not_owner). Fenced. Locks: runs, then tasks (id order), then the
 -- queue rows and tasks of cancelled siblings.
 -- Errors: HW007 bad arrays; strict: HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_fail(
     p_task_ids uuid[], p_attempts integer[], p_errors jsonb[], p_retryable boolean[] DEFAULT NULL,
-    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now())
+    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now(),
+    p_worker_ids uuid[] DEFAULT NULL)
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, accepted boolean, reason text)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -28,7 +31,7 @@ BEGIN
            array_agg(f.attempt ORDER BY f.ord) AS attempts, array_agg(f.ok ORDER BY f.ord) AS oks,
            array_agg(f.reason ORDER BY f.ord) AS reasons
     INTO v_fence
-    FROM hewer._task_fence('task_fail', p_task_ids, p_attempts, p_strict, true) f;
+    FROM hewer._task_fence('task_fail', p_task_ids, p_attempts, p_strict, true, p_worker_ids) f;
 
     PERFORM hewer._task_fail_apply(
         array_agg(u.id), array_agg(u.err), array_agg(coalesce(u.retryable, true)), 'failed', p_now)

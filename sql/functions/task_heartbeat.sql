@@ -1,14 +1,17 @@
--- hewer.task_heartbeat(task_ids[], attempts[], extend_by?, strict?, now?)
+-- hewer.task_heartbeat(task_ids[], attempts[], extend_by?, strict?, now?, worker_ids?)
 --   -> (ord, task_id, attempt, accepted, reason, timeout_at)
 --
 -- Extends the lease of assigned or running tasks: timeout_at becomes
 -- now + extend_by (default: the step's execution timeout), never earlier
 -- than it was. A task whose lease expires is reaped (hewer.reap) and retried.
--- Fenced by (task_id, attempt). Locks: the tasks (id order).
+-- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
+-- (one per task) is given: a report for a task held by another worker is
+-- rejected (reason not_owner). Fenced. Locks: the tasks (id order).
 -- Errors: HW007 extend_by not positive; strict: HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_heartbeat(
     p_task_ids uuid[], p_attempts integer[], p_extend_by interval DEFAULT NULL,
-    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now())
+    p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now(),
+    p_worker_ids uuid[] DEFAULT NULL)
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, accepted boolean, reason text,
                timeout_at timestamptz)
 LANGUAGE plpgsql VOLATILE
@@ -22,7 +25,7 @@ BEGIN
     END IF;
     RETURN QUERY
     WITH fence AS MATERIALIZED (
-        SELECT * FROM hewer._task_fence('task_heartbeat', p_task_ids, p_attempts, p_strict, false)
+        SELECT * FROM hewer._task_fence('task_heartbeat', p_task_ids, p_attempts, p_strict, false, p_worker_ids)
     ), extended AS (
         UPDATE hewer.tasks t
         SET timeout_at = greatest(t.timeout_at, p_now + coalesce(p_extend_by, t.execution_timeout))

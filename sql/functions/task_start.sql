@@ -1,12 +1,14 @@
--- hewer.task_start(task_ids[], attempts[], strict?, now?) -> (ord, task_id, attempt, accepted, reason)
+-- hewer.task_start(task_ids[], attempts[], strict?, now?, worker_ids?) -> (ord, task_id, attempt, accepted, reason)
 --
 -- A worker reports that it began running assigned tasks: assigned -> running.
 -- Reporting the start of a task already running is accepted and changes
--- nothing. Fenced by (task_id, attempt), see hewer._task_fence.
+-- nothing. Fenced by (task_id, attempt), and by the reporting worker when
+-- worker_ids (one per task) is given: a report for a task held by another
+-- worker is rejected (reason not_owner). See hewer._task_fence.
 -- Locks: the tasks (id order). Errors (strict): HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_start(
     p_task_ids uuid[], p_attempts integer[], p_strict boolean DEFAULT true,
-    p_now timestamptz DEFAULT now())
+    p_now timestamptz DEFAULT now(), p_worker_ids uuid[] DEFAULT NULL)
 RETURNS TABLE (ord integer, task_id uuid, attempt integer, accepted boolean, reason text)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -15,7 +17,7 @@ BEGIN
     PERFORM hewer._require_now('task_start', p_now);
     RETURN QUERY
     WITH fence AS MATERIALIZED (
-        SELECT * FROM hewer._task_fence('task_start', p_task_ids, p_attempts, p_strict, false)
+        SELECT * FROM hewer._task_fence('task_start', p_task_ids, p_attempts, p_strict, false, p_worker_ids)
     ), started AS (
         UPDATE hewer.tasks t SET status = 'running', started_at = p_now
         FROM fence f
