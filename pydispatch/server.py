@@ -49,6 +49,7 @@ from pydispatch.status import details
 from pydispatch.validate import BadRequestError, maybe_uuid, parse_report, parse_uuid, unix_ms
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
+from pyworker.rpc import MAX_MESSAGE_BYTES
 
 log = logging.getLogger("hewer.dispatcher")
 task_log = logging.getLogger("hewer.task")
@@ -176,6 +177,10 @@ class Dispatcher:
                 ("grpc.keepalive_timeout_ms", 10_000),
                 ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
                 ("grpc.keepalive_permit_without_calls", 1),
+                # Accept what the SDK may send (pyworker.rpc.MAX_MESSAGE_BYTES): a larger
+                # message than the server accepts would end the worker's whole stream.
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ]
         )
         pb_grpc.add_DispatcherServicer_to_server(DispatcherService(self), server)

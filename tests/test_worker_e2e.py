@@ -606,3 +606,27 @@ def test_run_worker_process_exits_cleanly_on_sigterm(
             assert t["error"]["type"] == "worker_shutdown"
 
     asyncio.run(scenario())
+
+
+def test_an_output_larger_than_grpcs_default_limit_is_delivered(
+    settings: DispatcherSettings,
+) -> None:
+    wf = Workflow("e2e_big_output")
+    big = "x" * (6 * 1024 * 1024)  # above gRPC's 4 MiB default message limit
+
+    @wf.task(timeout="30s")
+    async def produce(input: Any, ctx: Context) -> str:
+        return big
+
+    async def scenario() -> None:
+        async with (
+            dispatcher(settings) as (_, address),
+            worker(wf, addresses=[address]),
+            Client([address]) as client,
+        ):
+            run_id = await client.trigger(wf, {})
+            info = await client.wait(run_id, timeout=30)
+            assert info.status == "succeeded"
+            assert len(info.output["produce"]) == len(big)
+
+    asyncio.run(scenario())
