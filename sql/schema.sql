@@ -17,7 +17,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (1);
+INSERT INTO hewer.meta (schema_version) VALUES (2);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -246,7 +246,9 @@ CREATE TABLE hewer.workers (
 CREATE INDEX workers_heartbeat_idx ON hewer.workers (last_heartbeat_at) WHERE status IN ('active', 'draining');
 
 -- Per-table partitioning policy, for DBAs to tune: the width of a partition,
--- how many are kept ahead of now, and how long old ones are kept.
+-- how many are kept ahead of now, and how long old ones are kept. Few ahead:
+-- every statement on a partitioned table pays for each partition (see
+-- migrations/0002).
 CREATE TABLE hewer.partition_config (
     table_name text PRIMARY KEY,
     period interval NOT NULL CHECK (period >= interval '1 minute'),
@@ -254,6 +256,6 @@ CREATE TABLE hewer.partition_config (
     retention interval NOT NULL CHECK (retention > interval '0')
 );
 INSERT INTO hewer.partition_config (table_name, period, premake, retention) VALUES
-    ('runs', '1 day', 7, '30 days'),
-    ('tasks', '1 day', 7, '30 days'),
-    ('task_events', '1 day', 7, '30 days');
+    ('runs', '1 day', 2, '30 days'),
+    ('tasks', '1 day', 2, '30 days'),
+    ('task_events', '1 day', 2, '30 days');

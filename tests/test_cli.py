@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ import psycopg
 import pytest
 
 from pydispatch.paths import REPO_ROOT
-from pydispatch.schema import EXPECTED_SCHEMA_VERSION
+from pydispatch.schema import EXPECTED_SCHEMA_VERSION, migration_files
 
 Hewer = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -78,7 +79,8 @@ def test_db_status_reports_the_configured_server(hewer: Hewer, pg_version: int) 
 def test_migrate_status_lists_applied_migrations(hewer: Hewer) -> None:
     result = hewer("migrate", "status")
     assert result.returncode == 0, result.stderr
-    assert "0001_initial  applied" in result.stdout
+    for migration in migration_files():
+        assert re.search(rf"^{migration.stem} +applied$", result.stdout, re.M), result.stdout
     assert f"schema version: {EXPECTED_SCHEMA_VERSION} (this hewer: {EXPECTED_SCHEMA_VERSION})" in (
         result.stdout
     )
@@ -89,20 +91,22 @@ def test_migrate_up_then_down(hewer: Hewer, create_database: Callable[..., str])
     fresh = create_database()
     up = hewer("migrate", "up", url=fresh)
     assert up.returncode == 0, up.stderr
-    assert "applied: 0001_initial" in up.stdout
+    ids = [m.stem for m in migration_files()]
+    assert f"applied: {', '.join(ids)}" in up.stdout
     assert "pgmq: installed (bundled SQL)" in up.stdout
     again = hewer("migrate", "up", url=fresh)
     assert "no pending migrations" in again.stdout
 
     refused = hewer("migrate", "down", url=fresh, stdin="n\n")
     assert refused.returncode == 1
-    assert hewer("migrate", "status", url=fresh).stdout.count("applied") == 1
+    assert hewer("migrate", "status", url=fresh).stdout.count("applied") == len(ids)
 
-    down = hewer("migrate", "down", "--yes", url=fresh)
+    down = hewer("migrate", "down", "--yes", "-n", str(len(ids)), url=fresh)
     assert down.returncode == 0, down.stderr
-    assert "rolled back: 0001_initial" in down.stdout
+    assert f"rolled back: {', '.join(reversed(ids))}" in down.stdout
     status = hewer("migrate", "status", url=fresh)
-    assert "0001_initial  pending" in status.stdout
+    for migration in ids:
+        assert re.search(rf"^{migration} +pending$", status.stdout, re.M), status.stdout
     assert "schema version: none" in status.stdout
 
 

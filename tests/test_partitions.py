@@ -233,17 +233,17 @@ def test_create_is_idempotent_and_follows_the_clock(conn: Conn) -> None:
 
 
 def test_create_names_daily_partitions_by_utc_date(conn: Conn) -> None:
-    # The shipped policy: 1 day, 7 ahead. Names and bounds are UTC whatever
+    # The shipped policy: 1 day, 2 ahead. Names and bounds are UTC whatever
     # the session's time zone is.
     conn.execute("SET TimeZone = 'Pacific/Auckland'")
 
     created = create(conn, T)
 
     runs = [r for r in created if r["table_name"] == "runs"]
-    assert [r["partition"] for r in runs] == [f"runs_p202503{d:02d}" for d in range(10, 18)]
+    assert [r["partition"] for r in runs] == [f"runs_p202503{d:02d}" for d in range(10, 13)]
     assert runs[0]["range_from"] == at(0)
-    assert runs[-1]["range_to"] == at(0, day=18)
-    assert len(created) == 3 * 8
+    assert runs[-1]["range_to"] == at(0, day=13)
+    assert len(created) == 3 * 3
 
 
 def test_create_moves_rows_out_of_the_default_partition(conn: Conn) -> None:

@@ -18,7 +18,12 @@ import pytest
 from yoyo.connections import parse_uri
 
 from pydispatch import migrate, paths, schema
-from pydispatch.schema import EXPECTED_SCHEMA_VERSION, SchemaMismatchError, check_schema
+from pydispatch.schema import (
+    EXPECTED_SCHEMA_VERSION,
+    SchemaMismatchError,
+    check_schema,
+    migration_files,
+)
 from tests import catalog
 from tests.conftest import TEMPLATE_DB
 
@@ -88,8 +93,11 @@ def test_check_schema_refuses_a_database_without_hewer(create_database: CreateDb
 
 
 def test_check_schema_refuses_an_older_database(conn: psycopg.Connection[Any]) -> None:
-    conn.execute("UPDATE hewer.meta SET schema_version = %s", (EXPECTED_SCHEMA_VERSION - 1,))
-    with pytest.raises(SchemaMismatchError, match=r"schema version 0, .* run `hewer migrate up`$"):
+    older = EXPECTED_SCHEMA_VERSION - 1
+    conn.execute("UPDATE hewer.meta SET schema_version = %s", (older,))
+    with pytest.raises(
+        SchemaMismatchError, match=rf"schema version {older}, .* run `hewer migrate up`$"
+    ):
         check_schema(conn)
 
 
@@ -186,17 +194,23 @@ def test_schema_function_names_come_from_schema_sql() -> None:
 
 def test_down_then_up_rebuilds_the_same_schema(dsn: str, create_database: CreateDb) -> None:
     reference = _reference(create_database)
-    assert migrate.down(1, dsn) == ["0001_initial"]
+    ids = [m.stem for m in migration_files()]
+    assert migrate.down(1, dsn) == ids[-1:]
+    assert migrate.status(dsn).pending == ids[-1:]
+    assert migrate.up(dsn).applied == ids[-1:]
+    assert catalog.diff(reference, _snapshot(dsn)) == ""
+
+    assert migrate.down(len(ids), dsn) == ids[::-1]
     with psycopg.connect(dsn, autocommit=True) as conn:
         row = conn.execute("SELECT to_regnamespace('hewer')").fetchone()
         assert row == (None,)
         with pytest.raises(SchemaMismatchError, match="run `hewer migrate up`"):
             check_schema(conn)
     st = migrate.status(dsn)
-    assert st.applied == [] and st.pending == ["0001_initial"] and st.schema_version is None
+    assert st.applied == [] and st.pending == ids and st.schema_version is None
 
     result = migrate.up(dsn)
-    assert result.applied == ["0001_initial"]
+    assert result.applied == ids
     assert result.pgmq == "present"
     assert catalog.diff(reference, _snapshot(dsn)) == ""
 
@@ -228,13 +242,13 @@ def test_concurrent_migrators_take_turns(create_database: CreateDb) -> None:
     for t in threads:
         t.join(timeout=120)
     assert errors == []
-    assert sorted(len(r.applied) for r in results) == [0, 0, 1]
+    assert sorted(len(r.applied) for r in results) == [0, 0, len(migration_files())]
     assert sorted(r.pgmq for r in results) == ["present", "present", "sql"]
     assert catalog.diff(reference, _snapshot(target)) == ""
     with psycopg.connect(target, autocommit=True) as conn:
         check_schema(conn)
         row = conn.execute("SELECT count(*) FROM _yoyo_migration").fetchone()
-        assert row == (1,)
+        assert row == (len(migration_files()),)
 
 
 def test_status_reports_applied_version_and_checksum(dsn: str) -> None:
