@@ -109,6 +109,11 @@ BEGIN
                hewer.uuidv7(p_now + make_interval(secs => r.i / 1e6)) AS task_id
         FROM req r CROSS JOIN hewer.steps s
         WHERE s.version_id = v_version
+    -- Parent/child links, found once with a join (a correlated subquery per
+    -- task would make a batch quadratic in its size).
+    ), links AS MATERIALIZED (
+        SELECT c.task_id AS child_id, p.task_id AS parent_id
+        FROM ids c JOIN ids p ON p.run_id = c.run_id AND p.name = ANY (c.parents)
     ), inserted AS (
         INSERT INTO hewer.tasks (tenant_id, id, run_id, step, action, status, max_attempts, priority,
                                  parent_ids, child_ids, parents_left, execution_timeout,
@@ -116,11 +121,14 @@ BEGIN
         SELECT v_tenant, i.task_id, i.run_id, i.name, i.action,
                CASE WHEN cardinality(i.parents) = 0 THEN 'queued' ELSE 'pending' END::hewer.task_status,
                i.max_attempts, coalesce(i.run_priority, i.priority, 0),
-               ARRAY(SELECT p.task_id FROM ids p WHERE p.run_id = i.run_id AND p.name = ANY (i.parents)),
-               ARRAY(SELECT c.task_id FROM ids c WHERE c.run_id = i.run_id AND i.name = ANY (c.parents)),
+               coalesce(up.ids, '{}'), coalesce(down.ids, '{}'),
                cardinality(i.parents), i.execution_timeout, i.schedule_timeout, p_now,
                CASE WHEN cardinality(i.parents) = 0 THEN p_now END
         FROM ids i
+        LEFT JOIN (SELECT child_id, array_agg(parent_id ORDER BY parent_id) AS ids
+                   FROM links GROUP BY child_id) up ON up.child_id = i.task_id
+        LEFT JOIN (SELECT parent_id, array_agg(child_id ORDER BY child_id) AS ids
+                   FROM links GROUP BY parent_id) down ON down.parent_id = i.task_id
         ORDER BY i.task_id
         RETURNING id, run_id, status
     ), logged AS (
