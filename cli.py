@@ -11,6 +11,7 @@ import click
 import psycopg
 
 from pydispatch import bench, db, dev, embedded, migrate, partitions
+from pydispatch.chaos import chaos
 from pydispatch.errors import HewerError, describe
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
@@ -390,9 +391,127 @@ def _split(values: tuple[str, ...]) -> list[str]:
 # --- bench -------------------------------------------------------------------------
 
 
-@main.group(name="bench", cls=HewerGroup)
-def bench_group() -> None:
-    """Benchmarks. They run in a separate database, hewer_bench, recreated each time."""
+def _names(allowed: tuple[str, ...]) -> Any:
+    """A click callback: a comma-separated subset of `allowed` (case-insensitive), in order."""
+
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str]:
+        if not value:
+            return list(allowed)
+        wanted = [v.strip() for v in value.split(",") if v.strip()]
+        by_lower = {a.lower(): a for a in allowed}
+        unknown = [v for v in wanted if v.lower() not in by_lower]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown {', '.join(unknown)}: choose from {','.join(allowed)}"
+            )
+        chosen = {by_lower[v.lower()] for v in wanted}
+        return [a for a in allowed if a in chosen]
+
+    return parse
+
+
+@main.group(name="bench", cls=HewerGroup, invoke_without_command=True)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="Tiny sizes, one repetition, no warm-up: a smoke run of about a minute.",
+)
+@click.option(
+    "--only",
+    "workloads",
+    callback=_names(bench.WORKLOADS),
+    metavar="W1,W2,...",
+    help="Workloads to run (default all; W5 and W6 need W1, which then runs too).",
+)
+@click.option(
+    "--systems",
+    callback=_names(bench.SYSTEMS),
+    metavar="hewer,procrastinate,pgqueuer,raw",
+    help="Systems to run (default all).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Directory for bench.json and bench.png (default $HEWER_HOME/bench, i.e. .hewer/bench).",
+)
+@click.option(
+    "--server",
+    type=click.Choice(["configured", "own"]),
+    default="configured",
+    show_default=True,
+    help="configured: HEWER_DATABASE_URL or the embedded server; own: a bench-only embedded "
+    "server in $HEWER_HOME/bench-pgdata with pg_stat_statements.",
+)
+@click.option("--repetitions", type=click.IntRange(1), help="Measured runs per cell (default 3).")
+@click.pass_context
+def bench_group(
+    ctx: click.Context,
+    quick: bool,
+    workloads: list[str],
+    systems: list[str],
+    out: str | None,
+    server: str,
+    repetitions: int | None,
+) -> None:
+    """Benchmarks. Without a subcommand: Hewer against procrastinate, PgQueuer and raw SQL.
+
+    \b
+    W1 bulk enqueue, then drain, at equal concurrency      W4 claim+complete, 1M vs 10k queued
+    W2 enqueue->start latency at 100 tasks/s for 20 s      W5 commits per task; idle queries/s
+    W3 500 runs of a 5-step diamond (Hewer only)           W6 peak RSS during W1
+
+    Each system gets its own fresh database on the same server. Prints the table (with
+    Hewer's targets) and writes bench.json and bench.png to --out. The peers need
+    `pip install -e '.[bench]'`. See docs/benchmarks.md.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    bench.require_extra(systems)
+    # The suite needs the optional `bench` extra, so it is imported only when it runs.
+    from pydispatch import bench_pg, bench_workloads  # noqa: PLC0415
+
+    bench_server = bench_pg.BenchServer.connect(own=server == "own")
+    click.echo(f"server: {db.redact(bench_server.admin_url)}")
+    report, sizes = bench_workloads.main(
+        bench_server, quick, systems, workloads, repetitions, click.echo
+    )
+    json_path, png_path = bench_workloads.write(report, out)
+    click.echo("")
+    click.echo(report.table(sizes))
+    click.echo("")
+    for name in systems:
+        click.echo(f"{name}: {report.batching[name]}")
+    click.echo(f"took {report.seconds:.0f} s; wrote {json_path} and {png_path}")
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"error: {error}", err=True)
+        raise SystemExit(1)
+
+
+@bench_group.command(name="profile")
+@click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--server",
+    type=click.Choice(["configured", "own"]),
+    default="own",
+    show_default=True,
+    help="own: a bench-only embedded server with pg_stat_statements (per-statement costs).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Directory for the profiles (default $HEWER_HOME/bench/profile).",
+)
+def bench_profile(tasks: int, server: str, out: str | None) -> None:
+    """Where Hewer's time goes during a W1 drain: CPU seconds per process, a py-spy profile
+    of the dispatcher and of one worker, and the costliest SQL statements (nested ones too)."""
+    bench.require_extra(["hewer"])
+    from pydispatch import bench_pg  # noqa: PLC0415 - needs the `bench` extra
+    from pydispatch import bench_profile as profiling  # noqa: PLC0415
+
+    bench_server = bench_pg.BenchServer.connect(own=server == "own")
+    click.echo(f"server: {db.redact(bench_server.admin_url)}")
+    click.echo(profiling.main(bench_server, tasks, out, click.echo))
 
 
 @bench_group.command(name="cycles")
@@ -493,6 +612,8 @@ def _print_fields(fields: list[tuple[str, str]]) -> None:
     for key, value in shown:
         click.echo(f"{(key + ':').ljust(width)} {value}")
 
+
+main.add_command(chaos)
 
 if __name__ == "__main__":
     main()

@@ -1,18 +1,24 @@
-"""Benchmarks of the SQL engine itself, with no dispatcher or worker process.
+"""Benchmarks: `hewer bench cycles`, `hewer bench e2e`, and what `hewer bench` needs first.
 
 `cycles` measures how many claim+complete cycles one connection sustains: a
 backlog is enqueued first (not timed), then one connection claims `batch`
 tasks and completes them, call after call, each call its own transaction.
+
+`hewer bench` itself (Hewer against procrastinate, PgQueuer and raw SQL) lives in the
+pydispatch.bench_* modules, which need the optional `bench` extra and so are imported
+only when it runs; the names it accepts are here, for the CLI to parse without them.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +27,35 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from pydispatch import db, dev, migrate
+from pydispatch.errors import HewerError
 
 BENCH_DB = "hewer_bench"
+
+#: The systems and workloads of `hewer bench`, in the order they run and print.
+SYSTEMS = ("hewer", "procrastinate", "pgqueuer", "raw")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
+
+#: module -> distribution, for what `hewer bench` imports from the `bench` extra.
+_EXTRA = {
+    "hewer": {"matplotlib": "matplotlib", "psutil": "psutil"},
+    "procrastinate": {"procrastinate": "procrastinate"},
+    "pgqueuer": {"pgqueuer": "pgqueuer", "asyncpg": "asyncpg"},
+}
+
+
+def require_extra(systems: list[str]) -> None:
+    """Fail with the install command when a package `hewer bench` needs is missing."""
+    needed = {**_EXTRA["hewer"]}
+    for system in systems:
+        needed.update(_EXTRA.get(system, {}))
+    missing = sorted(
+        {dist for module, dist in needed.items() if importlib.util.find_spec(module) is None}
+    )
+    if missing:
+        raise HewerError(
+            f"hewer bench needs {', '.join(missing)}: pip install -e '.[bench]' "
+            f"(or leave those systems out with --systems)"
+        )
 
 
 @dataclass
@@ -52,23 +85,29 @@ def fresh_database(url: str | None = None, name: str = BENCH_DB) -> str:
     return target
 
 
-def _enqueue(conn: psycopg.Connection[Any], tasks: int) -> None:
+def enqueue_noops(conn: psycopg.Connection[Any], tasks: int, chunk: int = 5000) -> None:
+    """Trigger `tasks` runs of the one-step workflow `bench`, `chunk` per call."""
     inputs = [Jsonb({"i": i}) for i in range(tasks)]
-    for start in range(0, tasks, 5000):
+    for start in range(0, tasks, chunk):
         conn.execute(
             "SELECT count(*) FROM hewer.run_trigger('bench', %s::jsonb[])",
-            (inputs[start : start + 5000],),
+            (inputs[start : start + chunk],),
         )
 
 
-def _drain(conn: psycopg.Connection[Any], worker_id: Any, batch: int) -> tuple[int, int, float]:
+def claim_complete(
+    conn: psycopg.Connection[Any], worker_id: Any, batch: int, limit: int | None = None
+) -> tuple[int, int, float]:
+    """Claim `batch` tasks and complete them, call after call, until the queue is empty (or
+    `limit` tasks are done); (tasks, calls, seconds)."""
     claim = "SELECT task_id, attempt FROM hewer.task_claim(%s, %s)"
     done = "SELECT count(*) FROM hewer.task_complete(%s, %s, %s::jsonb[], false)"
     output = json.dumps({"ok": True})
     tasks = calls = 0
     started = time.perf_counter()
-    while True:
-        rows = conn.execute(claim, (worker_id, batch), prepare=True).fetchall()
+    while limit is None or tasks < limit:
+        size = batch if limit is None else min(batch, limit - tasks)
+        rows = conn.execute(claim, (worker_id, size), prepare=True).fetchall()
         calls += 1
         if not rows:
             break
@@ -92,15 +131,15 @@ def cycles(url: str, batch: int, tasks: int, repetitions: int = 3) -> CyclesResu
         worker_id = conn.execute(
             "SELECT hewer.worker_register('bench', ARRAY['bench:noop'], 10000)"
         ).fetchall()[0][0]
-        _enqueue(conn, max(tasks // 10, batch))
-        _drain(conn, worker_id, batch)
+        enqueue_noops(conn, max(tasks // 10, batch))
+        claim_complete(conn, worker_id, batch)
         rates: list[float] = []
         call_rates: list[float] = []
         elapsed: list[float] = []
         for _ in range(repetitions):
-            _enqueue(conn, tasks)
+            enqueue_noops(conn, tasks)
             conn.execute("ANALYZE hewer.queue")
-            done, calls, seconds = _drain(conn, worker_id, batch)
+            done, calls, seconds = claim_complete(conn, worker_id, batch)
             rates.append(done / seconds)
             call_rates.append(calls / seconds)
             elapsed.append(seconds)
@@ -134,7 +173,8 @@ class EndToEndResult:
         return asdict(self)
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (nearest rank on the sorted values); NaN for no values."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
@@ -176,9 +216,9 @@ def end_to_end(
         tasks_per_second=tasks / drain,
         latency_rate=rate,
         latency_tasks=len(latencies),
-        start_p50_ms=_percentile(latencies, 50),
-        start_p95_ms=_percentile(latencies, 95),
-        start_p99_ms=_percentile(latencies, 99),
+        start_p50_ms=percentile(latencies, 50),
+        start_p95_ms=percentile(latencies, 95),
+        start_p99_ms=percentile(latencies, 99),
     )
 
 

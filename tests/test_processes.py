@@ -3,13 +3,8 @@ killed with real signals. Workflows are in tests/flows.py."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,90 +12,7 @@ import psycopg
 import pytest
 
 from pyworker import SyncClient
-
-ROOT = Path(__file__).resolve().parent.parent
-FAST = [
-    "--worker-timeout", "2", "--reap-interval", "0.3", "--poll-interval", "0.3",
-    "--heartbeat-interval", "0.3", "--shutdown-grace", "2",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-class Processes:
-    """Starts hewer subprocesses against the test database and kills them all at the end."""
-
-    def __init__(self, dsn: str, tmp: Path) -> None:
-        self.log = tmp / "effects.log"
-        self.log.touch()
-        self.tmp = tmp
-        self.env = {
-            **os.environ,
-            "HEWER_DATABASE_URL": dsn,
-            "HEWER_TEST_LOG": str(self.log),
-            "PYTHONPATH": str(ROOT),
-        }
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        out = (self.tmp / f"{name}-{len(self.procs)}.log").open("wb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cli", *args], env=self.env, cwd=ROOT, stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.procs.append(proc)
-        return proc
-
-    def dispatcher(self) -> tuple[str, subprocess.Popen[bytes]]:
-        port = free_port()
-        proc = self._spawn("dispatcher", "dispatcher", "--listen", f"127.0.0.1:{port}", *FAST)
-
-        def listening() -> bool:
-            assert proc.poll() is None, self.output()
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-
-        wait_until(listening, 30, "the dispatcher to listen")
-        return f"127.0.0.1:{port}", proc
-
-    def worker(self, *addresses: str, slots: int = 4) -> subprocess.Popen[bytes]:
-        return self._spawn(
-            "worker", "worker", "tests.flows:flows", "--dispatcher", ",".join(addresses),
-            "--slots", str(slots), "--shutdown-grace", "2",
-        )  # fmt: skip
-
-    def effects(self) -> list[tuple[str, int, int, str]]:
-        rows = []
-        for line in self.log.read_text().splitlines():
-            step, attempt, pid, what = line.split()
-            rows.append((step, int(attempt), int(pid), what))
-        return rows
-
-    def output(self) -> str:
-        return "\n".join(
-            f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-            for p in sorted(self.tmp.glob("*-*.log"))
-        )
-
-    def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
+from tests.harness import Processes, trigger_when_registered, wait_until
 
 
 @pytest.fixture
@@ -110,18 +22,6 @@ def procs(dsn: str, tmp_path: Path) -> Iterator[Processes]:
         yield p
     finally:
         p.close()
-
-
-def trigger_when_registered(client: SyncClient, workflow: str, payload: Any) -> str:
-    """Trigger once a worker has registered the workflow (it does so when it starts)."""
-
-    def attempt() -> str | None:
-        try:
-            return client.trigger(workflow, payload)
-        except Exception:  # noqa: BLE001 - not registered yet
-            return None
-
-    return str(wait_until(attempt, 30, f"workflow {workflow} to be registered"))
 
 
 def test_dag_runs_through_dispatcher_and_worker_processes(procs: Processes) -> None:

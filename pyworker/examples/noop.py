@@ -1,7 +1,16 @@
-"""A workflow whose one task does nothing: what `hewer bench e2e` measures the system with."""
+"""Workflows whose tasks do nothing, for measuring the system itself (`hewer bench`).
+
+- `noop`: one task that returns at once (`hewer bench e2e`, W1 of `hewer bench`).
+- `stamp`: one task that returns the wall time it started, so that enqueue->start latency
+  can be computed from its run's input `{"t": <wall time of the enqueue>}` (W2).
+- `diamond`: five steps, `a`, then `b`, `c` and `d` in parallel, then `e`; each returns when
+  it started and when it finished, so that the parent-done->child-start hops can be
+  measured (W3).
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pyworker import Context, Workflow
@@ -12,3 +21,49 @@ noop = Workflow("bench_noop", description="One task that returns at once")
 @noop.task(timeout="1h")
 async def nothing(input: Any, ctx: Context) -> None:
     """Return at once."""
+
+
+stamp = Workflow("bench_stamp", description="One task that returns when it started")
+
+
+@stamp.task(timeout="1h")
+async def started(input: Any, ctx: Context) -> dict[str, float]:
+    """Return the wall time this task started."""
+    return {"started": time.time()}
+
+
+diamond = Workflow("bench_diamond", description="a, then b, c and d in parallel, then e")
+
+
+def _times(begun: float) -> dict[str, float]:
+    return {"started": begun, "done": time.time()}
+
+
+@diamond.task(timeout="1h")
+async def a(input: Any, ctx: Context) -> dict[str, float]:
+    """The root."""
+    return _times(time.time())
+
+
+@diamond.task(timeout="1h", parents=[a])
+async def b(input: Any, ctx: Context) -> dict[str, float]:
+    """One of three parallel middles."""
+    return _times(time.time())
+
+
+@diamond.task(timeout="1h", parents=[a])
+async def c(input: Any, ctx: Context) -> dict[str, float]:
+    """One of three parallel middles."""
+    return _times(time.time())
+
+
+@diamond.task(timeout="1h", parents=[a])
+async def d(input: Any, ctx: Context) -> dict[str, float]:
+    """One of three parallel middles."""
+    return _times(time.time())
+
+
+@diamond.task(timeout="1h", parents=[b, c, d])
+async def e(input: Any, ctx: Context) -> dict[str, float]:
+    """The join: starts once b, c and d have all succeeded."""
+    return _times(time.time())

@@ -1,0 +1,384 @@
+"""Hewer in `hewer bench`: the real system, a `hewer dispatcher` and `hewer worker` processes
+talking gRPC, on its own database; W4 goes through the SQL claim+complete path instead.
+
+Workers run the example workflows of pyworker.examples.noop. Times that the workers
+report (W2, W3) are wall-clock times taken inside the task functions; drain times (W1)
+and runs/s (W3) are taken in the database's clock from the tasks' own timestamps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from pydispatch import bench, db, dev, migrate
+from pydispatch.bench_common import DrainRun, RssSampler, Serving, System
+from pyworker import Workflow
+from pyworker.examples.noop import diamond, noop, stamp
+
+_EXAMPLES = "pyworker.examples.noop"
+#: W4 registers its own one-step workflow, as `hewer bench cycles` does.
+_W4_WORKFLOW = "bench"
+
+
+@dataclass
+class DagRun:
+    """One W3 repetition: runs/s with all runs triggered at once, hops when paced."""
+
+    runs_per_second: float
+    hops_ms: list[float]
+
+
+class HewerSystem(System):
+    """Hewer through its dispatcher and worker processes."""
+
+    name = "hewer"
+    has_dag = True
+    batching = (
+        "dispatcher claims up to the worker's free slots (50) per task_claim; start and "
+        "complete reports applied in batches of up to 200 (5 ms window)"
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self.address = ""
+        self.dispatcher_pid: int | None = None
+        self._drain_marker: uuid.UUID | None = None
+        self._seen: uuid.UUID | None = None
+
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, "HEWER_DATABASE_URL": self.url()}
+
+    async def _main(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None:
+            self._conn = await psycopg.AsyncConnection.connect(self.url(), autocommit=True)
+        return self._conn
+
+    async def _scalar(self, query: str, params: Any = None) -> Any:
+        conn = await self._main()
+        row = await (await conn.execute(query, params)).fetchone()
+        return row[0] if row else None
+
+    async def install(self, url: str) -> None:
+        await asyncio.to_thread(migrate.up, url)
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            for wf in (noop, stamp, diamond):
+                await conn.execute(
+                    "SELECT * FROM hewer.workflow_register(%s, %s::jsonb)",
+                    (wf.name, wf.spec_json()),
+                )
+            await conn.execute(
+                "SELECT * FROM hewer.workflow_register(%s, %s)",
+                (_W4_WORKFLOW, Jsonb({"steps": [{"name": "noop", "timeout": "1h"}]})),
+            )
+
+    # -- processes ------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def engine(self) -> AsyncIterator[None]:
+        """One `hewer dispatcher` on a free port, for the whole workload."""
+        port = dev.free_port()
+        self.address = f"127.0.0.1:{port}"
+        log = os.path.join(self.logdir, "hewer-dispatcher.log")
+        with open(log, "ab") as out:
+            proc = await asyncio.create_subprocess_exec(
+                *dev.hewer_command("dispatcher", "--listen", self.address),
+                env=self._env(),
+                stdout=out,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        self.dispatcher_pid = proc.pid
+        try:
+            await _wait_for_port(port, proc, log)
+            yield
+        finally:
+            self.dispatcher_pid = None
+            await _terminate(proc)
+
+    @contextlib.asynccontextmanager
+    async def workers(
+        self, wf: Workflow, rss: RssSampler | None = None
+    ) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+        """`sizes.workers` `hewer worker` processes running `wf`, registered and listening."""
+        since = await self._scalar("SELECT clock_timestamp()")
+        procs: list[asyncio.subprocess.Process] = []
+        try:
+            for n in range(self.sizes.workers):
+                log = os.path.join(self.logdir, f"hewer-worker{n}.log")
+                argv = dev.hewer_command(
+                    "worker",
+                    f"{_EXAMPLES}:{_attr(wf)}",
+                    "--dispatcher",
+                    self.address,
+                    "--slots",
+                    str(self.sizes.concurrency),
+                )
+                with open(log, "ab") as out:
+                    proc = await asyncio.create_subprocess_exec(
+                        *argv, env=self._env(), stdout=out, stderr=asyncio.subprocess.STDOUT
+                    )
+                procs.append(proc)
+                if rss is not None:
+                    rss.track("worker", proc.pid)
+            await self._wait_registered(wf, since, procs)
+            yield procs
+        finally:
+            if rss is not None:
+                for proc in procs:
+                    rss.untrack(proc.pid)
+            await asyncio.gather(*(_terminate(p) for p in procs))
+
+    async def _wait_registered(
+        self, wf: Workflow, since: Any, procs: list[asyncio.subprocess.Process]
+    ) -> None:
+        action = f"{wf.name}:{wf.tasks[0].name}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for proc in procs:
+                if proc.returncode is not None:
+                    raise RuntimeError(
+                        f"a hewer worker exited with code {proc.returncode}; "
+                        f"see {self.logdir}/hewer-worker*.log"
+                    )
+            count = await self._scalar(
+                "SELECT count(*) FROM hewer.workers WHERE status = 'active' "
+                "AND %s = ANY (actions) AND registered_at >= %s",
+                (action, since),
+            )
+            if count >= len(procs):
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError(f"{len(procs)} hewer workers did not register {wf.name} within 60 s")
+
+    # -- W1 ---------------------------------------------------------------------------------------
+
+    async def enqueue(self, n: int, batch: int) -> None:
+        conn = await self._main()
+        self._drain_marker = await self._scalar("SELECT hewer.uuidv7()")
+        for first in range(0, n, batch):
+            inputs = [Jsonb({"i": i}) for i in range(first, min(n, first + batch))]
+            await conn.execute(
+                "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])", (noop.name, inputs)
+            )
+
+    async def drain(self, n: int, rss: RssSampler) -> DrainRun:
+        """Start the workers on the queued tasks; the drain is timed in the database from
+        the first assignment to the last completion (worker start-up is not counted)."""
+        if self.dispatcher_pid is not None:
+            rss.track("dispatcher", self.dispatcher_pid)
+        try:
+            async with self.workers(noop, rss):
+                await self.wait_idle(timeout=600)
+        finally:
+            if self.dispatcher_pid is not None:
+                rss.untrack(self.dispatcher_pid)
+        seconds = await self._scalar(
+            "SELECT extract(epoch FROM max(finished_at) - min(assigned_at))::float8 "
+            "FROM hewer.tasks WHERE id > %s",
+            (self._drain_marker,),
+        )
+        return DrainRun(seconds=float(seconds))
+
+    async def pending(self) -> int:
+        return int(
+            await self._scalar(
+                "SELECT count(*) FROM hewer.runs WHERE status IN ('queued', 'running')"
+            )
+        )
+
+    async def wait_idle(self, timeout: float, interval: float = 0.2) -> None:
+        """Until no run is queued or running. Checked with EXISTS, not counted: the check
+        runs during the drains it waits for, and should cost them as little as it can
+        (times come from the tasks' timestamps, not from when this notices)."""
+        deadline = time.monotonic() + timeout
+        while await self._scalar(
+            "SELECT EXISTS (SELECT FROM hewer.runs WHERE status IN ('queued', 'running'))"
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"hewer: runs still unfinished after {timeout:g} s")
+            await asyncio.sleep(interval)
+
+    # -- W2, W5 -----------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[Serving]:
+        self._seen = await self._scalar("SELECT hewer.uuidv7()")
+        async with self.workers(stamp) as procs:
+            yield _HewerServing(self, [p.pid for p in procs])
+
+    async def enqueue_stamped(self) -> None:
+        conn = await self._main()
+        await conn.execute(
+            "SELECT count(*) FROM hewer.run_trigger(%s, ARRAY[%s::jsonb])",
+            (stamp.name, Jsonb({"t": time.time()})),
+            prepare=True,
+        )
+
+    async def stamped_latencies(self) -> list[float]:
+        """Latencies of the stamp runs finished since the last call (ms)."""
+        conn = await self._main()
+        cur = await conn.execute(
+            "SELECT r.id, ((t.output->>'started')::float8 - (r.input->>'t')::float8) * 1000 "
+            "FROM hewer.runs r JOIN hewer.tasks t ON t.run_id = r.id "
+            "WHERE r.id > %s AND t.status = 'succeeded' AND r.input ? 't' ORDER BY r.id",
+            (self._seen,),
+        )
+        rows = await cur.fetchall()
+        if rows:
+            self._seen = rows[-1][0]
+        return [float(r[1]) for r in rows]
+
+    # -- W3 ---------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def dag_workers(self) -> AsyncIterator[None]:
+        async with self.workers(diamond):
+            yield
+
+    async def dag_bulk(self, runs: int) -> float:
+        """Trigger `runs` diamonds in one call; runs/s from the first run's creation to the
+        last run's end, in the database's clock."""
+        conn = await self._main()
+        marker = await self._scalar("SELECT hewer.uuidv7()")
+        await conn.execute(
+            "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])",
+            (diamond.name, [Jsonb({"i": i}) for i in range(runs)]),
+        )
+        await self.wait_idle(timeout=600)
+        seconds = await self._scalar(
+            "SELECT extract(epoch FROM max(finished_at) - min(created_at))::float8 "
+            "FROM hewer.runs WHERE id > %s",
+            (marker,),
+        )
+        return runs / float(seconds)
+
+    async def dag_paced(self, runs: int, rate: float) -> list[float]:
+        """Trigger `runs` diamonds at `rate`/s; every parent-done->child-start hop (ms)."""
+        conn = await self._main()
+        marker = await self._scalar("SELECT hewer.uuidv7()")
+        interval = 1.0 / rate
+        next_at = time.perf_counter()
+        for i in range(runs):
+            await conn.execute(
+                "SELECT count(*) FROM hewer.run_trigger(%s, ARRAY[%s::jsonb])",
+                (diamond.name, Jsonb({"i": i})),
+                prepare=True,
+            )
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        await self.wait_idle(timeout=600)
+        cur = await conn.execute(
+            "SELECT t.run_id, t.step, (t.output->>'started')::float8, (t.output->>'done')::float8 "
+            "FROM hewer.tasks t WHERE t.run_id > %s AND t.status = 'succeeded'",
+            (marker,),
+        )
+        return diamond_hops(await cur.fetchall())
+
+    # -- W4 ---------------------------------------------------------------------------------------
+
+    async def fill(self, url: str, n: int) -> None:
+        # run_trigger's cost grows with the square of its batch (see docs/benchmarks.md),
+        # so the backlog goes in batches of 500.
+        await asyncio.to_thread(_fill, url, n)
+
+    async def cycles(self, url: str, k: int, batch: int) -> float:
+        """hewer.task_claim + hewer.task_complete (non-strict), as `hewer bench cycles`."""
+        return await asyncio.to_thread(_cycles, url, k, batch)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+class _HewerServing(Serving):
+    def __init__(self, system: HewerSystem, pids: list[int]) -> None:
+        self.system = system
+        self._pids = pids
+
+    async def collect(self) -> list[float]:
+        return await self.system.stamped_latencies()
+
+    def pids(self) -> list[int]:
+        return list(self._pids)
+
+
+def _fill(url: str, n: int) -> None:
+    with db.connect(url) as conn:
+        bench.enqueue_noops(conn, n, chunk=500)
+        conn.execute("VACUUM ANALYZE hewer.queue")
+        conn.execute("ANALYZE hewer.tasks")
+
+
+def _cycles(url: str, k: int, batch: int) -> float:
+    with db.connect(url) as conn:
+        row = conn.execute(
+            "SELECT hewer.worker_register('bench-w4', ARRAY[%s], 10000)", (f"{_W4_WORKFLOW}:noop",)
+        ).fetchone()
+        if row is None:
+            raise RuntimeError("hewer.worker_register returned nothing")
+        done, _, seconds = bench.claim_complete(conn, row[0], batch, limit=k)
+        conn.execute("SELECT count(*) FROM hewer.worker_stop(ARRAY[%s]::uuid[])", (row[0],))
+    if done < k:
+        raise RuntimeError(f"hewer: the backlog ran out after {done} of {k} tasks")
+    return done / seconds
+
+
+def diamond_hops(rows: list[tuple[Any, str, float, float]]) -> list[float]:
+    """Parent-done->child-start hops (ms) of diamond runs from (run, step, started, done):
+    b, c and d each wait for a; e waits for the last of b, c and d."""
+    runs: dict[Any, dict[str, tuple[float, float]]] = {}
+    for run_id, step, begun, done in rows:
+        runs.setdefault(run_id, {})[step] = (float(begun), float(done))
+    hops: list[float] = []
+    for steps in runs.values():
+        if len(steps) != 5:
+            continue
+        for child in ("b", "c", "d"):
+            hops.append((steps[child][0] - steps["a"][1]) * 1000)
+        last_parent = max(steps[p][1] for p in ("b", "c", "d"))
+        hops.append((steps["e"][0] - last_parent) * 1000)
+    return hops
+
+
+def _attr(wf: Workflow) -> str:
+    return {noop.name: "noop", stamp.name: "stamp", diamond.name: "diamond"}[wf.name]
+
+
+async def _wait_for_port(port: int, proc: asyncio.subprocess.Process, log: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.returncode is not None:
+            raise RuntimeError(f"the dispatcher exited with code {proc.returncode}; see {log}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.1)
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return
+    raise RuntimeError(f"the dispatcher did not listen on port {port} within 30 s; see {log}")
+
+
+async def _terminate(proc: asyncio.subprocess.Process, timeout: float = 20) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()

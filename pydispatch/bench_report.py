@@ -1,0 +1,301 @@
+"""What `hewer bench` reports: the metrics, Hewer's targets, the table, the JSON and the plot.
+
+Results are cells keyed by system and metric. A cell holds the median of the
+repetitions and every repetition's value, or says why it has none: `n/a` (the system
+does not do this, e.g. DAGs) or `error` (the run failed; the message is kept).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydispatch.bench_common import Sizes, optional
+from pydispatch.table import format_table
+
+HEWER = "hewer"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of the table."""
+
+    key: str
+    workload: str
+    label: str  # may use {small} / {large} / {runs} / {rate} / {seconds} from the sizes
+    digits: int = 0
+
+    def title(self, sizes: Sizes) -> str:
+        return self.label.format(
+            small=_count(sizes.backlog_small),
+            large=_count(sizes.backlog_large),
+            runs=sizes.dag_runs,
+            rate=f"{sizes.latency_rate:g}",
+            seconds=f"{sizes.latency_seconds:g}",
+            tasks=_count(sizes.drain_tasks),
+        )
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("W1.enqueue", "W1", "enqueue tasks/s ({tasks} in bulk)"),
+    Metric("W1.drain", "W1", "drain tasks/s"),
+    Metric("W1.vs_hewer", "W1", "hewer drain / this drain", 2),
+    Metric("W2.p50", "W2", "enqueue->start p50 ms ({rate}/s for {seconds} s)", 1),
+    Metric("W2.p95", "W2", "enqueue->start p95 ms", 1),
+    Metric("W2.p99", "W2", "enqueue->start p99 ms", 1),
+    Metric("W3.hop_p50", "W3", "parent-done->child-start p50 ms", 1),
+    Metric("W3.hop_p99", "W3", "parent-done->child-start p99 ms", 1),
+    Metric("W3.runs", "W3", "runs/s ({runs} diamonds at once)", 1),
+    Metric("W4.small", "W4", "claim+complete tasks/s, {small} queued"),
+    Metric("W4.large", "W4", "claim+complete tasks/s, {large} queued"),
+    Metric("W4.ratio", "W4", "ratio {large} / {small}", 2),
+    Metric("W5.commits", "W5", "commits per task (during W1)", 2),
+    Metric("W5.statements", "W5", "statements per task (during W1)", 2),
+    Metric("W5.idle", "W5", "queries/s, idle engine", 2),
+    Metric("W6.dispatcher", "W6", "dispatcher peak RSS MiB (W1)", 1),
+    Metric("W6.workers", "W6", "worker peak RSS MiB, per process (W1)", 1),
+)
+METRIC_KEYS = tuple(m.key for m in METRICS)
+
+
+@dataclass
+class Cell:
+    """One system's value for one metric."""
+
+    value: float | None = None
+    samples: list[float] = field(default_factory=list)
+    na: str | None = None
+    error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Has a value, or says it is not applicable (an error is not complete)."""
+        return self.na is not None or (self.value is not None and not math.isnan(self.value))
+
+    def text(self, digits: int) -> str:
+        if self.error is not None:
+            return "error"
+        if self.na is not None:
+            return "n/a"
+        if self.value is None or math.isnan(self.value):
+            return "-"
+        return f"{self.value:,.{digits}f}"
+
+
+Cells = dict[str, dict[str, Cell]]  # system -> metric key -> cell
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal for Hewer on one metric; `check` says whether it is met (None: cannot tell)."""
+
+    key: str
+    text: str
+    check: Callable[[Cells], bool | None]
+
+
+def _value(cells: Cells, system: str, key: str) -> float | None:
+    cell = cells.get(system, {}).get(key)
+    if cell is None or cell.value is None or math.isnan(cell.value):
+        return None
+    return cell.value
+
+
+def _at_most(key: str, limit: float) -> Callable[[Cells], bool | None]:
+    def check(cells: Cells) -> bool | None:
+        v = _value(cells, HEWER, key)
+        return None if v is None else v <= limit
+
+    return check
+
+
+def _at_least(key: str, limit: float) -> Callable[[Cells], bool | None]:
+    def check(cells: Cells) -> bool | None:
+        v = _value(cells, HEWER, key)
+        return None if v is None else v >= limit
+
+    return check
+
+
+#: Hewer's drain must be at least this multiple of each peer's.
+DRAIN_GOALS = {"procrastinate": 2.0, "pgqueuer": 1.0, "raw": 0.5}
+
+
+def _drain_goal(cells: Cells) -> bool | None:
+    ours = _value(cells, HEWER, "W1.drain")
+    if ours is None:
+        return None
+    verdicts = [
+        ours >= goal * theirs
+        for peer, goal in DRAIN_GOALS.items()
+        if (theirs := _value(cells, peer, "W1.drain")) is not None
+    ]
+    return all(verdicts) if verdicts else None
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("W1.vs_hewer", ">= 2 procrastinate, >= 1 pgqueuer, >= 0.5 raw", _drain_goal),
+    Target("W2.p50", "<= 5 ms", _at_most("W2.p50", 5)),
+    Target("W2.p99", "<= 20 ms", _at_most("W2.p99", 20)),
+    Target("W3.hop_p50", "<= 10 ms", _at_most("W3.hop_p50", 10)),
+    Target("W4.ratio", ">= 0.8", _at_least("W4.ratio", 0.8)),
+    Target("W5.commits", "<= 3", _at_most("W5.commits", 3)),
+    Target("W5.idle", "<= 2 /s", _at_most("W5.idle", 2)),
+    Target("W6.dispatcher", "<= 150 MiB", _at_most("W6.dispatcher", 150)),
+)
+_TARGETS_BY_KEY = {t.key: t for t in TARGETS}
+
+
+@dataclass
+class Report:
+    """Everything one `hewer bench` invocation measured."""
+
+    started_at: str
+    quick: bool
+    sizes: dict[str, Any]
+    server: dict[str, str]
+    systems: list[str]
+    workloads: list[str]
+    cells: Cells
+    methods: dict[str, str]
+    batching: dict[str, str]
+    versions: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def rows(self) -> list[Metric]:
+        """The metrics of the workloads that ran, in table order."""
+        return [m for m in METRICS if m.workload in self.workloads]
+
+    def missing(self) -> list[str]:
+        """`system metric` for every cell with neither a value nor an explicit n/a."""
+        return [
+            f"{system} {m.key}"
+            for m in self.rows()
+            for system in self.systems
+            if not self.cells.get(system, {}).get(m.key, Cell()).complete
+        ]
+
+    def verdicts(self) -> dict[str, bool | None]:
+        return {
+            t.key: t.check(self.cells) for t in TARGETS if t.key in {m.key for m in self.rows()}
+        }
+
+    def table(self, sizes: Sizes) -> str:
+        rows: list[dict[str, Any]] = []
+        verdicts = self.verdicts()
+        for m in self.rows():
+            row: dict[str, Any] = {"": m.workload, "metric": m.title(sizes)}
+            for system in self.systems:
+                row[system] = self.cells.get(system, {}).get(m.key, Cell()).text(m.digits)
+            target = _TARGETS_BY_KEY.get(m.key)
+            row["hewer target"] = target.text if target else ""
+            verdict = verdicts.get(m.key)
+            row["met"] = "" if target is None else {True: "yes", False: "NO", None: "-"}[verdict]
+            rows.append(row)
+        return _right_aligned(rows, self.systems)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["targets"] = {
+            t.key: {"target": t.text, "met": self.verdicts().get(t.key)}
+            for t in TARGETS
+            if t.key in {m.key for m in self.rows()}
+        }
+        data["metrics"] = {m.key: {"workload": m.workload, "label": m.label} for m in METRICS}
+        return data
+
+
+def _right_aligned(rows: list[dict[str, Any]], numeric: Sequence[str]) -> str:
+    """format_table, with the systems' columns right-aligned although they are text."""
+    text = format_table(rows)
+    lines = text.split("\n")
+    if len(lines) < 3:
+        return text
+    cols = list(rows[0])
+    widths = [len(part) for part in lines[1].split("  ")]
+    out = []
+    for line_no, values in enumerate([cols, *[[str(r[c]) for c in cols] for r in rows]]):
+        parts = []
+        for col, value, width in zip(cols, values, widths, strict=True):
+            parts.append(value.rjust(width) if col in numeric and line_no else value.ljust(width))
+        out.append("  ".join(parts).rstrip())
+    out.insert(1, lines[1])
+    return "\n".join(out)
+
+
+def write(report: Report, out_dir: Path) -> tuple[Path, Path]:
+    """Write bench.json and bench.png into `out_dir`; their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "bench.json"
+    json_path.write_text(json.dumps(report.as_json(), indent=2, default=str) + "\n")
+    png_path = out_dir / "bench.png"
+    plot(report, png_path)
+    return json_path, png_path
+
+
+#: (title, metrics, unit); throughput panels use a log scale, raw SQL being far ahead.
+_PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("W1 bulk throughput (tasks/s, log)", ("W1.enqueue", "W1.drain"), "tasks/s"),
+    ("W2 enqueue->start latency (ms)", ("W2.p50", "W2.p95", "W2.p99"), "ms"),
+    ("W3 DAG hops (ms)", ("W3.hop_p50", "W3.hop_p99"), "ms"),
+    ("W4 claim+complete (tasks/s, log)", ("W4.small", "W4.large"), "tasks/s"),
+    ("W5 cost", ("W5.commits", "W5.statements", "W5.idle"), ""),
+    ("W6 peak RSS (MiB)", ("W6.dispatcher", "W6.workers"), "MiB"),
+)
+
+
+def plot(report: Report, path: Path) -> None:
+    """Grouped bars, one panel per workload; missing cells are left out, n/a is written."""
+    matplotlib = optional("matplotlib")
+    matplotlib.use("Agg")
+    plt = optional("matplotlib.pyplot")
+
+    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
+    systems = report.systems
+    for ax, (title, panel_keys, unit) in zip(axes.flat, _PANELS, strict=True):
+        keys = tuple(k for k in panel_keys if k.split(".")[0] in report.workloads)
+        ax.set_title(title, fontsize=10)
+        if not keys:
+            ax.text(0.5, 0.5, "not run", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        width = 0.8 / max(len(systems), 1)
+        for i, system in enumerate(systems):
+            xs, ys = [], []
+            for j, key in enumerate(keys):
+                cell = report.cells.get(system, {}).get(key, Cell())
+                x = j + (i - (len(systems) - 1) / 2) * width
+                if cell.value is not None and not math.isnan(cell.value):
+                    xs.append(x)
+                    ys.append(cell.value)
+                elif cell.na is not None or cell.error is not None:
+                    ax.text(x, 0, "n/a" if cell.na else "err", ha="center", va="bottom",
+                            fontsize=7, rotation=90)  # fmt: skip
+            ax.bar(xs, ys, width=width, label=system)
+        ax.set_xticks(range(len(keys)))
+        ax.set_xticklabels([k.split(".")[1] for k in keys], fontsize=8)
+        if unit:
+            ax.set_ylabel(unit, fontsize=8)
+        if "log" in title:
+            ax.set_yscale("log")
+        ax.tick_params(axis="y", labelsize=8)
+    axes.flat[0].legend(fontsize=8)
+    mode = "quick" if report.quick else "full"
+    fig.suptitle(f"hewer bench ({mode}), {report.started_at}", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _count(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)

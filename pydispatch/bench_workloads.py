@@ -1,0 +1,400 @@
+"""`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
+
+Workloads run in order (W1 to W5; W6 is measured during W1), and within each workload the
+systems run one after another, each on a fresh database of its own. Every workload but
+W5's idle window does a discarded warm-up and then `repetitions` measured runs; a cell is
+the median of those runs. A system that fails a workload gets `error` cells there and
+the bench goes on with the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.metadata
+import statistics
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydispatch import embedded
+from pydispatch.bench import WORKLOADS
+from pydispatch.bench_common import RssSampler, Sizes, System, percentile
+from pydispatch.bench_hewer import HewerSystem
+from pydispatch.bench_peers import PEERS
+from pydispatch.bench_pg import STATS_DELAY, BenchServer
+from pydispatch.bench_report import HEWER, METRICS, Cell, Cells, Report
+from pydispatch.bench_report import write as write_report
+
+Echo = Callable[[str], None]
+
+METHODS = {
+    "W1": (
+        "Tasks are enqueued in bulk from the bench process through each system's own API "
+        "(Hewer hewer.run_trigger, procrastinate batch_defer_async, PgQueuer "
+        "Queries.enqueue with lists, raw SQL INSERT ... unnest) with no worker running; "
+        "enqueue rate = tasks / wall time of those calls. Then the worker processes drain "
+        "them. Peers: their processes are started, connected and told to go at once; drain "
+        "time runs from `go` to the last process reporting it found the queue empty. "
+        "Hewer: the worker processes start against a running dispatcher; drain time runs "
+        "from the first task's assigned_at to the last finished_at (database clock), so "
+        "worker start-up is not counted."
+    ),
+    "W2": (
+        "One task per 1/rate s, each carrying the wall time just before its enqueue call; "
+        "the task function records the wall time it starts; latency = start - enqueue."
+    ),
+    "W3": (
+        "Hewer only (the peers have no DAGs). runs/s: all runs triggered in one call, from "
+        "the first run's created_at to the last run's finished_at. Hops: runs triggered one "
+        "at a time at dag_rate runs/s; each step records its start and end wall time; hop = "
+        "child start - parent end (for e, the last of b, c, d)."
+    ),
+    "W4": (
+        "The SQL claim+complete path on one connection, no worker processes: Hewer "
+        "hewer.task_claim + hewer.task_complete; procrastinate JobManager.fetch_job + "
+        "finish_job (one job per call: it has no batch fetch); PgQueuer Queries.dequeue + "
+        "log_jobs; raw SQL claim + DELETE. The small backlog is topped up after each run."
+    ),
+    "W5": (
+        "commits per task: pg_stat_database.xact_commit of the system's database over a W1 "
+        "repetition (enqueue + drain) / tasks. statements per task: pg_stat_statements "
+        "top-level calls over the same window (only when pg_stat_statements is loaded). "
+        "Idle: the worker processes (and Hewer's dispatcher) run with nothing to do; after "
+        "settling, queries/s = pg_stat_statements top-level calls / window when loaded, "
+        "else (xact_commit + xact_rollback) / window."
+    ),
+    "W6": (
+        "psutil RSS of each process sampled every 50 ms during each W1 drain; the peak per "
+        "process, the largest worker process for workers."
+    ),
+}
+
+
+def make_system(name: str, server: BenchServer, sizes: Sizes, logdir: str) -> System:
+    if name == HEWER:
+        return HewerSystem(server, sizes, logdir)
+    return PEERS[name](server, sizes, logdir)
+
+
+def _median(values: Sequence[float]) -> float:
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def _cell(samples: Sequence[float]) -> Cell:
+    return Cell(value=_median(samples), samples=[float(s) for s in samples])
+
+
+def _runs(sizes: Sizes) -> list[bool]:
+    """Which runs are measured: a discarded warm-up first when the sizes ask for one."""
+    return ([False] if sizes.warmup else []) + [True] * sizes.repetitions
+
+
+async def w1(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Bulk enqueue, then drain; commits per task; peak RSS."""
+    server = system.server
+    await system.prepare()
+    enq: list[float] = []
+    drain: list[float] = []
+    commits: list[float] = []
+    statements: list[float] = []
+    rss_dispatcher: list[float] = []
+    rss_workers: list[float] = []
+    async with system.engine():
+        for measured in _runs(sizes):
+            n = sizes.drain_tasks if measured else sizes.warmup_tasks
+            await asyncio.sleep(STATS_DELAY)
+            c0 = await asyncio.to_thread(server.commits, system.dbname)
+            s0 = await asyncio.to_thread(server.statement_calls, system.dbname)
+            t0 = time.perf_counter()
+            await system.enqueue(n, sizes.enqueue_batch)
+            enqueue_s = time.perf_counter() - t0
+            with RssSampler() as rss:
+                run = await system.drain(n, rss)
+            await asyncio.sleep(STATS_DELAY)
+            c1 = await asyncio.to_thread(server.commits, system.dbname)
+            s1 = await asyncio.to_thread(server.statement_calls, system.dbname)
+            if not measured:
+                continue
+            enq.append(n / enqueue_s)
+            drain.append(n / run.seconds)
+            commits.append((c1 - c0) / n)
+            if s0 is not None and s1 is not None:
+                statements.append((s1 - s0) / n)
+            if "dispatcher" in rss.peaks:
+                rss_dispatcher.append(rss.peaks["dispatcher"])
+            rss_workers.append(rss.peaks.get("worker", float("nan")))
+    return {
+        "W1.enqueue": _cell(enq),
+        "W1.drain": _cell(drain),
+        "W5.commits": _cell(commits),
+        "W5.statements": (
+            _cell(statements) if statements else Cell(na="pg_stat_statements is not loaded")
+        ),
+        "W6.dispatcher": (
+            _cell(rss_dispatcher) if rss_dispatcher else Cell(na="no dispatcher process")
+        ),
+        "W6.workers": _cell(rss_workers),
+    }
+
+
+async def _wait_pending(system: System, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while await system.pending():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{system.name}: tasks still pending after {timeout:g} s")
+        await asyncio.sleep(0.05)
+
+
+async def _paced(system: System, rate: float, seconds: float) -> None:
+    interval = 1.0 / rate
+    next_at = time.perf_counter()
+    for _ in range(max(1, round(rate * seconds))):
+        await system.enqueue_stamped()
+        next_at += interval
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+
+
+async def w2(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """A steady rate; enqueue->start percentiles."""
+    await system.prepare()
+    p50: list[float] = []
+    p95: list[float] = []
+    p99: list[float] = []
+    async with system.engine(), system.serving() as serving:
+        for measured in _runs(sizes):
+            seconds = sizes.latency_seconds if measured else min(2.0, sizes.latency_seconds)
+            await _paced(system, sizes.latency_rate, seconds)
+            await _wait_pending(system)
+            latencies = await serving.collect()
+            if not measured:
+                continue
+            expected = max(1, round(sizes.latency_rate * seconds))
+            if len(latencies) < expected:
+                raise RuntimeError(
+                    f"{system.name}: {len(latencies)} latencies for {expected} tasks"
+                )
+            p50.append(percentile(latencies, 50))
+            p95.append(percentile(latencies, 95))
+            p99.append(percentile(latencies, 99))
+    return {"W2.p50": _cell(p50), "W2.p95": _cell(p95), "W2.p99": _cell(p99)}
+
+
+async def w3(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """DAGs: runs/s with all runs at once, hop latencies when paced."""
+    if not isinstance(system, HewerSystem):
+        na = Cell(na="no DAGs")
+        return {"W3.hop_p50": na, "W3.hop_p99": na, "W3.runs": na}
+    await system.prepare()
+    rates: list[float] = []
+    p50: list[float] = []
+    p99: list[float] = []
+    async with system.engine(), system.dag_workers():
+        for measured in _runs(sizes):
+            runs = sizes.dag_runs if measured else max(1, sizes.dag_runs // 5)
+            rate = await system.dag_bulk(runs)
+            hops = await system.dag_paced(runs, sizes.dag_rate)
+            if not measured:
+                continue
+            if len(hops) < 4 * runs:
+                raise RuntimeError(f"hewer: {len(hops)} hops for {runs} diamond runs")
+            rates.append(rate)
+            p50.append(percentile(hops, 50))
+            p99.append(percentile(hops, 99))
+    return {"W3.hop_p50": _cell(p50), "W3.hop_p99": _cell(p99), "W3.runs": _cell(rates)}
+
+
+async def w4(system: System, sizes: Sizes, echo: Echo) -> dict[str, Cell]:
+    """Claim+complete throughput with a small and a large backlog."""
+    k = sizes.backlog_measured
+    small = await system.prepare("_w4_small")
+    large = await system.prepare("_w4_large")
+    small_rates: list[float] = []
+    large_rates: list[float] = []
+    ratios: list[float] = []
+    try:
+        t0 = time.perf_counter()
+        await system.fill(small, sizes.backlog_small)
+        await system.fill(large, sizes.backlog_large)
+        echo(f"  backlogs queued in {time.perf_counter() - t0:.0f} s")
+        for measured in _runs(sizes):
+            n = k if measured else max(1, k // 5)
+            r_small = await system.cycles(small, n, sizes.backlog_batch)
+            await system.fill(small, n)
+            r_large = await system.cycles(large, n, sizes.backlog_batch)
+            if not measured:
+                continue
+            small_rates.append(r_small)
+            large_rates.append(r_large)
+            ratios.append(r_large / r_small)
+    finally:
+        for suffix in ("_w4_small", "_w4_large"):
+            await asyncio.to_thread(system.server.drop, system.dbname + suffix)
+    return {
+        "W4.small": _cell(small_rates),
+        "W4.large": _cell(large_rates),
+        "W4.ratio": _cell(ratios),
+    }
+
+
+async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Queries per second against an idle engine."""
+    server = system.server
+    await system.prepare()
+    async with system.engine(), system.serving():
+        await asyncio.sleep(max(sizes.idle_settle, STATS_DELAY))
+        q0 = await asyncio.to_thread(server.statement_calls, system.dbname)
+        x0 = await asyncio.to_thread(server.transactions, system.dbname)
+        t0 = time.monotonic()
+        await asyncio.sleep(sizes.idle_seconds)
+        q1 = await asyncio.to_thread(server.statement_calls, system.dbname)
+        x1 = await asyncio.to_thread(server.transactions, system.dbname)
+        elapsed = time.monotonic() - t0
+    count = q1 - q0 if q0 is not None and q1 is not None else x1 - x0
+    return {"W5.idle": _cell([count / elapsed])}
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in ("hewer", "procrastinate", "pgqueuer", "psycopg", "asyncpg"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            out[name] = importlib.metadata.version(name)
+    return out
+
+
+def _workload(
+    workload: str, system: System, sizes: Sizes, echo: Echo
+) -> Coroutine[Any, Any, dict[str, Cell]]:
+    if workload == "W1":
+        return w1(system, sizes)
+    if workload == "W2":
+        return w2(system, sizes)
+    if workload == "W3":
+        return w3(system, sizes)
+    if workload == "W4":
+        return w4(system, sizes, echo)
+    return w5_idle(system, sizes)
+
+
+def _relative_drain(cells: Cells, systems: Sequence[str]) -> None:
+    """W1.vs_hewer: Hewer's drain rate over each system's, from the same invocation."""
+    ours = cells.get(HEWER, {}).get("W1.drain")
+    for name in systems:
+        theirs = cells[name].get("W1.drain", Cell())
+        if ours is None:
+            cells[name]["W1.vs_hewer"] = Cell(na="hewer was not run")
+        elif ours.value is None or theirs.value is None:
+            cells[name]["W1.vs_hewer"] = Cell(error="no drain rate to compare")
+        else:
+            cells[name]["W1.vs_hewer"] = Cell(value=ours.value / theirs.value)
+
+
+def _failed(keys: Sequence[str], exc: BaseException) -> dict[str, Cell]:
+    message = f"{type(exc).__name__}: {exc}"
+    return {k: Cell(error=message) for k in keys}
+
+
+_KEYS = {w: tuple(m.key for m in METRICS if m.workload == w) for w in WORKLOADS}
+#: The cells each workload fills (W1 also measures W5's commits and W6's memory).
+_STEP_KEYS = {
+    "W1": (*_KEYS["W1"], "W5.commits", "W5.statements", *_KEYS["W6"]),
+    "W2": _KEYS["W2"],
+    "W3": _KEYS["W3"],
+    "W4": _KEYS["W4"],
+    "W5": ("W5.idle",),
+}
+
+
+async def run_suite(
+    server: BenchServer,
+    sizes: Sizes,
+    systems: Sequence[str],
+    workloads: Sequence[str],
+    echo: Echo,
+    quick: bool = False,
+) -> Report:
+    """Run `workloads` on `systems`; the report (also for the parts that failed)."""
+    started = time.monotonic()
+    wanted = set(workloads)
+    # Commits per task (W5) and memory (W6) are measured during W1's drains.
+    if wanted & {"W5", "W6"}:
+        wanted.add("W1")
+    shown = [w for w in WORKLOADS if w in wanted]
+    logdir = tempfile.mkdtemp(prefix="hewer-bench-")
+    cells: Cells = {s: {} for s in systems}
+    errors: list[str] = []
+    batching: dict[str, str] = {}
+    objects = {s: make_system(s, server, sizes, logdir) for s in systems}
+    for name, system in objects.items():
+        batching[name] = system.batching
+    echo(f"logs: {logdir}")
+
+    async def step(
+        workload: str, name: str, keys: Sequence[str], run: Coroutine[Any, Any, dict[str, Cell]]
+    ) -> None:
+        echo(f"{workload} {name} ...")
+        t0 = time.monotonic()
+        try:
+            cells[name].update(await run)
+        except Exception as exc:  # noqa: BLE001 - one system's failure must not sink the rest
+            cells[name].update(_failed(keys, exc))
+            errors.append(f"{workload} {name}: {type(exc).__name__}: {exc}")
+            echo(f"  failed: {exc}")
+            echo("".join(traceback.format_exception(exc, limit=-3)).rstrip())
+        else:
+            echo(f"  done in {time.monotonic() - t0:.1f} s")
+
+    try:
+        for workload in ("W1", "W2", "W3", "W4", "W5"):
+            if workload not in wanted:
+                continue
+            for name, system in objects.items():
+                await step(
+                    workload, name, _STEP_KEYS[workload], _workload(workload, system, sizes, echo)
+                )
+    finally:
+        for system in objects.values():
+            with contextlib.suppress(Exception):
+                await system.close()
+    if "W1" in wanted:
+        _relative_drain(cells, systems)
+    return Report(
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        quick=quick,
+        sizes=asdict(sizes),
+        server=await asyncio.to_thread(server.settings),
+        systems=list(systems),
+        workloads=shown,
+        cells=cells,
+        methods={w: METHODS[w] for w in shown},
+        batching=batching,
+        versions=_versions(),
+        errors=errors,
+        seconds=time.monotonic() - started,
+    )
+
+
+def main(
+    server: BenchServer,
+    quick: bool,
+    systems: Sequence[str],
+    workloads: Sequence[str],
+    repetitions: int | None,
+    echo: Echo,
+) -> tuple[Report, Sizes]:
+    """`hewer bench`: run the suite at full or quick sizes; the report and the sizes used."""
+    sizes = Sizes.quick() if quick else Sizes.full()
+    if repetitions:
+        sizes = replace(sizes, repetitions=repetitions)
+    report = asyncio.run(run_suite(server, sizes, systems, workloads, echo, quick))
+    return report, sizes
+
+
+def write(report: Report, out: str | None) -> tuple[Path, Path]:
+    """Write bench.json and bench.png to `out` (default $HEWER_HOME/bench)."""
+    return write_report(report, Path(out) if out else embedded.hewer_home() / "bench")

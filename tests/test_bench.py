@@ -1,0 +1,171 @@
+"""`hewer bench`: the quick form runs end to end and fills every cell; the pieces it is built
+from compute what they say. Nothing here asserts that anything is fast."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from pydispatch import bench
+from pydispatch.bench_common import Sizes, percentile
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _installed(*modules: str) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+needs_extra = pytest.mark.skipif(
+    not _installed("matplotlib", "psutil"),
+    reason="hewer bench needs the `bench` extra: pip install -e '.[bench]'",
+)
+
+
+@needs_extra
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path: Path) -> None:
+    systems = ["hewer", "raw"]
+    if _installed("procrastinate"):
+        systems.insert(1, "procrastinate")
+    if _installed("pgqueuer", "asyncpg"):
+        systems.insert(-1, "pgqueuer")
+    out = tmp_path / "out"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    proc = subprocess.run(
+        [*argv, "--systems", ",".join(systems)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=220,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+
+    report = json.loads((out / "bench.json").read_text())
+    assert report["systems"] == systems
+    assert report["workloads"] == list(bench.WORKLOADS)
+    metrics = [k for k, m in report["metrics"].items() if m["workload"] in report["workloads"]]
+    assert len(metrics) >= 15
+    incomplete = [
+        f"{system} {key}: {report['cells'][system].get(key)}"
+        for system in systems
+        for key in metrics
+        if not (
+            report["cells"][system].get(key, {}).get("na")
+            or isinstance(report["cells"][system].get(key, {}).get("value"), int | float)
+        )
+    ]
+    assert incomplete == []
+    # Only Hewer runs DAGs; the others say so.
+    assert report["cells"]["raw"]["W3.hop_p50"]["na"] == "no DAGs"
+    assert report["cells"]["hewer"]["W3.hop_p50"]["value"] > 0
+    assert report["cells"]["hewer"]["W6.dispatcher"]["value"] > 0
+    assert set(report["targets"]) >= {"W1.vs_hewer", "W2.p50", "W4.ratio", "W6.dispatcher"}
+
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    table = proc.stdout[proc.stdout.index("hewer target") - 400 :]
+    for system in systems:
+        assert system in table
+    assert "error" not in table.split("took")[0]
+
+
+def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
+    full, quick = Sizes.full(), Sizes.quick()
+    assert (full.drain_tasks, full.backlog_large, full.dag_runs) == (20_000, 1_000_000, 500)
+    assert full.latency_rate == 100 and full.latency_seconds == 20 and full.idle_seconds == 60
+    assert full.repetitions >= 3 and full.warmup
+    for name in ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds"):
+        assert getattr(quick, name) < getattr(full, name), name
+    assert quick.backlog_measured <= quick.backlog_small < quick.backlog_large
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 51.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([3.0], 99) == 3.0
+    assert percentile([], 50) != percentile([], 50)  # NaN
+
+
+def test_diamond_hops_wait_for_the_last_parent() -> None:
+    from pydispatch.bench_hewer import diamond_hops
+
+    # (run, step, started, done) in seconds; e starts 5 ms after d, the last middle, ends.
+    rows = [
+        ("r", "a", 0.000, 0.001),
+        ("r", "b", 0.003, 0.004),
+        ("r", "c", 0.004, 0.005),
+        ("r", "d", 0.005, 0.010),
+        ("r", "e", 0.015, 0.016),
+        ("unfinished", "a", 0.0, 0.001),
+    ]
+    assert [round(h, 3) for h in diamond_hops(rows)] == [2.0, 3.0, 4.0, 5.0]
+
+
+@needs_extra
+def test_report_marks_missing_cells_and_checks_targets() -> None:
+    from pydispatch.bench_report import Cell, Report
+
+    cells = {
+        "hewer": {"W1.drain": Cell(value=300.0), "W4.ratio": Cell(value=0.9)},
+        "procrastinate": {"W1.drain": Cell(value=100.0), "W4.ratio": Cell(error="boom")},
+    }
+    report = Report(
+        started_at="now", quick=True, sizes={}, server={}, systems=list(cells),
+        workloads=["W1", "W4"], cells=cells, methods={}, batching={}, versions={},
+    )  # fmt: skip
+    missing = report.missing()
+    assert "procrastinate W4.ratio" in missing  # an error is not a value
+    assert "hewer W1.enqueue" in missing  # neither value nor n/a
+    assert report.verdicts()["W1.vs_hewer"] is True  # 300 >= 2 x 100
+    assert report.verdicts()["W4.ratio"] is True
+    cells["hewer"]["W1.drain"] = Cell(value=150.0)
+    assert report.verdicts()["W1.vs_hewer"] is False
+    assert "n/a" in Cell(na="no DAGs").text(1)
+    assert "W4" in report.table(Sizes.quick())
+
+
+def test_asyncpg_gets_a_url_for_a_unix_socket_conninfo() -> None:
+    from pydispatch.bench_peers import _asyncpg_dsn
+
+    url = _asyncpg_dsn("host=/tmp/x port=5433 user=postgres dbname=hewer_bench_pgqueuer")
+    assert url == "postgresql://postgres@/hewer_bench_pgqueuer?host=/tmp/x&port=5433"
+    assert _asyncpg_dsn("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+@needs_extra
+def test_profile_summary_sums_functions_and_packages(tmp_path: Path) -> None:
+    from pydispatch.bench_profile import summarize
+
+    stacks = tmp_path / "d.collapsed"
+    stacks.write_text(
+        "process 1;thread 2;main (cli.py:3);fetch (/x/site-packages/psycopg/cursor.py:9) 3\n"
+        "process 1;thread 2;main (cli.py:3);claim (/w/pydispatch/server.py:40) 1\n"
+    )
+    p = summarize("dispatcher", stacks)
+    assert p.samples == 4
+    assert p.self_time[0] == ("fetch (psycopg/cursor.py)", 75.0)
+    assert dict(p.by_package) == {"psycopg": 75.0, "pydispatch": 25.0}
+    assert dict(p.inclusive)["main (cli.py)"] == 100.0
+
+
+def test_bench_filters_are_checked() -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["bench", "--systems", "hewer,celery"])
+    assert result.exit_code == 2
+    assert "unknown celery" in result.output
+    result = runner.invoke(main, ["bench", "--only", "W9"])
+    assert result.exit_code == 2
+    assert "W1,W2,W3,W4,W5,W6" in result.output
