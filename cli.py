@@ -275,7 +275,12 @@ _DISPATCHERS_OPTION = click.option(
 
 @main.command(name="dispatcher")
 @click.option("--listen", default="127.0.0.1:7077", show_default=True, help="gRPC host:port.")
-@click.option("--poll-interval", default=1.0, show_default=True, help="Fallback poll, seconds.")
+@click.option(
+    "--poll-interval",
+    default=2.0,
+    show_default=True,
+    help="Fallback claim poll (NOTIFY wakes claims at once), seconds.",
+)
 @click.option(
     "--heartbeat-interval", default=1.0, show_default=True, help="Worker heartbeats, seconds."
 )
@@ -285,7 +290,7 @@ _DISPATCHERS_OPTION = click.option(
     show_default=True,
     help="Seconds without heartbeat before a worker is dead and its tasks are retried.",
 )
-@click.option("--reap-interval", default=1.0, show_default=True, help="Reaper pass, seconds.")
+@click.option("--reap-interval", default=5.0, show_default=True, help="Reaper pass, seconds.")
 @click.option("--pool-size", default=10, show_default=True, help="Database connections.")
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option("--log-level", default="INFO", show_default=True)
@@ -359,12 +364,21 @@ def run_cmd(
     dispatchers: tuple[str, ...],
 ) -> None:
     """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
+    example = '\'{"text": "hi"}\''
     try:
         payload = json.loads(input_json)
     except json.JSONDecodeError as exc:
+        raise HewerError(f"--input is not valid JSON ({exc}); pass e.g. {example}") from None
+    except RecursionError:
         raise HewerError(
-            f'--input is not valid JSON ({exc}); pass e.g. \'{{"text": "hi"}}\''
+            "--input is nested too deeply to parse (about 1,000 levels of arrays and objects); "
+            "flatten it"
         ) from None
+    if not isinstance(payload, dict):
+        raise HewerError(
+            f"--input must be a JSON object, got {type(payload).__name__} {input_json[:40]!r}; "
+            f"pass e.g. {example}"
+        )
     with SyncClient(_split(dispatchers) or None) as client:
         run_id = client.trigger(
             workflow, payload, priority=priority, idempotency_key=idempotency_key

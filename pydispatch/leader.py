@@ -38,6 +38,10 @@ _KEEPALIVES: Final[dict[str, Any]] = {
 }
 
 
+# The least a new leader waits before its first reap (see _contend).
+FIRST_REAP_DELAY: Final = 2.0
+
+
 class Leader:
     """Runs hewer.reap every reap interval and hewer.partition_create hourly, while leader."""
 
@@ -86,10 +90,13 @@ class Leader:
                 row = await cur.fetchone()
                 if row and row["locked"]:
                     self.is_leader = True
-                    # A new leader may come after an outage that also stopped every
-                    # dispatcher's worker heartbeats: let a couple of heartbeat rounds land
-                    # before declaring anyone dead.
-                    first_reap = time.monotonic() + 2 * self._settings.heartbeat_interval
+                    # A new leader may come after a database outage that also stopped every
+                    # dispatcher's worker heartbeats. Each dispatcher retries its heartbeat
+                    # connection every heartbeat interval (not on the pool's growing backoff),
+                    # so give them a few intervals to land before declaring anyone dead.
+                    first_reap = time.monotonic() + max(
+                        3 * self._settings.heartbeat_interval, FIRST_REAP_DELAY
+                    )
                     log.info("became maintenance leader")
             if self.is_leader:
                 if time.monotonic() >= next_partitions:

@@ -443,50 +443,80 @@ class Dispatcher:
                 if len(rows) >= limit:
                     s.wake.set()  # maybe more work, and maybe the worker freed slots meanwhile
 
-    async def _heartbeat_loop(self) -> None:
-        """Every heartbeat interval: one hewer.worker_heartbeat call for all live workers."""
-        interval = self.settings.heartbeat_interval
-        while True:
-            await asyncio.sleep(interval)
-            now = time.monotonic()
-            live: list[Session] = []
-            for s in list(self._sessions.values()):
-                if s.alive(now, self.settings.silence_limit):
-                    live.append(s)
-                elif not s.alive(now, self.settings.worker_timeout):
-                    message = (
-                        f"no message from worker {s.worker_id} for "
-                        f"{self.settings.worker_timeout:g} s: send a heartbeat every "
-                        f"{self.settings.heartbeat_interval:g} s"
-                    )
-                    s.error(codes.SILENT, message)
-                    s.end((grpc.StatusCode.DEADLINE_EXCEEDED, message))
-            if not live:
-                continue
-            try:
-                rows = await self.fetch(
-                    "worker_heartbeat", {"worker_ids": [s.worker_id for s in live]}
+    def _live_sessions(self, now: float) -> list[Session]:
+        """Sessions heard from lately; streams silent for the worker timeout are ended."""
+        live: list[Session] = []
+        for s in list(self._sessions.values()):
+            if s.alive(now, self.settings.silence_limit):
+                live.append(s)
+            elif not s.alive(now, self.settings.worker_timeout):
+                message = (
+                    f"no message from worker {s.worker_id} for "
+                    f"{self.settings.worker_timeout:g} s: send a heartbeat every "
+                    f"{self.settings.heartbeat_interval:g} s"
                 )
-            except psycopg.Error as exc:
-                log.warning("worker heartbeat failed", extra={"error": str(exc)})
-                continue
-            for row in rows:
-                if row["status"] in (None, "dead"):
-                    s2 = self._sessions.get(row["worker_id"])
-                    if s2 is None:
-                        continue
-                    message = (
-                        f"worker {s2.worker_id} was declared dead and its tasks went to other "
-                        f"workers: Register with worker_id {s2.worker_id}, then Listen again"
+                s.error(codes.SILENT, message)
+                s.end((grpc.StatusCode.DEADLINE_EXCEEDED, message))
+        return live
+
+    async def _heartbeat_loop(self) -> None:
+        """Every heartbeat interval: end silent streams; every db_heartbeat_interval, one
+        hewer.worker_heartbeat call for all live workers."""
+        interval = self.settings.heartbeat_interval
+        next_beat = 0.0
+        # Its own connection, retried every interval: after a database outage the pool
+        # reconnects with a growing backoff, and workers the leader sees silent for the
+        # worker timeout are declared dead. Heartbeats must resume as soon as they can.
+        conn: AsyncConnection[DictRow] | None = None
+        try:
+            while True:
+                await asyncio.sleep(interval)
+                now = time.monotonic()
+                live = self._live_sessions(now)
+                if not live or now < next_beat:
+                    continue
+                try:
+                    if conn is None or conn.closed:
+                        conn = await AsyncConnection.connect(
+                            self._conninfo,
+                            autocommit=True,
+                            row_factory=dict_row,
+                            application_name="hewer-dispatcher-heartbeat",
+                            connect_timeout=max(2, int(interval * 2)),
+                        )
+                    cur = await conn.execute(
+                        QUERIES["worker_heartbeat"], {"worker_ids": [s.worker_id for s in live]}
                     )
-                    s2.error(codes.WORKER_DEAD, message)
-                    s2.end((grpc.StatusCode.FAILED_PRECONDITION, message))
+                    rows = await cur.fetchall()
+                except psycopg.Error as exc:
+                    log.warning("worker heartbeat failed", extra={"error": str(exc)})
+                    if conn is not None:
+                        with contextlib.suppress(psycopg.Error):
+                            await conn.close()
+                    conn = None
+                    continue  # retry at the next interval, not the next db_heartbeat_interval
+                next_beat = now + self.settings.db_heartbeat_interval - interval / 2
+                for row in rows:
+                    if row["status"] in (None, "dead"):
+                        s2 = self._sessions.get(row["worker_id"])
+                        if s2 is None:
+                            continue
+                        message = (
+                            f"worker {s2.worker_id} was declared dead and its tasks went to other "
+                            f"workers: Register with worker_id {s2.worker_id}, then Listen again"
+                        )
+                        s2.error(codes.WORKER_DEAD, message)
+                        s2.end((grpc.StatusCode.FAILED_PRECONDITION, message))
+        finally:
+            if conn is not None:
+                with contextlib.suppress(psycopg.Error):
+                    await conn.close()
 
     async def _cancel_loop(self) -> None:
         """Send CancelTask once per (task, attempt) whose cancel was requested."""
         while True:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.poll_interval):
+                async with asyncio.timeout(self.settings.cancel_poll_interval):
                     await self._cancel_wake.wait()
             self._cancel_wake.clear()
             sessions = dict(self._sessions)

@@ -17,15 +17,17 @@ class DispatcherSettings:
     listen: str = DEFAULT_LISTEN
     #: libpq URL or key=value string; None = pydispatch.db.database_url() at start.
     database_url: str | None = None
-    #: fallback poll: claims and cancellations are re-checked this often without a NOTIFY.
-    poll_interval: float = 1.0
+    #: fallback poll: claims are re-checked this often without a NOTIFY (a retry whose
+    #: backoff ends has no NOTIFY: it waits for this poll), cancellations 2.5 times as
+    #: seldom (cancel_poll_interval).
+    poll_interval: float = 2.0
     #: how often workers are told to heartbeat; the dispatcher heartbeats its live workers
     #: in the database this often.
     heartbeat_interval: float = 1.0
     #: a worker silent this long is dead for the reaper (hewer.reap's worker_timeout).
     worker_timeout: float = 30.0
     #: how often the leader runs hewer.reap.
-    reap_interval: float = 1.0
+    reap_interval: float = 5.0
     #: how often the leader runs hewer.partition_create (also once when it becomes leader).
     partition_interval: float = 3600.0
     #: connections in the psycopg pool (the LISTEN and leader connections are extra).
@@ -89,6 +91,17 @@ class DispatcherSettings:
             raise ValueError(
                 f"dispatcher setting dispatcher_id must be a UUID, got {self.dispatcher_id!r}"
             ) from None
+
+    @property
+    def db_heartbeat_interval(self) -> float:
+        """How often live workers are heartbeated in the database: six times per worker
+        timeout is plenty to keep them alive, and keeps an idle engine's queries low."""
+        return max(self.heartbeat_interval, self.worker_timeout / 6)
+
+    @property
+    def cancel_poll_interval(self) -> float:
+        """Fallback poll for cancellations (hewer_cancel NOTIFYs wake it at once)."""
+        return 2.5 * self.poll_interval
 
     @property
     def silence_limit(self) -> float:

@@ -8,6 +8,7 @@ StreamError and an Ack(accepted=false, reason="invalid").
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -17,6 +18,12 @@ from pydispatch.session import Session
 from pyworker.proto import hewer_pb2 as pb
 
 MAX_EXTEND_MS: Final = 7 * 24 * 3600 * 1000
+# Errors are stored with a size limit (hewer.max_error_bytes, 256 KiB by default); longer
+# ones are replaced by an excerpt rather than refused.
+MAX_ERROR_CHARS: Final = 200 * 1024
+ERROR_EXCERPT_CHARS: Final = 16 * 1024
+# Python's json module recurses once per level, so its limit is the interpreter's.
+_DEPTH: Final = sys.getrecursionlimit() - 50
 
 
 class BadRequestError(ValueError):
@@ -49,6 +56,11 @@ def check_json(text: str, field: str, fix: str) -> str:
             else str(exc)
         )
         raise BadRequestError(f"{field} is not valid JSON ({reason}): {fix}") from None
+    except RecursionError:
+        raise BadRequestError(
+            f"{field} is nested more deeply than the dispatcher parses (about {_DEPTH} levels of "
+            f"arrays and objects): flatten it, or store the deep part as a string"
+        ) from None
     if "\\u0000" in text:
         raise BadRequestError(f"{field} contains \\u0000, which PostgreSQL cannot store: {fix}")
     return text
@@ -113,7 +125,16 @@ def parse_report(s: Session, rid: int, message: pb.WorkerMessage) -> Report:
         )
     if body == "failed":
         f = message.failed
-        if f.error_json:
+        if len(f.error_json) > MAX_ERROR_CHARS:
+            # Keep the failure (the task must not wait for its lease) but not all of it.
+            error = json.dumps(
+                {
+                    "type": "error_too_large",
+                    "message": f"the worker's error report was {len(f.error_json):,} characters; "
+                    f"it began: {f.error_json[:ERROR_EXCERPT_CHARS]}",
+                }
+            )
+        elif f.error_json:
             error = check_json(
                 f.error_json,
                 "failed.error_json",

@@ -64,3 +64,15 @@ def error_payload(exc: BaseException, error_type: str | None = None) -> dict[str
         "message": str(exc),
         "traceback": "".join(traceback.format_exception(exc)),
     }
+
+
+ERROR_FIELD_CHARS = 64 * 1024
+
+
+def clip_error(error: dict[str, str]) -> dict[str, str]:
+    """An error payload with each field cut to ERROR_FIELD_CHARS (a huge exception message
+    must not make the failure report itself too large to send)."""
+    return {
+        k: v if len(v) <= ERROR_FIELD_CHARS else v[:ERROR_FIELD_CHARS] + "... (clipped)"
+        for k, v in error.items()
+    }

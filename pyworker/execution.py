@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pyworker import codec
+from pyworker import codec, rpc
 from pyworker.context import Context
 from pyworker.errors import LeaseLostError, NonRetryableError, TaskCancelledError
 from pyworker.outbox import Outbox
@@ -217,6 +217,20 @@ class Execution:
                 codec.error_payload(exc, "output_not_serializable"), retryable=False
             )
             return
+        size = len(output_json.encode())
+        if size > rpc.MAX_PAYLOAD_BYTES:
+            # Sent as is it would exceed the gRPC message limit: the stream would fail and the
+            # report be re-sent forever, holding up this worker's other reports.
+            self._report_failed(
+                {
+                    "type": "output_too_large",
+                    "message": f"the output is {size:,} bytes of JSON, over the limit of "
+                    f"{rpc.MAX_PAYLOAD_BYTES:,}: store large results elsewhere (object "
+                    f"storage, a table) and return a reference to them",
+                },
+                retryable=False,
+            )
+            return
         if self.reported or self.stop_kind == "lease_lost":
             return
         self.reported = True
@@ -239,7 +253,7 @@ class Execution:
                 failed=pb.TaskFailed(
                     task_id=self.task_id,
                     attempt=self.attempt,
-                    error_json=codec.dumps(error),
+                    error_json=codec.dumps(codec.clip_error(error)),
                     retryable=retryable,
                     cancelled=cancelled,
                 )

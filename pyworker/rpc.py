@@ -16,6 +16,8 @@ DISPATCHERS_ENV = "HEWER_DISPATCHERS"
 
 # Large outputs and inputs travel inline; the server caps what it accepts.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# The largest JSON payload (a task's output) a message may carry, leaving room for the rest.
+MAX_PAYLOAD_BYTES = MAX_MESSAGE_BYTES - 64 * 1024
 
 CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),

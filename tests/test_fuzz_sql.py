@@ -19,7 +19,6 @@ At least MIN_CALLS calls are made per run (the test checks its own count).
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -406,23 +405,15 @@ def test_random_programs_keep_the_database_consistent(conn: psycopg.Connection[D
     assert total >= MIN_CALLS, f"only {total} calls were generated"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (performance): with JIT available (jit = on, PostgreSQL built with LLVM, as "
-    "Debian's packages are), workflow_register takes ~0.5 s instead of ~3 ms: the planner "
-    "estimates its cycle-check recursive CTE at ~2 million cost (100 rows per "
-    "jsonb_array_elements), so it is JIT-compiled with inlining and optimization every call",
-)
-def test_workflow_register_does_not_pay_for_jit(conn: psycopg.Connection[DictRow]) -> None:
-    row = conn.execute("SELECT pg_jit_available() AS jit").fetchone()
-    if not row or not row["jit"]:
-        pytest.skip("this server has no JIT (the embedded PostgreSQL is built without LLVM)")
+def test_workflow_register_runs_without_jit(conn: psycopg.Connection[DictRow]) -> None:
+    """Its cycle check is priced far above jit_above_cost: with JIT on (Debian's builds) every
+    call JIT-compiled it, ~0.5 s instead of ~3 ms. The function turns JIT off for itself."""
+    row = conn.execute(
+        "SELECT proconfig FROM pg_proc WHERE oid = 'hewer.workflow_register'::regproc"
+    ).fetchone()
+    assert row is not None and "jit=off" in (row["proconfig"] or []), row
     conn.execute("SET jit = on")
     spec: dict[str, Any] = {"steps": [{"name": "a"}, {"name": "b", "parents": ["a"]}]}
-    timings = []
-    for n in range(3):
-        spec["description"] = f"version {n}"
-        started = time.perf_counter()
-        conn.execute("SELECT * FROM hewer.workflow_register('jit', %s)", (Jsonb(spec),))
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.1, f"workflow_register took {min(timings):.3f} s at best"
+    conn.execute("SELECT * FROM hewer.workflow_register('jit', %s)", (Jsonb(spec),))
+    setting = conn.execute("SHOW jit").fetchone()
+    assert setting == {"jit": "on"}, "the function's SET must not leak into the session"

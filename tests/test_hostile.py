@@ -5,9 +5,6 @@ message naming what is wrong) and change nothing: every hewer table is compared 
 after (tests/engine.py snapshot; the workers' heartbeat time is left out where a dispatcher
 runs, since it heartbeats on its own). A few inputs that are valid however odd they look
 (quotes in names where names are free text, SQL in JSON) must round-trip unchanged.
-
-Tests marked xfail document bugs found here (docs/chaos.md, findings); they pass only once
-the bug is fixed, and then fail until the marker is removed (strict).
 """
 
 from __future__ import annotations
@@ -753,18 +750,94 @@ def test_sql_names_and_payloads_with_quotes_and_sql_round_trip(conn: Conn, world
     assert conn.execute("SELECT count(*) AS n FROM hewer.runs").fetchone() == {"n": 4}
 
 
-def test_sql_payload_sizes_have_no_limit_of_their_own(conn: Conn, world: World) -> None:
-    """What happens today: PostgreSQL's own limits only. A 20 MB input is stored and handed
-    to every claim of the run's tasks; nesting up to a few thousand levels is stored, deeper
-    is refused by the jsonb parser (54001, see INVALID_JSON). See docs/chaos.md for the
-    limits we recommend."""
-    big = {"blob": "x" * (20 * 1024 * 1024)}
-    [run] = trigger(conn, "wf", [big])
-    conn.execute(TRIGGER, (nested(DEEP),))
-    size = conn.execute(
-        "SELECT octet_length(input::text) AS n FROM hewer.runs WHERE id = %s", (run["run_id"],)
-    ).fetchone()
-    assert size is not None and size["n"] > 20 * 1024 * 1024
+def test_sql_payloads_over_their_limit_are_refused_with_hw010(conn: Conn, world: World) -> None:
+    """Inputs, outputs, errors and specs have a size limit (hewer.max_payload_bytes and
+    hewer.max_error_bytes, set small here): over it, HW010 names which one, its size and the
+    limit, and nothing changes. Deep nesting is PostgreSQL's to refuse (54001)."""
+    conn.execute("SET hewer.max_payload_bytes = '4kB'")
+    conn.execute("SET hewer.max_error_bytes = '2kB'")
+    big = Jsonb({"blob": "x" * 5000})
+    task, attempt = world.running["task_id"], world.running["attempt"]
+    cases: list[tuple[str, Any, str]] = [
+        (
+            "SELECT * FROM hewer.run_trigger('wf', ARRAY['{}'::jsonb, %s])",
+            (big,),
+            "run_trigger: input #2 is 50",
+        ),
+        (
+            "SELECT * FROM hewer.workflow_register('wf', %s)",
+            (Jsonb({"description": "x" * 5000, "steps": [{"name": "a"}]}),),
+            "workflow_register: spec #1 is 50",
+        ),
+        (
+            "SELECT * FROM hewer.task_complete(ARRAY[%s::uuid], ARRAY[%s], ARRAY[%s])",
+            (task, attempt, big),
+            "task_complete: output #1 is 50",
+        ),
+        (
+            "SELECT * FROM hewer.task_fail(ARRAY[%s::uuid], ARRAY[%s], ARRAY[%s])",
+            (task, attempt, big),
+            "task_fail: error #1 is 50",
+        ),
+        (
+            "SELECT * FROM hewer.task_fail(ARRAY[%s::uuid], ARRAY[%s], ARRAY[%s], "
+            "p_strict => false)",
+            (task, attempt, big),
+            "over the limit of 2048 bytes",
+        ),
+    ]
+    before = snapshot(conn)
+    for sql, params, says in cases:
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute(sql, params)
+        assert info.value.sqlstate == "HW010", (sql, str(info.value))
+        assert says in str(info.value), str(info.value)
+        assert info.value.diag.message_hint and "max_" in info.value.diag.message_hint
+        assert snapshot(conn) == before, sql
+    conn.execute("SET hewer.max_payload_bytes = 'lots'")
+    with pytest.raises(psycopg.Error) as info:
+        trigger(conn, "wf", [{}])
+    assert info.value.sqlstate == "HW007" and "'lots'" in str(info.value)
+    conn.execute("RESET hewer.max_payload_bytes")
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute(TRIGGER, (nested(DEEP * 20),))
+    assert info.value.sqlstate == "54001"
+    assert snapshot(conn) == before
+
+
+def test_sql_an_oversized_output_in_a_batch_fails_its_task_only(conn: Conn, world: World) -> None:
+    """Not strict (the dispatcher's batches): the big output's report is refused with
+    payload_too_large and its task fails for good; the other report in the batch lands."""
+    conn.execute("SET hewer.max_payload_bytes = '4kB'")
+    big, small = world.running, world.assigned
+    rows = conn.execute(
+        "SELECT ord, accepted, reason FROM hewer.task_complete("
+        "ARRAY[%s::uuid, %s::uuid], ARRAY[%s, %s], ARRAY[%s, %s], p_strict => false) ORDER BY ord",
+        (
+            big["task_id"],
+            small["task_id"],
+            big["attempt"],
+            small["attempt"],
+            Jsonb({"blob": "x" * 5000}),
+            Jsonb({"ok": True}),
+        ),
+    ).fetchall()
+    assert rows == [
+        {"ord": 1, "accepted": False, "reason": "payload_too_large"},
+        {"ord": 2, "accepted": True, "reason": None},
+    ]
+    tasks = {
+        str(r["id"]): r
+        for r in conn.execute(
+            "SELECT id, status, output, error FROM hewer.tasks WHERE id IN (%s, %s)",
+            (big["task_id"], small["task_id"]),
+        )
+    }
+    failed = tasks[str(big["task_id"])]
+    assert failed["status"] == "failed" and failed["output"] is None
+    assert failed["error"]["type"] == "output_too_large"
+    assert "4096 bytes" in failed["error"]["message"]
+    assert tasks[str(small["task_id"])]["status"] == "succeeded"
 
 
 # -- gRPC --------------------------------------------------------------------------------------
@@ -903,12 +976,6 @@ def test_grpc_calls_reject_and_change_nothing(
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the dispatcher parses JSON with Python's recursive json module: input nested "
-    "deeper than ~1000 levels fails Trigger with UNKNOWN 'Unexpected RecursionError' instead "
-    "of INVALID_ARGUMENT",
-)
 def test_grpc_deeply_nested_input_is_invalid_argument(
     grpc_world: tuple[grpc.Channel, World, RawWorker], conn: Conn
 ) -> None:
@@ -1054,12 +1121,6 @@ def test_grpc_stream_rejects_malformed_replayed_and_out_of_order_reports(
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a report whose JSON is nested deeper than Python's json module recurses "
-    "(~1000 levels) gets a StreamError 'internal' without its request_id and no Ack, so the "
-    "worker never learns its fate and re-sends it on every reconnect",
-)
 def test_grpc_deeply_nested_report_is_answered(
     grpc_world: tuple[grpc.Channel, World, RawWorker], conn: Conn
 ) -> None:
@@ -1141,12 +1202,6 @@ def test_cli_odd_idempotency_keys_are_data(dispatcher_address: str, conn: Conn) 
     assert stored == [{"key": key}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: `hewer run --input` with valid JSON that is not an object (e.g. '[1]') or "
-    "is nested deeper than ~1000 levels ends in a Python traceback (TypeError, "
-    "RecursionError) instead of one `hewer:` line",
-)
 @pytest.mark.parametrize(
     "payload", ["[1]", '"text"', nested(DEEP)], ids=["array", "string", "deep"]
 )
@@ -1160,12 +1215,6 @@ def test_cli_input_that_is_not_an_object_is_one_line(
     assert result.exit_code == 1 and result.output.startswith("hewer: "), result.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): a non-finite p_now is not refused with HW007: run_trigger fails "
-    "with 0A000 'cannot convert infinity to bigint', task_claim and task_heartbeat accept "
-    "it and give a lease that never expires",
-)
 @pytest.mark.parametrize(
     "sql",
     [
@@ -1195,12 +1244,6 @@ async def produce(input: dict[str, Any], ctx: Context) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a task output larger than the SDK's 64 MiB gRPC message limit is sent as is: "
-    "the send fails (RESOURCE_EXHAUSTED), the worker reconnects and re-sends it forever, and "
-    "every other report of that worker is stuck behind it until the leases expire",
-)
 def test_sdk_an_oversized_output_fails_its_task_and_spares_the_others(dsn: str) -> None:
     server = ServerThread(
         DispatcherSettings(listen="127.0.0.1:0", database_url=dsn, **FAST)

@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from pydispatch.paths import REPO_ROOT
@@ -609,10 +610,15 @@ def test_run_worker_process_exits_cleanly_on_sigterm(
 
 
 def test_an_output_larger_than_grpcs_default_limit_is_delivered(
-    settings: DispatcherSettings,
+    settings: DispatcherSettings, conn: psycopg.Connection[Any]
 ) -> None:
     wf = Workflow("e2e_big_output")
     big = "x" * (6 * 1024 * 1024)  # above gRPC's 4 MiB default message limit
+    # ... and above Hewer's default payload limit (4 MiB), which a DBA may raise.
+    conn.execute(
+        "DO $$ BEGIN EXECUTE format("
+        "'ALTER DATABASE %I SET hewer.max_payload_bytes = ''16MB''', current_database()); END $$"
+    )
 
     @wf.task(timeout="30s")
     async def produce(input: Any, ctx: Context) -> str:

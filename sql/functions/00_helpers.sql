@@ -11,6 +11,7 @@
 --   HW007 invalid_argument    an argument is NULL, out of range or arrays differ in length
 --   HW008 unknown_worker      no such worker in this tenant
 --   HW009 unknown_run         no such run in this tenant
+--   HW010 payload_too_large   an input, output, error or spec is over its size limit
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
 -- string ('30s', '5 minutes'). Raises HW001 naming the step and field.
@@ -143,6 +144,11 @@ BEGIN
         RAISE EXCEPTION '%: p_now is NULL', p_function
             USING ERRCODE = 'HW007', HINT = 'Omit p_now to use now(), or pass a timestamp.';
     END IF;
+    -- infinity would make leases that never expire and ids that cannot be made.
+    IF NOT isfinite(p_now) THEN
+        RAISE EXCEPTION '%: p_now is %, it must be a finite timestamp', p_function, p_now
+            USING ERRCODE = 'HW007', HINT = 'Omit p_now to use now(), or pass a timestamp.';
+    END IF;
 END
 $$;
 
@@ -218,5 +224,58 @@ BEGIN
         v_payload := json_build_object('runs', NULL)::text;
     END IF;
     PERFORM pg_notify('hewer_run_done', v_payload);
+END
+$$;
+
+
+-- The size limit in bytes (pg_column_size of the jsonb) for a kind of payload:
+-- 'input', 'output' and 'spec' use the setting hewer.max_payload_bytes
+-- (default 4 MiB), 'error' uses hewer.max_error_bytes (default 256 KiB). A DBA
+-- changes them with ALTER DATABASE ... SET hewer.max_payload_bytes = '16MB'.
+-- Payloads travel with every assignment of every task of a run (inputs) and of
+-- every child (outputs): large data belongs in object storage, by reference.
+CREATE OR REPLACE FUNCTION hewer._payload_limit(p_kind text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_setting text := CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END;
+    v_value text := nullif(current_setting(v_setting, true), '');
+BEGIN
+    IF v_value IS NULL THEN
+        RETURN CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
+    END IF;
+    BEGIN
+        RETURN pg_size_bytes(v_value);
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'setting % is %, not a size', v_setting, quote_literal(v_value)
+            USING ERRCODE = 'HW007', HINT = 'Use bytes or a unit, e.g. ''4MB''.';
+    END;
+END
+$$;
+
+-- Raise HW010 for the first payload over its limit: which one, its size, the
+-- limit and the fix. NULLs pass.
+CREATE OR REPLACE FUNCTION hewer._check_payloads(p_function text, p_kind text, p_values jsonb[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_limit bigint := hewer._payload_limit(p_kind);
+    v_bad record;
+BEGIN
+    SELECT v.i, pg_column_size(v.value) AS size INTO v_bad
+    FROM unnest(p_values) WITH ORDINALITY AS v(value, i)
+    WHERE pg_column_size(v.value) > v_limit
+    ORDER BY v.i LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%: % #% is % bytes, over the limit of % bytes', p_function, p_kind,
+            v_bad.i, v_bad.size, v_limit
+            USING ERRCODE = 'HW010',
+                  HINT = 'Keep large data in object storage and pass a reference, or raise the limit: '
+                      || 'ALTER DATABASE ... SET '
+                      || CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END
+                      || ' = ''16MB''.';
+    END IF;
 END
 $$;

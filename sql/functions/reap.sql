@@ -26,9 +26,10 @@ DECLARE
     v_causes text[];
     v_cause text;
 BEGIN
-    IF p_now IS NULL OR p_worker_timeout IS NULL OR p_worker_timeout <= interval '0'
+    PERFORM hewer._require_now('reap', p_now);
+    IF p_worker_timeout IS NULL OR p_worker_timeout <= interval '0'
        OR p_limit IS NULL OR p_limit < 1 THEN
-        RAISE EXCEPTION 'reap: now, a positive worker_timeout and a positive limit are required'
+        RAISE EXCEPTION 'reap: a positive worker_timeout and a positive limit are required'
             USING ERRCODE = 'HW007';
     END IF;
 

@@ -14,7 +14,8 @@
 -- Locks: inserts only; a concurrent trigger with the same idempotency key
 -- waits for the first to commit. NOTIFY hewer_ready once, with the actions.
 -- Errors: HW003 unknown workflow, HW004 input not a JSON object,
--- HW007 bad arrays or priority.
+-- HW007 bad arrays or priority, HW010 an input over hewer.max_payload_bytes
+-- (4 MiB by default).
 CREATE OR REPLACE FUNCTION hewer.run_trigger(
     p_workflow text,
     p_inputs jsonb[],
@@ -38,9 +39,7 @@ BEGIN
     v_n := hewer._batch_len('run_trigger', p_inputs,
         ARRAY[coalesce(cardinality(p_priorities), cardinality(p_inputs)),
               coalesce(cardinality(p_idempotency_keys), cardinality(p_inputs))]);
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION 'run_trigger: p_now is NULL' USING ERRCODE = 'HW007', HINT = 'Omit it to use now().';
-    END IF;
+    PERFORM hewer._require_now('run_trigger', p_now);
     SELECT w.id, w.current_version_id INTO v_workflow, v_version
     FROM hewer.workflows w WHERE w.tenant_id = v_tenant AND w.name = p_workflow;
     IF v_version IS NULL THEN
@@ -66,6 +65,7 @@ BEGIN
         RAISE EXCEPTION 'run_trigger: priority #% is %, it must be from -1000 to 1000', v_bad.i, v_bad.prio
             USING ERRCODE = 'HW007';
     END IF;
+    PERFORM hewer._check_payloads('run_trigger', 'input', p_inputs);
 
     -- New run ids for every input; keys already taken map to their run. The
     -- lookup is a separate statement so that it sees a concurrent trigger's

@@ -18,6 +18,11 @@ CREATE OR REPLACE FUNCTION hewer.task_claim(
 RETURNS TABLE (task_id uuid, attempt integer, run_id uuid, workflow text, step text, action text,
                input jsonb, parents jsonb, priority integer, timeout_at timestamptz)
 LANGUAGE plpgsql VOLATILE
+-- Right after a bulk trigger, before hewer.queue is analyzed, the planner thinks the
+-- queue is tiny and bitmap-scans every ready row and sorts them instead of walking
+-- queue_claim_idx under the LIMIT: 42 to 84 ms per claim of 50 with 100,000 queued,
+-- 7 to 8 ms with bitmap scans off (docs/benchmarks.md).
+SET enable_bitmapscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -29,9 +34,7 @@ BEGIN
         RAISE EXCEPTION 'task_claim: limit must be from 1 to 10000, got %', coalesce(p_limit::text, 'NULL')
             USING ERRCODE = 'HW007';
     END IF;
-    IF p_now IS NULL THEN
-        RAISE EXCEPTION 'task_claim: p_now is NULL' USING ERRCODE = 'HW007', HINT = 'Omit it to use now().';
-    END IF;
+    PERFORM hewer._require_now('task_claim', p_now);
     -- The worker's row lock serializes claims for one worker, so that two
     -- concurrent claims cannot both see the same free slots.
     SELECT * INTO v_worker FROM hewer.workers w WHERE w.id = p_worker_id AND w.tenant_id = v_tenant

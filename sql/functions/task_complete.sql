@@ -10,7 +10,10 @@
 -- (one per task) is given: a report for a task held by another worker is
 -- rejected (reason not_owner). Fenced, see hewer._task_fence.
 -- Locks: runs, then tasks, then children (each in id order).
--- Errors: HW007 bad arrays; strict: HW005, HW006, HW007.
+-- An output over hewer._payload_limit('output') (4 MiB by default) is HW010 in
+-- strict mode; otherwise that report is refused (reason payload_too_large) and
+-- its task fails, not retryable, with an error of type output_too_large.
+-- Errors: HW007 bad arrays; strict: HW005, HW006, HW007, HW010.
 CREATE OR REPLACE FUNCTION hewer.task_complete(
     p_task_ids uuid[], p_attempts integer[], p_outputs jsonb[],
     p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now(),
@@ -23,6 +26,9 @@ DECLARE
     v_fence record;
     v_ready uuid[];
     v_done uuid[];
+    v_limit bigint := hewer._payload_limit('output');
+    v_big uuid[];
+    v_big_errors jsonb[];
 BEGIN
     PERFORM hewer._require_now('task_complete', p_now);
     PERFORM hewer._batch_len('task_complete', p_task_ids,
@@ -32,6 +38,28 @@ BEGIN
            array_agg(f.reason ORDER BY f.ord) AS reasons
     INTO v_fence
     FROM hewer._task_fence('task_complete', p_task_ids, p_attempts, p_strict, true, p_worker_ids) f;
+
+    IF EXISTS (SELECT FROM unnest(p_outputs) AS o(v) WHERE pg_column_size(o.v) > v_limit) THEN
+        IF p_strict THEN
+            PERFORM hewer._check_payloads('task_complete', 'output', p_outputs);
+        END IF;
+        SELECT array_agg(u.ok AND NOT u.big ORDER BY u.i),
+               array_agg(CASE WHEN u.ok AND u.big THEN 'payload_too_large' ELSE u.reason END ORDER BY u.i),
+               array_agg(u.id) FILTER (WHERE u.ok AND u.big),
+               array_agg(jsonb_build_object(
+                   'type', 'output_too_large',
+                   'message', format('the output is %s bytes, over the limit of %s bytes (hewer.max_payload_bytes): '
+                                     'store large results elsewhere and return a reference', u.size, v_limit)))
+                   FILTER (WHERE u.ok AND u.big)
+        INTO v_fence.oks, v_fence.reasons, v_big, v_big_errors
+        FROM (SELECT o.*, pg_column_size(o.output) AS size, pg_column_size(o.output) > v_limit AS big
+              FROM unnest(p_task_ids, p_outputs, v_fence.oks, v_fence.reasons)
+                   WITH ORDINALITY AS o(id, output, ok, reason, i)) u;
+        IF v_big IS NOT NULL THEN
+            PERFORM hewer._task_fail_apply(v_big, v_big_errors,
+                                           array_fill(false, ARRAY[cardinality(v_big)]), 'failed', p_now);
+        END IF;
+    END IF;
 
     WITH done AS (
         UPDATE hewer.tasks t

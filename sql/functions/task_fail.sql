@@ -11,7 +11,8 @@
 -- (one per task) is given: a report for a task held by another worker is
 -- rejected (reason not_owner). Fenced. Locks: runs, then tasks (id order), then the
 -- queue rows and tasks of cancelled siblings.
--- Errors: HW007 bad arrays; strict: HW005, HW006, HW007.
+-- Errors: HW007 bad arrays, HW010 an error over hewer.max_error_bytes (256 KiB
+-- by default); strict: HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_fail(
     p_task_ids uuid[], p_attempts integer[], p_errors jsonb[], p_retryable boolean[] DEFAULT NULL,
     p_strict boolean DEFAULT true, p_now timestamptz DEFAULT now(),
@@ -24,6 +25,7 @@ DECLARE
     v_fence record;
 BEGIN
     PERFORM hewer._require_now('task_fail', p_now);
+    PERFORM hewer._check_payloads('task_fail', 'error', p_errors);
     PERFORM hewer._batch_len('task_fail', p_task_ids,
         ARRAY[cardinality(p_attempts), cardinality(p_errors),
               coalesce(cardinality(p_retryable), cardinality(p_task_ids))]);

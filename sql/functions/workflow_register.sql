@@ -11,10 +11,13 @@
 --
 -- Locks: the workflow row (FOR UPDATE), serializing registrations of one
 -- workflow. Errors: HW001 invalid spec (names the step and the problem),
--- HW002 cycle (names the steps in it).
+-- HW002 cycle (names the steps in it), HW010 spec over hewer.max_payload_bytes.
 CREATE OR REPLACE FUNCTION hewer.workflow_register(p_name text, p_spec jsonb)
 RETURNS TABLE (workflow_id uuid, version_id uuid, version integer, created boolean)
 LANGUAGE plpgsql VOLATILE
+-- The planner prices the cycle check's recursive CTE over jsonb_array_elements far above
+-- jit_above_cost, so with JIT on (Debian's builds) every call paid ~0.5 s to compile it.
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -36,6 +39,7 @@ DECLARE
     v_cycle text[];
     v_ordinal integer := 0;
 BEGIN
+    PERFORM hewer._check_payloads('workflow_register', 'spec', ARRAY[p_spec]);
     IF p_name IS NULL OR NOT hewer._valid_name(p_name) THEN
         RAISE EXCEPTION 'invalid workflow name %', coalesce(quote_literal(p_name), 'NULL')
             USING ERRCODE = 'HW001',

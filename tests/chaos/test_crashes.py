@@ -54,15 +54,6 @@ class WorkRedoneError(AssertionError):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    raises=WorkRedoneError,
-    strict=False,  # timing-dependent: seen in 6 of 7 runs on the reference machine
-    reason="BUG: after a database outage, the new maintenance leader reaps before the "
-    "dispatchers' pools have reconnected: it declares connected, heartbeating workers dead "
-    "(outage > worker timeout) and expires leases whose completion reports wait in the "
-    "dispatchers, so finished work of healthy workers is discarded and done again "
-    "(docs/chaos.md, findings)",
-)
 def test_a_database_outage_longer_than_the_worker_timeout_keeps_workers_alive(
     chaos_server: ScratchServer, tmp_path: Path
 ) -> None:
