@@ -297,6 +297,27 @@ def test_batch_reports_mix_accepted_and_rejected(conn: psycopg.Connection[Any]) 
     assert statuses == ["assigned", "succeeded", "succeeded"]
 
 
+def test_a_stale_report_does_not_mask_the_current_one_in_the_same_batch(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """A worker that was frozen may report attempt 1 in the same batch as attempt 2 of the
+    same task (reassigned to it after it came back): attempt 2 must land, whatever the order."""
+    register(conn, "mask", {"steps": [{"name": "s", "retries": 1, "backoff": {"base": 0}}]})
+    trigger(conn, "mask", [{}])
+    w = worker(conn, ["mask:s"])
+    [first] = claim(conn, w)
+    fail(conn, [first], retryable=True)
+    [second] = claim(conn, w)
+    assert second["attempt"] == 2
+    res = complete(conn, [first, second], strict=False)
+    assert [(x["accepted"], x["reason"]) for x in res] == [
+        (False, "stale_attempt"),
+        (True, None),
+    ]
+    row = conn.execute("SELECT status, attempt FROM hewer.tasks").fetchone()
+    assert row == {"status": "succeeded", "attempt": 2}
+
+
 BAD_CALLS: list[tuple[str, str, tuple[Any, ...], str]] = [
     (
         "unknown workflow",

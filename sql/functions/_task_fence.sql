@@ -8,7 +8,10 @@ LANGUAGE sql VOLATILE
 AS $$
     WITH req AS (
         SELECT u.task_id, u.attempt, u.worker_id, u.i::integer AS ord,
-               row_number() OVER (PARTITION BY u.task_id ORDER BY u.i) AS nth
+               -- The same (task, attempt) twice in one call is a duplicate. Reports of one
+               -- task for different attempts are judged each on its own: only the current
+               -- attempt's can pass, so a stale report never masks a current one.
+               row_number() OVER (PARTITION BY u.task_id, u.attempt ORDER BY u.i) AS nth
         FROM unnest(p_task_ids, p_attempts,
                     coalesce(p_worker_ids, array_fill(NULL::uuid, ARRAY[cardinality(p_task_ids)])))
              WITH ORDINALITY AS u(task_id, attempt, worker_id, i)
@@ -82,7 +85,7 @@ BEGIN
                     USING ERRCODE = 'HW006',
                           HINT = 'A worker reports only the tasks it was assigned.';
             ELSIF v_bad.reason = 'duplicate' THEN
-                RAISE EXCEPTION '%: task % is reported twice in one call', p_function, v_bad.task_id
+                RAISE EXCEPTION '%: attempt % of task % is reported twice in one call', p_function, v_bad.attempt, v_bad.task_id
                     USING ERRCODE = 'HW007', HINT = 'Report each task once per call.';
             END IF;
             RAISE EXCEPTION '%: attempt % of task % is not current (the task is at attempt %, status %); the report was rejected',
