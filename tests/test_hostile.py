@@ -578,7 +578,7 @@ WRONG_TYPES = [
         "SELECT * FROM hewer.reap(now(), '30 s', 0)",
         _none,
         "HW007",
-        "positive limit",
+        "positive worker_timeout, limit",
     ),
     Call("reap now NULL", "SELECT * FROM hewer.reap(NULL)", _none, "HW007", "reap"),
     Call(

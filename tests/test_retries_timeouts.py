@@ -185,6 +185,47 @@ def test_dead_worker_tasks_are_retried(conn: psycopg.Connection[Any]) -> None:
     assert run(conn, r["run_id"])["status"] == "succeeded"
 
 
+def test_workers_gone_for_a_day_and_holding_nothing_are_forgotten(
+    conn: psycopg.Connection[Any],
+) -> None:
+    register(conn, "gone", {"steps": [{"name": "s", "timeout": "7 days", "retries": 2}]})
+    trigger(conn, "gone", [{}], now=T0)
+
+    def register_at(name: str, at: datetime, worker_id: Any = None) -> Any:
+        return conn.execute(
+            "SELECT hewer.worker_register(%s, ARRAY['gone:s'], 4, '{}', NULL, %s, %s) AS id",
+            (name, worker_id, at),
+        ).fetchone()["id"]  # type: ignore[index]
+
+    stopped, busy, back = (
+        register_at("stopped", T0),
+        register_at("busy", T0),
+        register_at("back", T0),
+    )
+    conn.execute("SELECT * FROM hewer.worker_stop(%s, p_now => %s)", ([stopped], T0))
+    [held] = claim(conn, busy, now=T0)
+    day = T0 + timedelta(days=2)
+
+    def names() -> list[str]:
+        rows = conn.execute("SELECT name FROM hewer.workers ORDER BY name").fetchall()
+        return [r["name"] for r in rows]
+
+    # First pass: the stopped one goes; busy and back are only now declared dead, and busy's
+    # task is reaped. A dead worker that still holds a task is never deleted.
+    [reaped] = reap(conn, day)
+    assert reaped["task_id"] == held["task_id"] and reaped["cause"] == "worker_lost"
+    assert names() == ["back", "busy"]
+    register_at("back", day, back)  # a dead worker that comes back is active again
+    reap(conn, day + timedelta(hours=1))
+    assert names() == ["back"]
+    # A worker that was forgotten registers anew under its id.
+    register_at("busy", day, busy)
+    assert names() == ["back", "busy"]
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute("SELECT * FROM hewer.reap(p_worker_retention => interval '0')")
+    assert info.value.sqlstate == "HW007" and "worker_retention" in str(info.value)
+
+
 def test_cancel_requested_task_is_cancelled_when_its_lease_expires(
     conn: psycopg.Connection[Any],
 ) -> None:

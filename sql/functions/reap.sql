@@ -1,4 +1,5 @@
--- hewer.reap(now?, worker_timeout?, limit?) -> (task_id, attempt, cause, outcome)
+-- hewer.reap(now?, worker_timeout?, limit?, worker_retention?)
+--   -> (task_id, attempt, cause, outcome)
 --
 -- One pass of the reaper, for every tenant:
 --   1. workers silent for longer than worker_timeout become 'dead';
@@ -7,7 +8,11 @@
 --      retryable: they are retried while attempts remain (a task whose
 --      cancel was requested is cancelled instead);
 --   3. queued tasks that waited past their schedule timeout fail for good
---      (cause schedule_timeout), failing their run.
+--      (cause schedule_timeout), failing their run;
+--   4. dead and stopped workers silent for longer than worker_retention (1 day
+--      by default) that hold no task are deleted (at most `limit`), so that
+--      worker churn does not grow hewer.workers without bound. The task
+--      history keeps their ids; a worker that comes back registers anew.
 -- outcome is the task's status afterwards. At most `limit` tasks per cause.
 -- Safe to run from several processes at once: candidates are re-checked
 -- under the runs' and tasks' locks (taken in that order), queue rows are
@@ -15,7 +20,7 @@
 -- ahead wins. Time is injectable through now.
 CREATE OR REPLACE FUNCTION hewer.reap(
     p_now timestamptz DEFAULT now(), p_worker_timeout interval DEFAULT '30 seconds',
-    p_limit integer DEFAULT 1000)
+    p_limit integer DEFAULT 1000, p_worker_retention interval DEFAULT '1 day')
 RETURNS TABLE (task_id uuid, attempt integer, cause text, outcome hewer.task_status)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -28,10 +33,21 @@ DECLARE
 BEGIN
     PERFORM hewer._require_now('reap', p_now);
     IF p_worker_timeout IS NULL OR p_worker_timeout <= interval '0'
-       OR p_limit IS NULL OR p_limit < 1 THEN
-        RAISE EXCEPTION 'reap: a positive worker_timeout and a positive limit are required'
+       OR p_limit IS NULL OR p_limit < 1
+       OR p_worker_retention IS NULL OR p_worker_retention <= interval '0' THEN
+        RAISE EXCEPTION 'reap: a positive worker_timeout, limit and worker_retention are required'
             USING ERRCODE = 'HW007';
     END IF;
+
+    -- 4. (first: it never touches a worker that step 1 is about to declare dead)
+    DELETE FROM hewer.workers w
+    WHERE w.id IN (
+        SELECT o.id FROM hewer.workers o
+        WHERE o.status IN ('dead', 'stopped') AND o.last_heartbeat_at < p_now - p_worker_retention
+          AND NOT EXISTS (SELECT FROM hewer.tasks t
+                          WHERE t.worker_id = o.id AND t.status IN ('assigned', 'running'))
+        LIMIT p_limit
+        FOR UPDATE SKIP LOCKED);
 
     UPDATE hewer.workers w SET status = 'dead'
     WHERE w.status IN ('active', 'draining') AND w.last_heartbeat_at < p_now - p_worker_timeout;
