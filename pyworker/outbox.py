@@ -104,6 +104,10 @@ class Outbox:
             message = queue.get_nowait()
             if message is not None and message.HasField("log"):
                 self._logs.append(message)
+        if queue is not None:
+            # End the old call's request iterator, so that gRPC does not close it while it
+            # is still waiting for a message.
+            queue.put_nowait(None)
         for request_id in [r for r, p in self._unacked.items() if not p.resend]:
             del self._unacked[request_id]
 

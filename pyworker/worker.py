@@ -459,6 +459,7 @@ class Worker:
                 # Our own call.cancel() (liveness check or shutdown): the session is over.
             finally:
                 heartbeats.cancel()
+                call.cancel()  # a no-op when it has ended; else its tasks end with it
                 self._call = None
                 self._connected.clear()
                 self._outbox.detach()
