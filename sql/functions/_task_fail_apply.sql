@@ -67,6 +67,8 @@ BEGIN
     INTO v_retry, v_failed_runs
     FROM updated u;
 
+    -- Whatever the outcome, the tasks no longer hold their semaphores.
+    PERFORM hewer._holds_release(p_task_ids, NULL);
     PERFORM hewer._queue_push(v_retry, p_now);
 
     IF v_failed_runs IS NOT NULL THEN
@@ -84,6 +86,7 @@ BEGIN
         SELECT array_agg(f.id) INTO v_failed_runs FROM failed f;
         IF v_failed_runs IS NOT NULL THEN
             PERFORM hewer._run_cancel_tasks(v_failed_runs, 'cancelled', p_now);
+            PERFORM hewer._holds_release(NULL, v_failed_runs);
             PERFORM hewer._notify_runs_done(v_failed_runs);
         END IF;
     END IF;

@@ -9,7 +9,8 @@
 -- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
 -- (one per task) is given: a report for a task held by another worker is
 -- rejected (reason not_owner). Fenced, see hewer._task_fence.
--- Locks: runs, then tasks, then children (each in id order).
+-- Locks: runs, then tasks, then children (each in id order), then the
+-- semaphores the tasks and finished runs held (released, id order).
 -- Errors: HW007 bad arrays; strict: HW005, HW006, HW007.
 CREATE OR REPLACE FUNCTION hewer.task_complete(
     p_task_ids uuid[], p_attempts integer[], p_outputs jsonb[],
@@ -77,6 +78,9 @@ BEGIN
     SELECT (SELECT array_agg(c.id) FROM children c WHERE c.status = 'queued'),
            (SELECT array_agg(f.id) FROM finished f WHERE f.status = 'succeeded')
     INTO v_ready, v_done;
+
+    PERFORM hewer._holds_release(
+        ARRAY(SELECT u.id FROM unnest(p_task_ids, v_fence.oks) AS u(id, ok) WHERE u.ok), v_done);
 
     PERFORM hewer._queue_push(v_ready, p_now);
     PERFORM hewer._notify_runs_done(v_done);
