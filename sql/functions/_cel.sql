@@ -67,12 +67,11 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(a) = 'boolean' THEN to_jsonb(NOT a::boolean) END
 $$;
 
--- == and !=: values of one type compare; other pairs are an error, except
--- that anything compares with null.
+-- == and !=: values of one type compare, null compares with anything
+-- (unequal unless both are null); other pairs are an error.
 CREATE OR REPLACE FUNCTION hewer._cel_eq(a jsonb, b jsonb, negate boolean)
 RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
-        WHEN a IS NULL OR b IS NULL THEN NULL
         WHEN jsonb_typeof(a) = jsonb_typeof(b) OR jsonb_typeof(a) = 'null' OR jsonb_typeof(b) = 'null'
             THEN to_jsonb((a = b) <> negate)
     END
@@ -227,6 +226,8 @@ BEGIN
         sql := r.sql;
     ELSIF v[pos] = '[' AND k[pos] = 'o' THEN
         PERFORM hewer._cel_fail('list literals are not supported');
+    ELSIF v[pos] = '{' THEN
+        PERFORM hewer._cel_fail('map literals are not supported');
     ELSIF k[pos] = 'i' THEN
         v_name := v[pos];
         IF v_name IN ('true', 'false', 'null') THEN
