@@ -67,8 +67,6 @@ BEGIN
     INTO v_retry, v_failed_runs
     FROM updated u;
 
-    -- Whatever the outcome, the tasks no longer hold their semaphores.
-    PERFORM hewer._holds_release(p_task_ids, NULL);
     PERFORM hewer._queue_push(v_retry, p_now);
 
     IF v_failed_runs IS NOT NULL THEN
@@ -86,9 +84,11 @@ BEGIN
         SELECT array_agg(f.id) INTO v_failed_runs FROM failed f;
         IF v_failed_runs IS NOT NULL THEN
             PERFORM hewer._run_cancel_tasks(v_failed_runs, 'cancelled', p_now);
-            PERFORM hewer._holds_release(NULL, v_failed_runs);
             PERFORM hewer._notify_runs_done(v_failed_runs);
         END IF;
     END IF;
+    -- Whatever the outcome, the tasks no longer hold their semaphores, nor
+    -- the failed runs theirs: released in one call, so in one id order.
+    PERFORM hewer._holds_release(p_task_ids, v_failed_runs);
 END
 $$;

@@ -167,8 +167,10 @@ BEGIN
                         WHEN s.scope = 'action'
                         THEN (SELECT l.max_running FROM hewer.concurrency_limits l
                               WHERE l.tenant_id = v_tenant AND l.scope = 'action' AND l.name = s.owner)
-                        ELSE (SELECT max(coalesce(c.run_sem_max, c.step_sem_max)) FROM unnest(v_cands) AS c
-                              WHERE c.run_sem = s.id OR c.step_sem = s.id) END, 0) - s.running, 0)
+                        WHEN s.scope = 'workflow'
+                        THEN (SELECT max(c.run_sem_max) FROM unnest(v_cands) AS c WHERE c.run_sem = s.id)
+                        ELSE (SELECT max(c.step_sem_max) FROM unnest(v_cands) AS c WHERE c.step_sem = s.id)
+                   END, 0) - s.running, 0)
                    ORDER BY s.id), '{}')
         INTO v_sem_ids, v_sem_room
         FROM (SELECT s.* FROM hewer.semaphores s WHERE s.id = ANY (v_need) ORDER BY s.id
@@ -206,6 +208,15 @@ BEGIN
         FOREACH v_c IN ARRAY v_cands LOOP
             EXIT WHEN cardinality(v_picked) >= v_want OR v_free <= 0;
             CONTINUE WHEN v_c.slots > v_free;
+            -- Within a round-robin key, tasks start in order: one whose key
+            -- has an earlier ready task that this claim did not take (another
+            -- claimer holds it, or a limit stopped it) waits its turn, so
+            -- concurrent claimers cannot let a key run ahead of the rotation.
+            CONTINUE WHEN v_c.rr_sem IS NOT NULL AND EXISTS (
+                SELECT 1 FROM hewer.queue q
+                WHERE q.rr_sem = v_c.rr_sem AND q.rr_seq <= v_c.rr_seq AND q.ready_at <= p_now
+                  AND (q.rr_seq, q.id) < (v_c.rr_seq, v_c.id)
+                  AND NOT (q.id = ANY (v_picked)) AND NOT (q.id = ANY (v_deferred)));
             v_task_holds := '{}';
             v_ok := true;
             IF v_tenant_sem IS NOT NULL THEN
