@@ -64,6 +64,7 @@ DECLARE
     v_deferred bigint[] := '{}';
     v_defer_at timestamptz[] := '{}';
     v_need bigint[];
+    v_cand_ids bigint[];
     v_ok boolean;
     v_i integer;
     v_j integer;
@@ -205,18 +206,19 @@ BEGIN
         END IF;
 
         -- Greedy pass in queue order.
+        v_cand_ids := ARRAY(SELECT c.id FROM unnest(v_cands) AS c);
         FOREACH v_c IN ARRAY v_cands LOOP
             EXIT WHEN cardinality(v_picked) >= v_want OR v_free <= 0;
             CONTINUE WHEN v_c.slots > v_free;
-            -- Within a round-robin key, tasks start in order: one whose key
-            -- has an earlier ready task that this claim did not take (another
-            -- claimer holds it, or a limit stopped it) waits its turn, so
-            -- concurrent claimers cannot let a key run ahead of the rotation.
+            -- Within a round-robin key, a task whose key has an earlier ready
+            -- task outside this claim's candidates (another claimer holds it)
+            -- waits its turn, so concurrent claimers cannot let a key run
+            -- ahead of the rotation. Earlier tasks this claim passed over
+            -- (stopped by another limit) do not hold it back.
             CONTINUE WHEN v_c.rr_sem IS NOT NULL AND EXISTS (
                 SELECT 1 FROM hewer.queue q
                 WHERE q.rr_sem = v_c.rr_sem AND q.rr_seq <= v_c.rr_seq AND q.ready_at <= p_now
-                  AND (q.rr_seq, q.id) < (v_c.rr_seq, v_c.id)
-                  AND NOT (q.id = ANY (v_picked)) AND NOT (q.id = ANY (v_deferred)));
+                  AND (q.rr_seq, q.id) < (v_c.rr_seq, v_c.id) AND NOT (q.id = ANY (v_cand_ids)));
             v_task_holds := '{}';
             v_ok := true;
             IF v_tenant_sem IS NOT NULL THEN
