@@ -4,7 +4,8 @@
 -- hewer.rate_limit_set(name, rate, period?, burst?) -> the limit
 --   `rate` tokens per `period` (default 1 second), at most `burst` saved up
 --   (default: rate). Creates or updates; buckets keep their tokens (capped at
---   the new burst). A step spends `units` tokens per claim; a dynamic limit
+--   the new burst), and tasks waiting for its tokens are reconsidered at the
+--   next claim. A step spends `units` tokens per claim; a dynamic limit
 --   has one bucket per evaluated key.
 -- hewer.rate_limit_delete(name) -> deleted; steps that use it stop being gated.
 -- hewer.rate_limit_list() -> limits with their bucket count and the tokens
@@ -13,7 +14,7 @@
 --   or 'action' (name = the action): at most `max` running tasks; max NULL
 --   removes the limit.
 -- hewer.concurrency_limit_list() -> limits with how many tasks hold them.
--- Locks: the limit row. Errors: HW022 bad value (zero, negative, NULL,
+-- Locks: the limit row, then the queue rows waiting on it. Errors: HW022 bad value (zero, negative, NULL,
 -- unknown scope), HW023 unknown rate limit (delete).
 
 CREATE OR REPLACE FUNCTION hewer.rate_limit_set(
@@ -43,6 +44,12 @@ BEGIN
         RAISE EXCEPTION 'rate_limit_set: rate limit "%": burst must be at least 1, got %', p_name, p_burst
             USING ERRCODE = 'HW022', HINT = 'burst is how many tokens a bucket saves up; omit it to use the rate.';
     END IF;
+    -- Tasks waiting on this limit's tokens are looked at again at the next
+    -- claim, under the new rate (their retry backoff, if any, still holds).
+    UPDATE hewer.queue q SET ready_at = greatest(now(), t.queued_at)
+    FROM hewer.tasks t
+    WHERE q.tenant_id = hewer.current_tenant() AND p_name = ANY (q.rate_names) AND q.ready_at > now()
+      AND t.id = q.task_id AND q.ready_at > t.queued_at;
     RETURN QUERY
     INSERT INTO hewer.rate_limits AS l (tenant_id, name, rate, period, burst, updated_at)
     VALUES (hewer.current_tenant(), p_name, p_rate, p_period, coalesce(p_burst, greatest(p_rate, 1)), now())

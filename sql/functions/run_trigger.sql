@@ -225,9 +225,13 @@ BEGIN
                 IF v_ver.concurrency_strategy = 'CANCEL_IN_PROGRESS' THEN
                     v_victims := v_victims || v_active[1:cardinality(v_active) - v_ver.concurrency_max];
                 ELSE
+                    -- This batch's runs are the newest, whatever their ids
+                    -- (a concurrent trigger may have committed later ones).
                     v_victims := v_victims || ARRAY(
-                        SELECT a.id FROM unnest(v_active[v_ver.concurrency_max + 1:]) AS a(id)
-                        WHERE a.id = ANY (v_new));
+                        SELECT o.id FROM (SELECT a.id FROM unnest(v_active) WITH ORDINALITY AS a(id, i)
+                                          ORDER BY a.id = ANY (v_new), a.i
+                                          OFFSET v_ver.concurrency_max) o
+                        WHERE o.id = ANY (v_new));
                 END IF;
             END IF;
         END LOOP;
