@@ -17,7 +17,7 @@ Conn = psycopg.Connection[Any]
 # celpy departs from the CEL spec, Hewer follows the spec and the generated
 # inputs stay clear: string(true) is "True" in celpy, true && 3 is 3, and
 # null == 0 is an error (but null == "a" is false).
-_TEXT = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_TEXT = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 
 def _text(size: int) -> st.SearchStrategy[str]:
@@ -28,10 +28,12 @@ FIELDS: dict[str, Any] = {
     "user_id": st.one_of(_text(8), st.integers(-1000, 1000)),
     "org": _text(6),
     "model": _text(6),
-    "n": st.integers(-10**6, 10**6),
+    "n": st.integers(-(10**6), 10**6),
     "flag": st.booleans(),
     "tags": st.lists(st.one_of(_text(3), st.integers(0, 9)), max_size=4),
-    "meta": st.dictionaries(st.sampled_from(["a", "b", "k"]), st.integers(0, 9) | _text(3), max_size=3),
+    "meta": st.dictionaries(
+        st.sampled_from(["a", "b", "k"]), st.integers(0, 9) | _text(3), max_size=3
+    ),
     "x": st.one_of(st.none(), _text(3)),
 }
 
@@ -124,7 +126,9 @@ def _canonical(text: str | None) -> Any:
         return ("text", text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     expr=st.sampled_from(EXPRESSIONS),
     data=st.fixed_dictionaries({}, optional=FIELDS),
@@ -154,7 +158,9 @@ def test_compiled_key_agrees_with_celpy(conn: Conn, expr: str, data: dict[str, A
         ("'a\\q'", "the escape \\q"),
     ],
 )
-def test_unsupported_cel_is_rejected_naming_the_construct(conn: Conn, source: str, named: str) -> None:
+def test_unsupported_cel_is_rejected_naming_the_construct(
+    conn: Conn, source: str, named: str
+) -> None:
     with pytest.raises(psycopg.Error) as err:
         conn.execute("SELECT hewer._cel_compile(%s)", (source,))
     assert err.value.sqlstate == "HW020"
@@ -165,4 +171,6 @@ def test_compiled_sql_quotes_every_constant(conn: Conn) -> None:
     hostile = "input[\"x'); DROP TABLE hewer.runs; --\"] + '$$ab\\''"
     data = {"x'); DROP TABLE hewer.runs; --": "v"}
     assert _sql(conn, hostile, data) == (True, "v$$ab'")
-    assert conn.execute("SELECT to_regclass('hewer.runs') IS NOT NULL AS ok").fetchone() == {"ok": True}
+    assert conn.execute("SELECT to_regclass('hewer.runs') IS NOT NULL AS ok").fetchone() == {
+        "ok": True
+    }

@@ -131,7 +131,9 @@ def test_cancel_newest_holds_under_concurrent_triggers(conn: Conn, connect: Any)
     for th in threads:
         th.join()
     assert errors == []
-    counts = conn.execute("SELECT status, count(*) AS n FROM hewer.runs GROUP BY 1 ORDER BY 1").fetchall()
+    counts = conn.execute(
+        "SELECT status, count(*) AS n FROM hewer.runs GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     assert {r["status"]: r["n"] for r in counts} == {"queued": 2, "cancelled": 4}
 
 
@@ -196,7 +198,14 @@ def test_dynamic_rate_limit_has_a_bucket_per_key(conn: Conn) -> None:
     register(
         conn,
         "d",
-        {"steps": [{"name": "s", "rate_limits": [{"limit": "per-user", "key": "input.user", "units": 1}]}]},
+        {
+            "steps": [
+                {
+                    "name": "s",
+                    "rate_limits": [{"limit": "per-user", "key": "input.user", "units": 1}],
+                }
+            ]
+        },
     )
     trigger(conn, "d", [{"user": "a"}, {"user": "a"}, {"user": "b"}], now=T0)
     w = worker(conn, ["d:s"])
@@ -257,22 +266,38 @@ def test_a_retried_task_goes_behind_the_tasks_already_waiting(conn: Conn) -> Non
 
 
 BAD_SPECS = [
-    ({"concurrency": {"key": "input.k", "max": 0}, "steps": [{"name": "s"}]}, "HW022", '"max" must be'),
+    (
+        {"concurrency": {"key": "input.k", "max": 0}, "steps": [{"name": "s"}]},
+        "HW022",
+        '"max" must be',
+    ),
     ({"concurrency": {"max": -3}, "steps": [{"name": "s"}]}, "HW022", "got -3"),
     ({"concurrency": {"key": "input.k"}, "steps": [{"name": "s"}]}, "HW022", "got nothing"),
     (
         {"concurrency": {"max": 1, "strategy": "LIFO"}, "steps": [{"name": "s"}]},
         "HW022",
-        "strategy \"LIFO\" is not one of",
+        'strategy "LIFO" is not one of',
     ),
     (
         {"steps": [{"name": "s", "concurrency": {"max": 1, "strategy": "CANCEL_NEWEST"}}]},
         "HW022",
         "is not one of GROUP_ROUND_ROBIN",
     ),
-    ({"steps": [{"name": "s", "concurrency": {"key": "has(input.k)", "max": 1}}]}, "HW020", "has()"),
-    ({"steps": [{"name": "s", "rate_limits": [{"limit": "nope"}]}]}, "HW023", 'rate limit "nope" does not exist'),
-    ({"steps": [{"name": "s", "rate_limits": [{"limit": "rl", "units": 0}]}]}, "HW022", '"units" must be'),
+    (
+        {"steps": [{"name": "s", "concurrency": {"key": "has(input.k)", "max": 1}}]},
+        "HW020",
+        "has()",
+    ),
+    (
+        {"steps": [{"name": "s", "rate_limits": [{"limit": "nope"}]}]},
+        "HW023",
+        'rate limit "nope" does not exist',
+    ),
+    (
+        {"steps": [{"name": "s", "rate_limits": [{"limit": "rl", "units": 0}]}]},
+        "HW022",
+        '"units" must be',
+    ),
     ({"steps": [{"name": "s", "slots": 0}]}, "HW001", '"slots" must be'),
 ]
 
@@ -299,7 +324,10 @@ def test_bad_limits_in_a_spec_are_refused_and_change_nothing(
         ("SELECT hewer.rate_limit_set('rl', 1, '1 second', 0.5)", "burst must be at least 1"),
         ("SELECT hewer.rate_limit_set('bad name', 1)", "invalid rate limit name"),
         ("SELECT hewer.rate_limit_delete('nope')", "rate limit 'nope' does not exist"),
-        ("SELECT hewer.concurrency_limit_set('action', 'call_openai', 0)", "max must be at least 1, got 0"),
+        (
+            "SELECT hewer.concurrency_limit_set('action', 'call_openai', 0)",
+            "max must be at least 1, got 0",
+        ),
         ("SELECT hewer.concurrency_limit_set('tenant', '', -1)", "got -1"),
         ("SELECT hewer.concurrency_limit_set('planet', 'x', 1)", "unknown scope 'planet'"),
     ],
@@ -314,7 +342,9 @@ def test_bad_runtime_limits_get_clear_errors(conn: Conn, call: str, message: str
 
 
 def test_an_input_without_a_key_field_is_refused_at_trigger(conn: Conn) -> None:
-    register(conn, "k", {"concurrency": {"key": "input.user.id", "max": 1}, "steps": [{"name": "s"}]})
+    register(
+        conn, "k", {"concurrency": {"key": "input.user.id", "max": 1}, "steps": [{"name": "s"}]}
+    )
     before = snapshot(conn)
     with pytest.raises(psycopg.Error) as err:
         trigger(conn, "k", [{"user": {"id": 1}}, {"user": "flat"}])
@@ -325,9 +355,12 @@ def test_an_input_without_a_key_field_is_refused_at_trigger(conn: Conn) -> None:
 
 def test_runs_triggered_from_plain_sql_get_their_keys(conn: Conn) -> None:
     conn.execute(
-        """SELECT hewer.workflow_register('sqlwf', '{"concurrency": {"key": "input.org + \\":\\" + input.model", "max": 1},
-           "steps": [{"name": "s"}]}')"""
+        """SELECT hewer.workflow_register('sqlwf', '{
+             "concurrency": {"key": "input.org + \\":\\" + input.model", "max": 1},
+             "steps": [{"name": "s"}]}')"""
     )
-    conn.execute("""SELECT hewer.run_trigger('sqlwf', ARRAY['{"org": "acme", "model": "gpt"}'::jsonb])""")
+    conn.execute(
+        """SELECT hewer.run_trigger('sqlwf', ARRAY['{"org": "acme", "model": "gpt"}'::jsonb])"""
+    )
     row = conn.execute("SELECT concurrency_key FROM hewer.runs").fetchone()
     assert row == {"concurrency_key": "acme:gpt"}
