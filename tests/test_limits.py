@@ -186,8 +186,9 @@ def test_static_rate_limit_defers_without_blocking_the_work_behind(conn: Conn) -
     got = claim(conn, w, now=T0)
     # Two tokens: two LLM calls; the unlimited task behind the others runs too.
     assert sorted(t["workflow"] for t in got) == ["free", "r", "r"]
+    # The waiting ones are spread out as the tokens will come: 2 per second.
     waiting = conn.execute("SELECT ready_at FROM hewer.queue ORDER BY id").fetchall()
-    assert [q["ready_at"] for q in waiting] == [T0 + timedelta(seconds=0.5)] * 3
+    assert [q["ready_at"] for q in waiting] == [T0 + timedelta(seconds=s) for s in (0.5, 1, 1.5)]
     assert claim(conn, w, now=T0 + timedelta(seconds=0.4)) == []
     assert len(claim(conn, w, now=T0 + timedelta(seconds=0.5))) == 1
     assert len(claim(conn, w, now=T0 + timedelta(seconds=1.5))) == 2

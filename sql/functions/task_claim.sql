@@ -16,7 +16,8 @@
 -- key, and the token buckets of its rate limits. A task blocked by a
 -- concurrency limit stays queued and the claim looks further down the queue;
 -- a task short of tokens gets ready_at = when its bucket will have refilled
--- enough, so it waits without blocking the work behind it.
+-- enough for it and the tasks already waiting ahead of it, so it waits
+-- without blocking the work behind it.
 --
 -- Locks: the worker row (claims for one worker run one at a time), queue
 -- rows FOR UPDATE SKIP LOCKED, then the semaphores involved (id order), then
@@ -61,6 +62,7 @@ DECLARE
     v_bk_tokens double precision[] := '{}';
     v_bk_rate double precision[] := '{}';
     v_bk_burst double precision[] := '{}';
+    v_bk_debt double precision[] := '{}';
     v_deferred bigint[] := '{}';
     v_defer_at timestamptz[] := '{}';
     v_need bigint[];
@@ -205,6 +207,7 @@ BEGIN
             JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = b.name;
         END IF;
 
+        v_bk_debt := array_fill(0::double precision, ARRAY[cardinality(v_bk_names)]);
         -- Greedy pass in queue order.
         v_cand_ids := ARRAY(SELECT c.id FROM unnest(v_cands) AS c);
         FOREACH v_c IN ARRAY v_cands LOOP
@@ -254,10 +257,22 @@ BEGIN
                     CONTINUE WHEN v_p IS NULL;  -- the limit was deleted
                     v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
                     IF v_bk_tokens[v_p] < v_units THEN
-                        v_wait := greatest(v_wait, (v_units - v_bk_tokens[v_p]) / v_bk_rate[v_p]);
+                        -- Behind the tasks already waiting on this bucket: each
+                        -- becomes ready when its own tokens will be there, so a
+                        -- backlog is not looked at again all at once.
+                        v_wait := greatest(v_wait, (v_bk_debt[v_p] + v_units - v_bk_tokens[v_p]) / v_bk_rate[v_p]);
                     END IF;
                 END LOOP;
                 IF v_wait > 0 THEN
+                    FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
+                        v_p := (SELECT u.i FROM unnest(v_bk_names, v_bk_keys) WITH ORDINALITY AS u(n, k, i)
+                                WHERE u.n = v_c.rate_names[v_j] AND u.k = v_c.rate_keys[v_j]);
+                        CONTINUE WHEN v_p IS NULL;
+                        v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
+                        IF v_bk_tokens[v_p] < v_units THEN
+                            v_bk_debt[v_p] := v_bk_debt[v_p] + v_units;
+                        END IF;
+                    END LOOP;
                     v_deferred := v_deferred || v_c.id;
                     v_defer_at := v_defer_at || (p_now + make_interval(secs => v_wait));
                     CONTINUE;
