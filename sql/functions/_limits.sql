@@ -49,6 +49,20 @@ BEGIN
         )
         SELECT coalesce(array_agg(h.id), '{}') INTO v_sems FROM released r, unnest(r.holds) AS h(id);
     END IF;
+    PERFORM hewer._sems_release(v_sems, p_run_ids);
+END
+$$;
+
+-- Release semaphores already taken off their tasks (one element per hold),
+-- and the workflow semaphores of finished runs: decrements in id order.
+CREATE OR REPLACE FUNCTION hewer._sems_release(p_sems bigint[], p_run_ids uuid[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_sems bigint[] := coalesce(p_sems, '{}');
+BEGIN
     IF coalesce(cardinality(p_run_ids), 0) > 0 THEN
         WITH released AS (
             DELETE FROM hewer.run_holds h WHERE h.run_id = ANY (p_run_ids) RETURNING h.sem_id

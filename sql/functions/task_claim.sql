@@ -65,7 +65,11 @@ DECLARE
     v_bk_debt double precision[] := '{}';
     v_deferred bigint[] := '{}';
     v_defer_at timestamptz[] := '{}';
-    v_need bigint[];
+    v_h bigint;
+    v_bk_ids text[] := '{}';
+    v_rr_sems bigint[] := '{}';
+    v_rr_seqs bigint[] := '{}';
+    v_rr_ids bigint[] := '{}';
     v_cand_ids bigint[];
     v_ok boolean;
     v_i integer;
@@ -137,7 +141,7 @@ BEGIN
                     SELECT q.* FROM hewer.queue q
                     WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
                     ORDER BY q.priority DESC, q.rr_seq, q.id
-                    LIMIT least(v_want * 4 + 32, 2000)
+                    LIMIT least(v_want * 2 + 16, 2000)
                     FOR UPDATE SKIP LOCKED
                 ) c
                 ORDER BY c.priority DESC, c.rr_seq, c.id);
@@ -156,28 +160,31 @@ BEGIN
                     ORDER BY u.i);
             END IF;
         END IF;
-        v_need := ARRAY(
-            SELECT DISTINCT x FROM (
-                SELECT v_tenant_sem AS x UNION ALL SELECT unnest(v_action_sems)
-                UNION ALL SELECT c.run_sem FROM unnest(v_cands) AS c
-                UNION ALL SELECT c.step_sem FROM unnest(v_cands) AS c) s
-            WHERE x IS NOT NULL);
+        -- Each semaphore with its maximum: the tenant's and actions' from
+        -- their limits, the runs' and steps' from the candidates.
+        WITH need AS (
+            SELECT x.sem, max(x.mx) AS mx
+            FROM (SELECT v_tenant_sem AS sem,
+                         (SELECT l.max_running FROM hewer.concurrency_limits l
+                          WHERE l.tenant_id = v_tenant AND l.scope = 'tenant' AND l.name = '') AS mx
+                  UNION ALL
+                  SELECT u.sem, l.max_running
+                  FROM unnest(v_action_names, v_action_sems) AS u(n, sem)
+                  JOIN hewer.concurrency_limits l
+                    ON l.tenant_id = v_tenant AND l.scope = 'action' AND l.name = u.n
+                  UNION ALL
+                  SELECT c.run_sem, c.run_sem_max FROM unnest(v_cands) AS c
+                  UNION ALL
+                  SELECT c.step_sem, c.step_sem_max FROM unnest(v_cands) AS c) x
+            WHERE x.sem IS NOT NULL
+            GROUP BY x.sem
+        )
         SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}'),
-               coalesce(array_agg(greatest(coalesce(
-                   CASE WHEN s.id = v_tenant_sem
-                        THEN (SELECT l.max_running FROM hewer.concurrency_limits l
-                              WHERE l.tenant_id = v_tenant AND l.scope = 'tenant' AND l.name = '')
-                        WHEN s.scope = 'action'
-                        THEN (SELECT l.max_running FROM hewer.concurrency_limits l
-                              WHERE l.tenant_id = v_tenant AND l.scope = 'action' AND l.name = s.owner)
-                        WHEN s.scope = 'workflow'
-                        THEN (SELECT max(c.run_sem_max) FROM unnest(v_cands) AS c WHERE c.run_sem = s.id)
-                        ELSE (SELECT max(c.step_sem_max) FROM unnest(v_cands) AS c WHERE c.step_sem = s.id)
-                   END, 0) - s.running, 0)
-                   ORDER BY s.id), '{}')
+               coalesce(array_agg(greatest(coalesce(n.mx, 0) - s.running, 0) ORDER BY s.id), '{}')
         INTO v_sem_ids, v_sem_room
-        FROM (SELECT s.* FROM hewer.semaphores s WHERE s.id = ANY (v_need) ORDER BY s.id
-              FOR NO KEY UPDATE) s;
+        FROM (SELECT s.* FROM hewer.semaphores s WHERE s.id IN (SELECT n.sem FROM need n) ORDER BY s.id
+              FOR NO KEY UPDATE) s
+        JOIN need n ON n.sem = s.id;
         v_held_runs := ARRAY(SELECT h.run_id FROM hewer.run_holds h
                              WHERE h.run_id IN (SELECT c.run_id FROM unnest(v_cands) AS c WHERE c.run_sem IS NOT NULL));
 
@@ -208,8 +215,20 @@ BEGIN
         END IF;
 
         v_bk_debt := array_fill(0::double precision, ARRAY[cardinality(v_bk_names)]);
-        -- Greedy pass in queue order.
+        v_bk_ids := ARRAY(SELECT u.n || E'\x1f' || u.k FROM unnest(v_bk_names, v_bk_keys) AS u(n, k));
+        -- Per round-robin key, its first ready task outside the candidates
+        -- (another claimer holds it): the key's tasks after it wait their turn.
         v_cand_ids := ARRAY(SELECT c.id FROM unnest(v_cands) AS c);
+        SELECT coalesce(array_agg(f.rr_sem), '{}'), coalesce(array_agg(f.rr_seq), '{}'),
+               coalesce(array_agg(f.id), '{}')
+        INTO v_rr_sems, v_rr_seqs, v_rr_ids
+        FROM (SELECT DISTINCT ON (k.sem) k.sem AS rr_sem, f.rr_seq, f.id
+              FROM (SELECT DISTINCT c.rr_sem AS sem FROM unnest(v_cands) AS c WHERE c.rr_sem IS NOT NULL) k
+              CROSS JOIN LATERAL (
+                  SELECT q.rr_seq, q.id FROM hewer.queue q
+                  WHERE q.rr_sem = k.sem AND q.ready_at <= p_now AND NOT (q.id = ANY (v_cand_ids))
+                  ORDER BY q.rr_seq, q.id LIMIT 1) f) f;
+        -- Greedy pass in queue order.
         FOREACH v_c IN ARRAY v_cands LOOP
             EXIT WHEN cardinality(v_picked) >= v_want OR v_free <= 0;
             CONTINUE WHEN v_c.slots > v_free;
@@ -218,10 +237,10 @@ BEGIN
             -- waits its turn, so concurrent claimers cannot let a key run
             -- ahead of the rotation. Earlier tasks this claim passed over
             -- (stopped by another limit) do not hold it back.
-            CONTINUE WHEN v_c.rr_sem IS NOT NULL AND EXISTS (
-                SELECT 1 FROM hewer.queue q
-                WHERE q.rr_sem = v_c.rr_sem AND q.rr_seq <= v_c.rr_seq AND q.ready_at <= p_now
-                  AND (q.rr_seq, q.id) < (v_c.rr_seq, v_c.id) AND NOT (q.id = ANY (v_cand_ids)));
+            IF v_c.rr_sem IS NOT NULL THEN
+                v_p := array_position(v_rr_sems, v_c.rr_sem);
+                CONTINUE WHEN v_p IS NOT NULL AND (v_rr_seqs[v_p], v_rr_ids[v_p]) < (v_c.rr_seq, v_c.id);
+            END IF;
             v_task_holds := '{}';
             v_ok := true;
             IF v_tenant_sem IS NOT NULL THEN
@@ -234,8 +253,8 @@ BEGIN
             IF v_c.step_sem IS NOT NULL THEN
                 v_task_holds := v_task_holds || v_c.step_sem;
             END IF;
-            FOREACH v_i IN ARRAY ARRAY(SELECT array_position(v_sem_ids, h) FROM unnest(v_task_holds) AS h) LOOP
-                IF v_sem_room[v_i] < 1 THEN
+            FOREACH v_h IN ARRAY v_task_holds LOOP
+                IF v_sem_room[array_position(v_sem_ids, v_h)] < 1 THEN
                     v_ok := false;
                 END IF;
             END LOOP;
@@ -252,8 +271,7 @@ BEGIN
             IF v_c.rate_names IS NOT NULL THEN
                 v_wait := 0;
                 FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
-                    v_p := (SELECT u.i FROM unnest(v_bk_names, v_bk_keys) WITH ORDINALITY AS u(n, k, i)
-                            WHERE u.n = v_c.rate_names[v_j] AND u.k = v_c.rate_keys[v_j]);
+                    v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                     CONTINUE WHEN v_p IS NULL;  -- the limit was deleted
                     v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
                     IF v_bk_tokens[v_p] < v_units THEN
@@ -265,8 +283,7 @@ BEGIN
                 END LOOP;
                 IF v_wait > 0 THEN
                     FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
-                        v_p := (SELECT u.i FROM unnest(v_bk_names, v_bk_keys) WITH ORDINALITY AS u(n, k, i)
-                                WHERE u.n = v_c.rate_names[v_j] AND u.k = v_c.rate_keys[v_j]);
+                        v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                         CONTINUE WHEN v_p IS NULL;
                         v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
                         IF v_bk_tokens[v_p] < v_units THEN
@@ -278,13 +295,13 @@ BEGIN
                     CONTINUE;
                 END IF;
                 FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
-                    v_p := (SELECT u.i FROM unnest(v_bk_names, v_bk_keys) WITH ORDINALITY AS u(n, k, i)
-                            WHERE u.n = v_c.rate_names[v_j] AND u.k = v_c.rate_keys[v_j]);
+                    v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                     CONTINUE WHEN v_p IS NULL;
                     v_bk_tokens[v_p] := v_bk_tokens[v_p] - least(v_c.rate_units[v_j], v_bk_burst[v_p]);
                 END LOOP;
             END IF;
-            FOREACH v_i IN ARRAY ARRAY(SELECT array_position(v_sem_ids, h) FROM unnest(v_task_holds) AS h) LOOP
+            FOREACH v_h IN ARRAY v_task_holds LOOP
+                v_i := array_position(v_sem_ids, v_h);
                 v_sem_room[v_i] := v_sem_room[v_i] - 1;
             END LOOP;
             IF v_c.run_sem IS NOT NULL AND NOT (v_c.run_id = ANY (v_held_runs))
