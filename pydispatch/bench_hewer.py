@@ -287,9 +287,9 @@ class HewerSystem(System):
 
     # -- W7 ---------------------------------------------------------------------------------------
 
-    async def limits_fill(self, url: str, n: int) -> None:
-        """W7: register the plain and limited workflows and queue `n` runs of each."""
-        await asyncio.to_thread(_limits_fill, url, n)
+    async def limits_fill(self, url: str, limited: bool, n: int) -> None:
+        """W7: register the plain or the limited workflow and queue `n` runs of it."""
+        await asyncio.to_thread(_limits_fill, url, limited, n)
 
     async def limits_cycles(self, url: str, limited: bool, k: int, batch: int) -> float:
         """W7: claim+complete `k` tasks of the plain or the limited workflow; tasks/s."""
@@ -350,19 +350,21 @@ def _cycles(url: str, k: int, batch: int) -> float:
 
 
 #: W7: the same one-step workflow without limits and with a workflow key limit, a step key
-#: limit, an action limit and a rate limit; the limits are far above what one connection
-#: holds at once, so they gate every claim without ever stopping one.
+#: limit, an action limit and a rate limit, each in a database of its own; the limits are
+#: far above what one connection holds at once, so they gate every claim without ever
+#: stopping one.
 _W7_PLAIN = "bench_w7_plain"
 _W7_LIMITED = "bench_w7_limited"
 _W7_RATE = "bench_w7_rate"
 
 
-def _limits_fill(url: str, n: int) -> None:
+def _limits_fill(url: str, limited: bool, n: int) -> None:
     with db.connect(url) as conn:
-        conn.execute("SELECT hewer.rate_limit_set('bench-w7', 1e9, '1 second', 1e9)")
-        conn.execute(
-            "SELECT hewer.concurrency_limit_set('action', %s, 100000)", (f"{_W7_LIMITED}:s",)
-        )
+        if limited:
+            conn.execute("SELECT hewer.rate_limit_set('bench-w7', 1e9, '1 second', 1e9)")
+            conn.execute(
+                "SELECT hewer.concurrency_limit_set('action', %s, 100000)", (f"{_W7_LIMITED}:s",)
+            )
         specs = {
             _W7_PLAIN: {"steps": [{"name": "s", "timeout": "1h"}]},
             _W7_LIMITED: {
@@ -378,7 +380,8 @@ def _limits_fill(url: str, n: int) -> None:
             },
         }
         inputs = [Jsonb({"user": f"u{i % 100}", "model": f"m{i % 3}"}) for i in range(n)]
-        for name, spec in specs.items():
+        name = _W7_LIMITED if limited else _W7_PLAIN
+        for spec in [specs[name]]:
             conn.execute("SELECT * FROM hewer.workflow_register(%s, %s)", (name, Jsonb(spec)))
             for start in range(0, n, 500):
                 conn.execute(
@@ -405,11 +408,15 @@ def _limits_cycles(url: str, limited: bool, k: int, batch: int) -> float:
 
 
 def _rate_hold(url: str, rate: float, seconds: float) -> float:
-    """Claim as fast as one connection can through a limit of `rate`/s (burst 1) for
-    `seconds`; the claims per second over `rate`."""
+    """Claim as fast as one connection can through a limit of `rate`/s for `seconds`, from
+    an empty bucket; the claims per second over `rate`. The bucket saves up a tenth of a
+    second (at least 2 tokens), so a claim that comes a little late loses nothing."""
     backlog = int(rate * seconds * 1.5) + 100
+    burst = max(2.0, rate / 10)
     with db.connect(url) as conn:
-        conn.execute("SELECT hewer.rate_limit_set('bench-w7-rate', %s, '1 second', 1)", (rate,))
+        conn.execute(
+            "SELECT hewer.rate_limit_set('bench-w7-rate', %s, '1 second', %s)", (rate, burst)
+        )
         spec = {
             "steps": [{"name": "s", "timeout": "1h", "rate_limits": [{"limit": "bench-w7-rate"}]}]
         }
@@ -426,9 +433,9 @@ def _rate_hold(url: str, rate: float, seconds: float) -> float:
             raise RuntimeError("hewer.worker_register returned nothing")
         claim = "SELECT task_id, attempt FROM hewer.task_claim(%s, 50)"
         done = "SELECT count(*) FROM hewer.task_complete(%s, %s, %s::jsonb[], false)"
-        # The bucket starts full (1 token): spend it, then count from an empty bucket.
-        while not conn.execute(claim, (row[0],), prepare=True).fetchall():
-            time.sleep(0.001)
+        # The bucket starts full: spend it, then count from an empty bucket.
+        while conn.execute(claim, (row[0],), prepare=True).fetchall():
+            pass
         claimed = 0
         started = time.monotonic()
         while (now := time.monotonic()) - started < seconds:

@@ -75,8 +75,8 @@ METHODS = {
     ),
     "W7": (
         "Hewer only (the peers have no concurrency or rate limits). The W4 SQL path on one "
-        "connection over two one-step workflows with the same backlog: one without limits, "
-        "one with a workflow key limit, a step key limit, an action limit and a rate limit, "
+        "connection over two one-step workflows with the same backlog, each in a database of "
+        "its own: one without any limits, one with a workflow key limit, a step key limit, an action limit and a rate limit, "
         "all far above what is running, so every claim is gated but none is stopped; "
         "cost = plain tasks/s / limited tasks/s. Rate: one connection claims as fast as it "
         "can through a limit of rate_limit/s (burst 1) for rate_seconds; claims/s / limit."
@@ -255,25 +255,27 @@ async def w7(system: System, sizes: Sizes) -> dict[str, Cell]:
     if not isinstance(system, HewerSystem):
         na = Cell(na="no concurrency or rate limits")
         return {"W7.plain": na, "W7.limited": na, "W7.cost": na, "W7.rate": na}
-    url = await system.prepare("_w7")
+    url_plain = await system.prepare("_w7_plain")
+    url_limited = await system.prepare("_w7_limited")
     plain: list[float] = []
     limited: list[float] = []
     costs: list[float] = []
     try:
-        runs = _runs(sizes)
-        await system.limits_fill(url, sizes.limits_backlog)
-        for measured in runs:
+        await system.limits_fill(url_plain, False, sizes.limits_backlog)
+        await system.limits_fill(url_limited, True, sizes.limits_backlog)
+        for measured in _runs(sizes):
             n = sizes.limits_measured if measured else max(1, sizes.limits_measured // 5)
-            r_plain = await system.limits_cycles(url, False, n, sizes.backlog_batch)
-            r_limited = await system.limits_cycles(url, True, n, sizes.backlog_batch)
+            r_plain = await system.limits_cycles(url_plain, False, n, sizes.backlog_batch)
+            r_limited = await system.limits_cycles(url_limited, True, n, sizes.backlog_batch)
             if not measured:
                 continue
             plain.append(r_plain)
             limited.append(r_limited)
             costs.append(r_plain / r_limited)
-        rate = await system.rate_hold(url, sizes.rate_limit, sizes.rate_seconds)
+        rate = await system.rate_hold(url_limited, sizes.rate_limit, sizes.rate_seconds)
     finally:
-        await asyncio.to_thread(system.server.drop, system.dbname + "_w7")
+        for suffix in ("_w7_plain", "_w7_limited"):
+            await asyncio.to_thread(system.server.drop, system.dbname + suffix)
     return {
         "W7.plain": _cell(plain),
         "W7.limited": _cell(limited),

@@ -41,6 +41,7 @@ DECLARE
     v_worker hewer.workers;
     v_free integer;
     v_want integer;
+    v_window integer;
     v_cands hewer.queue[];
     v_c hewer.queue;
     v_gated boolean;
@@ -106,6 +107,12 @@ BEGIN
     v_limited := EXISTS (SELECT 1 FROM hewer.concurrency_limits l
                          WHERE l.tenant_id = v_tenant
                            AND (l.scope = 'tenant' OR (l.scope = 'action' AND l.name = ANY (v_worker.actions))));
+    -- A tenant that uses limits gets the wider window at once (tasks over a
+    -- limit are passed over, so the work behind them still runs); others
+    -- fetch just what they want and widen only if a candidate is gated.
+    v_window := CASE WHEN v_limited OR EXISTS (SELECT 1 FROM hewer.semaphores s WHERE s.tenant_id = v_tenant)
+                          OR EXISTS (SELECT 1 FROM hewer.rate_limits l WHERE l.tenant_id = v_tenant)
+                     THEN least(v_want + 16, 2000) ELSE v_want END;
 
     -- Candidates: one index range scan per action (queue_claim_idx), merged:
     -- a plain `action = ANY (...)` would read and sort the whole backlog.
@@ -115,7 +122,7 @@ BEGIN
             SELECT q.* FROM hewer.queue q
             WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
             ORDER BY q.priority DESC, q.rr_seq, q.id
-            LIMIT v_want
+            LIMIT v_window
             FOR UPDATE SKIP LOCKED
         ) c
         ORDER BY c.priority DESC, c.rr_seq, c.id);
@@ -134,30 +141,41 @@ BEGIN
         -- Gated: look further down the queue (tasks over a limit are passed
         -- over, so the work behind them still runs), then lock every
         -- semaphore and bucket the candidates need, in a fixed order, once.
-        IF cardinality(v_cands) >= v_want THEN
+        IF v_window = v_want AND cardinality(v_cands) >= v_want THEN
             v_cands := ARRAY(
                 SELECT c FROM unnest(v_worker.actions) AS a(action)
                 CROSS JOIN LATERAL (
                     SELECT q.* FROM hewer.queue q
                     WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
                     ORDER BY q.priority DESC, q.rr_seq, q.id
-                    LIMIT least(v_want * 2 + 16, 2000)
+                    LIMIT least(v_want + 16, 2000)
                     FOR UPDATE SKIP LOCKED
                 ) c
                 ORDER BY c.priority DESC, c.rr_seq, c.id);
         END IF;
         IF v_limited THEN
             IF EXISTS (SELECT 1 FROM hewer.concurrency_limits l WHERE l.tenant_id = v_tenant AND l.scope = 'tenant') THEN
-                v_tenant_sem := (hewer._semaphores(v_tenant, 'tenant', '', ARRAY['']))[1];
+                SELECT s.id INTO v_tenant_sem FROM hewer.semaphores s
+                WHERE s.tenant_id = v_tenant AND s.scope = 'tenant' AND s.owner = '' AND s.key = '';
+                IF v_tenant_sem IS NULL THEN
+                    v_tenant_sem := (hewer._semaphores(v_tenant, 'tenant', '', ARRAY['']))[1];
+                END IF;
             END IF;
             SELECT coalesce(array_agg(l.name ORDER BY l.name), '{}') INTO v_action_names
             FROM hewer.concurrency_limits l
             WHERE l.tenant_id = v_tenant AND l.scope = 'action' AND l.name = ANY (v_worker.actions);
             IF cardinality(v_action_names) > 0 THEN
                 v_action_sems := ARRAY(
-                    SELECT s FROM unnest(v_action_names) WITH ORDINALITY AS u(n, i),
-                         LATERAL unnest(hewer._semaphores(v_tenant, 'action', u.n, ARRAY[''])) AS s
+                    SELECT s.id FROM unnest(v_action_names) WITH ORDINALITY AS u(n, i)
+                    LEFT JOIN hewer.semaphores s
+                      ON s.tenant_id = v_tenant AND s.scope = 'action' AND s.owner = u.n AND s.key = ''
                     ORDER BY u.i);
+                IF array_position(v_action_sems, NULL) IS NOT NULL THEN
+                    v_action_sems := ARRAY(
+                        SELECT s FROM unnest(v_action_names) WITH ORDINALITY AS u(n, i),
+                             LATERAL unnest(hewer._semaphores(v_tenant, 'action', u.n, ARRAY[''])) AS s
+                        ORDER BY u.i);
+                END IF;
             END IF;
         END IF;
         -- Each semaphore with its maximum: the tenant's and actions' from
@@ -190,14 +208,21 @@ BEGIN
 
         -- Buckets: made full on first use, locked in (name, key) order,
         -- refilled in memory.
-        IF EXISTS (SELECT 1 FROM unnest(v_cands) AS c WHERE c.rate_names IS NOT NULL) THEN
-            INSERT INTO hewer.rate_buckets (tenant_id, name, key, tokens, refilled_at)
-            SELECT DISTINCT v_tenant, r.n, r.k, l.burst, p_now
-            FROM unnest(v_cands) AS c, unnest(c.rate_names, c.rate_keys) AS r(n, k)
-            JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = r.n
-            WHERE c.rate_names IS NOT NULL
-            ORDER BY 2, 3
-            ON CONFLICT DO NOTHING;
+        SELECT coalesce(array_agg(p.n ORDER BY p.n, p.k), '{}'), coalesce(array_agg(p.k ORDER BY p.n, p.k), '{}')
+        INTO v_bk_names, v_bk_keys
+        FROM (SELECT DISTINCT r.n, r.k FROM unnest(v_cands) AS c, unnest(c.rate_names, c.rate_keys) AS r(n, k)
+              WHERE c.rate_names IS NOT NULL) p;
+        IF cardinality(v_bk_names) > 0 THEN
+            IF (SELECT count(*) FROM hewer.rate_buckets b
+                WHERE b.tenant_id = v_tenant AND (b.name, b.key) IN (SELECT * FROM unnest(v_bk_names, v_bk_keys)))
+               < cardinality(v_bk_names) THEN
+                INSERT INTO hewer.rate_buckets (tenant_id, name, key, tokens, refilled_at)
+                SELECT v_tenant, u.n, u.k, l.burst, p_now
+                FROM unnest(v_bk_names, v_bk_keys) AS u(n, k)
+                JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = u.n
+                ORDER BY 2, 3
+                ON CONFLICT DO NOTHING;
+            END IF;
             SELECT coalesce(array_agg(b.name ORDER BY b.name, b.key), '{}'),
                    coalesce(array_agg(b.key ORDER BY b.name, b.key), '{}'),
                    coalesce(array_agg(least(l.burst, b.tokens + l.rate / extract(epoch FROM l.period)
@@ -208,8 +233,7 @@ BEGIN
             INTO v_bk_names, v_bk_keys, v_bk_tokens, v_bk_rate, v_bk_burst
             FROM (SELECT b.* FROM hewer.rate_buckets b
                   WHERE b.tenant_id = v_tenant
-                    AND (b.name, b.key) IN (SELECT r.n, r.k FROM unnest(v_cands) AS c,
-                                                 unnest(c.rate_names, c.rate_keys) AS r(n, k))
+                    AND (b.name, b.key) IN (SELECT * FROM unnest(v_bk_names, v_bk_keys))
                   ORDER BY b.name, b.key FOR NO KEY UPDATE) b
             JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = b.name;
         END IF;
