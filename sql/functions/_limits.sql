@@ -54,7 +54,8 @@ END
 $$;
 
 -- Release semaphores already taken off their tasks (one element per hold),
--- and the workflow semaphores of finished runs: decrements in id order.
+-- and the workflow semaphores of finished runs: decrements in id order, then
+-- NOTIFY hewer_ready (actions null: any) once per tenant.
 CREATE OR REPLACE FUNCTION hewer._sems_release(p_sems bigint[], p_run_ids uuid[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -76,6 +77,10 @@ BEGIN
     UPDATE hewer.semaphores s SET running = greatest(s.running - d.n, 0)
     FROM (SELECT u.id, count(*) AS n FROM unnest(v_sems) AS u(id) GROUP BY u.id) d
     WHERE s.id = d.id;
+    -- Work that waited on these limits may run now, on any worker: wake
+    -- every dispatcher's claimers of the tenant (one NOTIFY per call).
+    PERFORM pg_notify('hewer_ready', json_build_object('tenant', t.tenant_id, 'actions', NULL)::text)
+    FROM (SELECT DISTINCT s.tenant_id FROM hewer.semaphores s WHERE s.id = ANY (v_sems)) t;
 END
 $$;
 
