@@ -76,10 +76,11 @@ METHODS = {
     "W7": (
         "Hewer only (the peers have no concurrency or rate limits). The W4 SQL path on one "
         "connection over two one-step workflows with the same backlog, each in a database of "
-        "its own: one without any limits, one with a workflow key limit, a step key limit, an action limit and a rate limit, "
-        "all far above what is running, so every claim is gated but none is stopped; "
-        "cost = plain tasks/s / limited tasks/s. Rate: one connection claims as fast as it "
-        "can through a limit of rate_limit/s (burst 1) for rate_seconds; claims/s / limit."
+        "its own: one without any limits, one with a workflow key limit, a step key limit, "
+        "an action limit and a rate limit, all far above what is running, so every claim is "
+        "gated but none is stopped; cost = plain tasks/s / limited tasks/s. Rate: from an "
+        "empty bucket (burst a tenth of a second), one connection claims as fast as it can "
+        "through a limit of rate_limit/s for rate_seconds; claims/s / limit."
     ),
 }
 
