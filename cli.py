@@ -10,7 +10,7 @@ from typing import Any
 import click
 import psycopg
 
-from pydispatch import bench, db, dev, embedded, migrate, partitions
+from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
 from pydispatch.chaos import chaos
 from pydispatch.errors import HewerError, describe
 from pydispatch.schema import check_schema
@@ -262,6 +262,67 @@ def partitions_status(exact: bool) -> None:
     click.echo(format_table(rows, partitions.STATUS_COLUMNS, empty="no partitions"))
 
 
+# --- limits ------------------------------------------------------------------------
+
+
+@main.group(name="ratelimits", cls=HewerGroup)
+def ratelimits_group() -> None:
+    """Token-bucket rate limits that steps spend from (RateLimit in the SDK)."""
+
+
+@ratelimits_group.command(name="set")
+@click.argument("name")
+@click.argument("rate", type=float)
+@click.option("--period", default="1 second", show_default=True, help="Per how long (an interval).")
+@click.option("--burst", type=float, help="Tokens a bucket saves up at most (default: the rate).")
+def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> None:
+    """Create or update rate limit NAME: RATE tokens per period."""
+    with _checked_connection() as conn:
+        rows = limits.rate_set(conn, name, rate, period, burst)
+    click.echo(format_table(rows, limits.RATE_COLUMNS[:4]))
+
+
+@ratelimits_group.command(name="list")
+def ratelimits_list() -> None:
+    """List the rate limits, their buckets and the tokens left in the static bucket."""
+    with _checked_connection() as conn:
+        rows = limits.rate_list(conn)
+    click.echo(format_table(rows, limits.RATE_COLUMNS, empty="no rate limits"))
+
+
+@ratelimits_group.command(name="delete")
+@click.argument("name")
+def ratelimits_delete(name: str) -> None:
+    """Delete rate limit NAME; steps that spend from it are no longer gated."""
+    with _checked_connection() as conn:
+        limits.rate_delete(conn, name)
+    click.echo(f"deleted rate limit {name}")
+
+
+@main.group(name="limits", cls=HewerGroup)
+def limits_group() -> None:
+    """Running-task limits for the whole tenant or for an action across workflows."""
+
+
+@limits_group.command(name="set")
+@click.argument("scope", type=click.Choice(["tenant", "action"]))
+@click.argument("name")
+@click.argument("max_running", metavar="MAX", type=int, required=False)
+def limits_set(scope: str, name: str, max_running: int | None) -> None:
+    """At most MAX running tasks for SCOPE NAME (tenant: name ""); no MAX removes the limit."""
+    with _checked_connection() as conn:
+        rows = limits.concurrency_set(conn, scope, name, max_running)
+    click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS[:3], empty="limit removed"))
+
+
+@limits_group.command(name="list")
+def limits_list() -> None:
+    """List tenant and action limits with how many tasks hold them."""
+    with _checked_connection() as conn:
+        rows = limits.concurrency_list(conn)
+    click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS, empty="no limits"))
+
+
 # --- processes ---------------------------------------------------------------------
 
 _DISPATCHERS_OPTION = click.option(
@@ -473,6 +534,8 @@ def bench_group(
     W1 bulk enqueue, then drain, at equal concurrency      W4 claim+complete, 1M vs 10k queued
     W2 enqueue->start latency at 100 tasks/s for 20 s      W5 commits per task; idle queries/s
     W3 500 runs of a 5-step diamond (Hewer only)           W6 peak RSS during W1
+    W7 claim+complete with 3 concurrency levels + a rate limit vs none; a rate limit held
+       for 30 s (Hewer only)
 
     Each system gets its own fresh database on the same server. Prints the table (with
     Hewer's targets) and writes bench.json and bench.png to --out. The peers need

@@ -64,6 +64,13 @@ class Sizes:
     #: W5: idle window and the settling time before it.
     idle_seconds: float = 60.0
     idle_settle: float = 3.0
+    #: W7: claim+complete `limits_measured` tasks of `limits_backlog` queued, with and
+    #: without limits, `backlog_batch` per call; then a rate limit of `rate_limit` per
+    #: second held for `rate_seconds`.
+    limits_backlog: int = 20_000
+    limits_measured: int = 5000
+    rate_limit: float = 100.0
+    rate_seconds: float = 30.0
 
     @classmethod
     def full(cls) -> Sizes:
@@ -84,6 +91,10 @@ class Sizes:
             backlog_measured=200,
             idle_seconds=2.0,
             idle_settle=0.5,
+            limits_backlog=600,
+            limits_measured=200,
+            rate_limit=50.0,
+            rate_seconds=2.0,
         )
 
     @property

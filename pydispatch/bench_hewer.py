@@ -1,5 +1,5 @@
 """Hewer in `hewer bench`: the real system, a `hewer dispatcher` and `hewer worker` processes
-talking gRPC, on its own database; W4 goes through the SQL claim+complete path instead.
+talking gRPC, on its own database; W4 and W7 go through the SQL claim+complete path instead.
 
 Workers run the example workflows of pyworker.examples.noop. Times that the workers
 report (W2, W3) are wall-clock times taken inside the task functions; drain times (W1)
@@ -285,6 +285,20 @@ class HewerSystem(System):
         )
         return diamond_hops(await cur.fetchall())
 
+    # -- W7 ---------------------------------------------------------------------------------------
+
+    async def limits_fill(self, url: str, limited: bool, n: int) -> None:
+        """W7: register the plain or the limited workflow and queue `n` runs of it."""
+        await asyncio.to_thread(_limits_fill, url, limited, n)
+
+    async def limits_cycles(self, url: str, limited: bool, k: int, batch: int) -> float:
+        """W7: claim+complete `k` tasks of the plain or the limited workflow; tasks/s."""
+        return await asyncio.to_thread(_limits_cycles, url, limited, k, batch)
+
+    async def rate_hold(self, url: str, rate: float, seconds: float) -> float:
+        """W7: claims per second through a `rate`/s limit over `seconds`, over `rate`."""
+        return await asyncio.to_thread(_rate_hold, url, rate, seconds)
+
     # -- W4 ---------------------------------------------------------------------------------------
 
     async def fill(self, url: str, n: int) -> None:
@@ -333,6 +347,111 @@ def _cycles(url: str, k: int, batch: int) -> float:
     if done < k:
         raise RuntimeError(f"hewer: the backlog ran out after {done} of {k} tasks")
     return done / seconds
+
+
+#: W7: the same one-step workflow without limits and with a workflow key limit, a step key
+#: limit, an action limit and a rate limit, each in a database of its own; the limits are
+#: far above what one connection holds at once, so they gate every claim without ever
+#: stopping one.
+_W7_PLAIN = "bench_w7_plain"
+_W7_LIMITED = "bench_w7_limited"
+_W7_RATE = "bench_w7_rate"
+
+
+def _limits_fill(url: str, limited: bool, n: int) -> None:
+    with db.connect(url) as conn:
+        if limited:
+            conn.execute("SELECT hewer.rate_limit_set('bench-w7', 1e9, '1 second', 1e9)")
+            conn.execute(
+                "SELECT hewer.concurrency_limit_set('action', %s, 100000)", (f"{_W7_LIMITED}:s",)
+            )
+        specs = {
+            _W7_PLAIN: {"steps": [{"name": "s", "timeout": "1h"}]},
+            _W7_LIMITED: {
+                "concurrency": {"key": "input.user", "max": 10000},
+                "steps": [
+                    {
+                        "name": "s",
+                        "timeout": "1h",
+                        "concurrency": {"key": 'input.user + ":" + input.model', "max": 10000},
+                        "rate_limits": [{"limit": "bench-w7"}],
+                    }
+                ],
+            },
+        }
+        inputs = [Jsonb({"user": f"u{i % 100}", "model": f"m{i % 3}"}) for i in range(n)]
+        name = _W7_LIMITED if limited else _W7_PLAIN
+        for spec in [specs[name]]:
+            conn.execute("SELECT * FROM hewer.workflow_register(%s, %s)", (name, Jsonb(spec)))
+            for start in range(0, n, 500):
+                conn.execute(
+                    "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])",
+                    (name, inputs[start : start + 500]),
+                )
+        conn.execute("VACUUM ANALYZE hewer.queue")
+        conn.execute("ANALYZE hewer.tasks")
+
+
+def _limits_cycles(url: str, limited: bool, k: int, batch: int) -> float:
+    action = f"{_W7_LIMITED if limited else _W7_PLAIN}:s"
+    with db.connect(url) as conn:
+        row = conn.execute(
+            "SELECT hewer.worker_register('bench-w7', ARRAY[%s], 10000)", (action,)
+        ).fetchone()
+        if row is None:
+            raise RuntimeError("hewer.worker_register returned nothing")
+        done, _, seconds = bench.claim_complete(conn, row[0], batch, limit=k)
+        conn.execute("SELECT count(*) FROM hewer.worker_stop(ARRAY[%s]::uuid[])", (row[0],))
+    if done < k:
+        raise RuntimeError(f"hewer: the W7 backlog ran out after {done} of {k} tasks")
+    return done / seconds
+
+
+def _rate_hold(url: str, rate: float, seconds: float) -> float:
+    """Claim as fast as one connection can through a limit of `rate`/s for `seconds`, from
+    an empty bucket; the claims per second over `rate`. The bucket saves up a tenth of a
+    second (at least 2 tokens), so a claim that comes a little late loses nothing."""
+    backlog = int(rate * seconds * 1.5) + 100
+    burst = max(2.0, rate / 10)
+    with db.connect(url) as conn:
+        conn.execute(
+            "SELECT hewer.rate_limit_set('bench-w7-rate', %s, '1 second', %s)", (rate, burst)
+        )
+        spec = {
+            "steps": [{"name": "s", "timeout": "1h", "rate_limits": [{"limit": "bench-w7-rate"}]}]
+        }
+        conn.execute("SELECT * FROM hewer.workflow_register(%s, %s)", (_W7_RATE, Jsonb(spec)))
+        for start in range(0, backlog, 500):
+            conn.execute(
+                "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])",
+                (_W7_RATE, [Jsonb({"i": i}) for i in range(start, min(backlog, start + 500))]),
+            )
+        row = conn.execute(
+            "SELECT hewer.worker_register('bench-w7-rate', ARRAY[%s], 10000)", (f"{_W7_RATE}:s",)
+        ).fetchone()
+        if row is None:
+            raise RuntimeError("hewer.worker_register returned nothing")
+        claim = "SELECT task_id, attempt FROM hewer.task_claim(%s, 50)"
+        done = "SELECT count(*) FROM hewer.task_complete(%s, %s, %s::jsonb[], false)"
+        # The bucket starts full: spend it, then count from an empty bucket.
+        while conn.execute(claim, (row[0],), prepare=True).fetchall():
+            pass
+        claimed = 0
+        started = time.monotonic()
+        while (now := time.monotonic()) - started < seconds:
+            rows = conn.execute(claim, (row[0],), prepare=True).fetchall()
+            if rows:
+                claimed += len(rows)
+                conn.execute(
+                    done,
+                    ([r[0] for r in rows], [r[1] for r in rows], ["{}"] * len(rows)),
+                    prepare=True,
+                )
+            else:
+                time.sleep(0.002)
+        elapsed = now - started
+        conn.execute("SELECT count(*) FROM hewer.worker_stop(ARRAY[%s]::uuid[])", (row[0],))
+    return claimed / elapsed / rate
 
 
 def diamond_hops(rows: list[tuple[Any, str, float, float]]) -> list[float]:

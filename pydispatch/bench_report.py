@@ -37,6 +37,9 @@ class Metric:
             rate=f"{sizes.latency_rate:g}",
             seconds=f"{sizes.latency_seconds:g}",
             tasks=_count(sizes.drain_tasks),
+            limits=_count(sizes.limits_backlog),
+            rate_seconds=f"{sizes.rate_seconds:g}",
+            rate_limit=f"{sizes.rate_limit:g}",
         )
 
 
@@ -58,6 +61,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("W5.idle", "W5", "queries/s, idle engine", 2),
     Metric("W6.dispatcher", "W6", "dispatcher peak RSS MiB (W1)", 1),
     Metric("W6.workers", "W6", "worker peak RSS MiB, per process (W1)", 1),
+    Metric("W7.plain", "W7", "claim+complete tasks/s, no limits ({limits} queued)"),
+    Metric("W7.limited", "W7", "claim+complete tasks/s, 3 concurrency levels + rate limit"),
+    Metric("W7.cost", "W7", "cost with limits / without", 2),
+    Metric("W7.rate", "W7", "claims/s / limit ({rate_limit}/s for {rate_seconds} s)", 3),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 
@@ -121,6 +128,14 @@ def _at_least(key: str, limit: float) -> Callable[[Cells], bool | None]:
     return check
 
 
+def _between(key: str, low: float, high: float) -> Callable[[Cells], bool | None]:
+    def check(cells: Cells) -> bool | None:
+        v = _value(cells, HEWER, key)
+        return None if v is None else low <= v <= high
+
+    return check
+
+
 #: Hewer's drain must be at least this multiple of each peer's.
 DRAIN_GOALS = {"procrastinate": 2.0, "pgqueuer": 1.0, "raw": 0.5}
 
@@ -146,6 +161,8 @@ TARGETS: tuple[Target, ...] = (
     Target("W5.commits", "<= 3", _at_most("W5.commits", 3)),
     Target("W5.idle", "<= 2 /s", _at_most("W5.idle", 2)),
     Target("W6.dispatcher", "<= 150 MiB", _at_most("W6.dispatcher", 150)),
+    Target("W7.cost", "<= 1.5", _at_most("W7.cost", 1.5)),
+    Target("W7.rate", "0.95 to 1.05", _between("W7.rate", 0.95, 1.05)),
 )
 _TARGETS_BY_KEY = {t.key: t for t in TARGETS}
 
@@ -246,6 +263,7 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("W4 claim+complete (tasks/s, log)", ("W4.small", "W4.large"), "tasks/s"),
     ("W5 cost", ("W5.commits", "W5.statements", "W5.idle"), ""),
     ("W6 peak RSS (MiB)", ("W6.dispatcher", "W6.workers"), "MiB"),
+    ("W7 claim+complete with limits (tasks/s)", ("W7.plain", "W7.limited"), "tasks/s"),
 )
 
 
@@ -255,9 +273,10 @@ def plot(report: Report, path: Path) -> None:
     matplotlib.use("Agg")
     plt = optional("matplotlib.pyplot")
 
-    fig, axes = plt.subplots(2, 3, figsize=(16, 9))
+    fig, axes = plt.subplots(2, 4, figsize=(20, 9))
+    axes.flat[-1].axis("off")
     systems = report.systems
-    for ax, (title, panel_keys, unit) in zip(axes.flat, _PANELS, strict=True):
+    for ax, (title, panel_keys, unit) in zip(axes.flat, _PANELS, strict=False):
         keys = tuple(k for k in panel_keys if k.split(".")[0] in report.workloads)
         ax.set_title(title, fontsize=10)
         if not keys:

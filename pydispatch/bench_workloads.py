@@ -1,6 +1,6 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5; W6 is measured during W1), and within each workload the
+Workloads run in order (W1 to W5, then W7; W6 is measured during W1), and within each workload the
 systems run one after another, each on a fresh database of its own. Every workload but
 W5's idle window does a discarded warm-up and then `repetitions` measured runs; a cell is
 the median of those runs. A system that fails a workload gets `error` cells there and
@@ -72,6 +72,15 @@ METHODS = {
     "W6": (
         "psutil RSS of each process sampled every 50 ms during each W1 drain; the peak per "
         "process, the largest worker process for workers."
+    ),
+    "W7": (
+        "Hewer only (the peers have no concurrency or rate limits). The W4 SQL path on one "
+        "connection over two one-step workflows with the same backlog, each in a database of "
+        "its own: one without any limits, one with a workflow key limit, a step key limit, "
+        "an action limit and a rate limit, all far above what is running, so every claim is "
+        "gated but none is stopped; cost = plain tasks/s / limited tasks/s. Rate: from an "
+        "empty bucket (burst a tenth of a second), one connection claims as fast as it can "
+        "through a limit of rate_limit/s for rate_seconds; claims/s / limit."
     ),
 }
 
@@ -242,6 +251,40 @@ async def w4(system: System, sizes: Sizes, echo: Echo) -> dict[str, Cell]:
     }
 
 
+async def w7(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Claim+complete with and without limits; a rate limit held over time."""
+    if not isinstance(system, HewerSystem):
+        na = Cell(na="no concurrency or rate limits")
+        return {"W7.plain": na, "W7.limited": na, "W7.cost": na, "W7.rate": na}
+    url_plain = await system.prepare("_w7_plain")
+    url_limited = await system.prepare("_w7_limited")
+    plain: list[float] = []
+    limited: list[float] = []
+    costs: list[float] = []
+    try:
+        await system.limits_fill(url_plain, False, sizes.limits_backlog)
+        await system.limits_fill(url_limited, True, sizes.limits_backlog)
+        for measured in _runs(sizes):
+            n = sizes.limits_measured if measured else max(1, sizes.limits_measured // 5)
+            r_plain = await system.limits_cycles(url_plain, False, n, sizes.backlog_batch)
+            r_limited = await system.limits_cycles(url_limited, True, n, sizes.backlog_batch)
+            if not measured:
+                continue
+            plain.append(r_plain)
+            limited.append(r_limited)
+            costs.append(r_plain / r_limited)
+        rate = await system.rate_hold(url_limited, sizes.rate_limit, sizes.rate_seconds)
+    finally:
+        for suffix in ("_w7_plain", "_w7_limited"):
+            await asyncio.to_thread(system.server.drop, system.dbname + suffix)
+    return {
+        "W7.plain": _cell(plain),
+        "W7.limited": _cell(limited),
+        "W7.cost": _cell(costs),
+        "W7.rate": _cell([rate]),
+    }
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -278,6 +321,8 @@ def _workload(
         return w3(system, sizes)
     if workload == "W4":
         return w4(system, sizes, echo)
+    if workload == "W7":
+        return w7(system, sizes)
     return w5_idle(system, sizes)
 
 
@@ -307,6 +352,7 @@ _STEP_KEYS = {
     "W3": _KEYS["W3"],
     "W4": _KEYS["W4"],
     "W5": ("W5.idle",),
+    "W7": _KEYS["W7"],
 }
 
 
@@ -350,7 +396,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

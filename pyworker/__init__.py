@@ -24,18 +24,20 @@ from pyworker.errors import (
 )
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
 from pyworker.worker import SDK_VERSION, Worker
-from pyworker.workflow import Backoff, Task, Workflow, task
+from pyworker.workflow import Backoff, Concurrency, RateLimit, Strategy, Task, Workflow, task
 
 __all__ = [
     "SDK_VERSION",
     "Backoff",
     "Client",
+    "Concurrency",
     "Context",
     "DefinitionError",
     "Duration",
     "HewerError",
     "LeaseLostError",
     "NonRetryableError",
+    "RateLimit",
     "Refresh",
     "RegistrationError",
     "RpcError",
@@ -45,6 +47,7 @@ __all__ = [
     "RunFailedError",
     "RunInfo",
     "RunNotFoundError",
+    "Strategy",
     "SyncClient",
     "TargetError",
     "Task",

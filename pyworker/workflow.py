@@ -18,6 +18,7 @@ import re
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
 
 from pyworker.codec import is_model_class
@@ -41,6 +42,9 @@ _BACKOFF_MAX_RANGE = (0.0, 7 * 86400.0)
 _BACKOFF_DEFAULTS = {"base": 1.0, "max": 300.0}
 _RETRIES_RANGE = (0, 100)
 _PRIORITY_RANGE = (-1000, 1000)
+_SLOTS_RANGE = (1, 1000)
+_MAX_RANGE = (1, 1_000_000)
+_UNITS_RANGE = (1, 1_000_000)
 
 
 def check_name(name: object, what: str) -> str:
@@ -117,6 +121,106 @@ class Backoff:
         return out
 
 
+class Strategy(StrEnum):
+    """What a concurrency limit does when its key is full.
+
+    GROUP_ROUND_ROBIN: runs (or tasks) wait, and the keys take turns, so one busy key cannot
+    starve the others. CANCEL_IN_PROGRESS: a new run cancels the oldest active run of its key.
+    CANCEL_NEWEST: a new run is cancelled while its key is full. The cancel strategies apply to
+    workflow limits only.
+    """
+
+    GROUP_ROUND_ROBIN = "GROUP_ROUND_ROBIN"
+    CANCEL_IN_PROGRESS = "CANCEL_IN_PROGRESS"
+    CANCEL_NEWEST = "CANCEL_NEWEST"
+
+
+@dataclass(frozen=True)
+class Concurrency:
+    """At most `max` runs (on a workflow) or running tasks (on a step) per key at once.
+
+    key is a CEL expression over the run input (`input.user_id`,
+    `input.org + ":" + input.model`), compiled to SQL by the server when the workflow is
+    registered; no key means one key for all.
+    """
+
+    max: int
+    key: str | None = None
+    strategy: Strategy | str = Strategy.GROUP_ROUND_ROBIN
+
+    def spec(self, where: str, *, step: bool) -> dict[str, Any]:
+        """The spec's "concurrency" object, validated; `where` names the owner in errors."""
+        out: dict[str, Any] = {"max": _check_int(self.max, f"{where}: concurrency max", _MAX_RANGE)}
+        if self.key is not None:
+            out["key"] = _check_key(self.key, f"{where}: concurrency key")
+        try:
+            strategy = Strategy(self.strategy)
+        except ValueError:
+            raise DefinitionError(
+                f"{where}: concurrency strategy {self.strategy!r} is not one of "
+                f"{', '.join(s.value for s in Strategy)}"
+            ) from None
+        if step and strategy is not Strategy.GROUP_ROUND_ROBIN:
+            raise DefinitionError(
+                f"{where}: {strategy.value} applies to whole runs: put it on the Workflow's "
+                "concurrency; a step's limit is GROUP_ROUND_ROBIN"
+            )
+        if strategy is not Strategy.GROUP_ROUND_ROBIN:
+            out["strategy"] = strategy.value
+        return out
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Each task of the step spends `units` tokens of the named rate limit.
+
+    Create the limit first (`hewer ratelimits set NAME RATE --period 1m`, or
+    `hewer.rate_limit_set` in SQL). With a key (CEL over the run input), each key value has
+    its own bucket, e.g. one per user.
+    """
+
+    limit: str
+    units: int = 1
+    key: str | None = None
+
+    def spec(self, where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"limit": check_name(self.limit, f"{where}: rate limit")}
+        if self.units != 1:
+            out["units"] = _check_int(self.units, f"{where}: rate limit units", _UNITS_RANGE)
+        if self.key is not None:
+            out["key"] = _check_key(self.key, f"{where}: rate limit key")
+        return out
+
+
+def _check_key(key: object, what: str) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise DefinitionError(
+            f"{what} must be a CEL expression over the input, e.g. 'input.user_id'; got {key!r}"
+        )
+    return key
+
+
+def _concurrency_spec(value: object, where: str, *, step: bool) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Concurrency):
+        raise DefinitionError(
+            f"{where}: concurrency must be a Concurrency(max=..., key=...), got {value!r}"
+        )
+    return value.spec(where, step=step)
+
+
+def _rate_limits_spec(value: object, where: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, RateLimit) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, RateLimit) for i in items):
+        raise DefinitionError(
+            f"{where}: rate_limits must be a list of RateLimit(limit=..., units=...), got {value!r}"
+        )
+    return [i.spec(where) for i in items]
+
+
 class Task(Generic[P, R]):
     """One step of a workflow and the function that runs it.
 
@@ -138,8 +242,14 @@ class Task(Generic[P, R]):
         priority: int | None,
         description: str | None,
         input_model: type[Any] | None,
+        concurrency: dict[str, Any] | None = None,
+        rate_limits: list[dict[str, Any]] | None = None,
+        slots: int | None = None,
     ) -> None:
         self.fn = fn
+        self.concurrency = concurrency
+        self.rate_limits = rate_limits or []
+        self.slots = slots
         self.workflow = workflow
         self.name = name
         self.parents = parents
@@ -183,6 +293,12 @@ class Task(Generic[P, R]):
             step["priority"] = self.priority
         if self.description is not None:
             step["description"] = self.description
+        if self.concurrency is not None:
+            step["concurrency"] = dict(self.concurrency)
+        if self.rate_limits:
+            step["rate_limits"] = [dict(r) for r in self.rate_limits]
+        if self.slots is not None:
+            step["slots"] = self.slots
         return step
 
     @property
@@ -205,9 +321,15 @@ class Workflow:
     """
 
     def __init__(
-        self, name: str, *, description: str | None = None, priority: int | None = None
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        priority: int | None = None,
+        concurrency: Concurrency | None = None,
     ) -> None:
         self.name = check_name(name, "workflow name")
+        self.concurrency = _concurrency_spec(concurrency, f"workflow {name!r}", step=False)
         if description is not None and not isinstance(description, str):
             raise DefinitionError(f"workflow {name!r}: description must be a string")
         self.description = description
@@ -251,6 +373,9 @@ class Workflow:
         action: str | None = None,
         description: str | None = None,
         input_model: type[Any] | None = None,
+        concurrency: Concurrency | None = None,
+        rate_limits: Sequence[RateLimit] | None = None,
+        slots: int | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -267,6 +392,9 @@ class Workflow:
         action: str | None = None,
         description: str | None = None,
         input_model: type[Any] | None = None,
+        concurrency: Concurrency | None = None,
+        rate_limits: Sequence[RateLimit] | None = None,
+        slots: int | None = None,
     ) -> Any:
         """Decorator: add the function as a step, `@wf.task` or `@wf.task(parents=[...], ...)`.
 
@@ -274,7 +402,9 @@ class Workflow:
         names); retries is the number of attempts after the first; timeout is the execution
         lease, schedule_timeout how long the task may wait in the queue; action defaults to
         "<workflow>:<step>"; input_model overrides the Pydantic model taken from the input
-        parameter's annotation.
+        parameter's annotation. concurrency caps the step's running tasks per key,
+        rate_limits are the token buckets each task spends from, and slots is how many of a
+        worker's slots one task takes (default 1).
         """
 
         def decorate(f: Callable[..., Any]) -> Task[..., Any]:
@@ -290,6 +420,9 @@ class Workflow:
                 action=action,
                 description=description,
                 input_model=input_model,
+                concurrency=concurrency,
+                rate_limits=rate_limits,
+                slots=slots,
             )
 
         if fn is not None:
@@ -310,6 +443,9 @@ class Workflow:
         action: str | None,
         description: str | None,
         input_model: type[Any] | None,
+        concurrency: Concurrency | None = None,
+        rate_limits: Sequence[RateLimit] | None = None,
+        slots: int | None = None,
     ) -> Task[P, R]:
         if not callable(fn):
             raise DefinitionError(f"workflow {self.name!r}: a task must be a function, got {fn!r}")
@@ -363,6 +499,9 @@ class Workflow:
             priority=checked_priority,
             description=description,
             input_model=model,
+            concurrency=_concurrency_spec(concurrency, where, step=True),
+            rate_limits=_rate_limits_spec(rate_limits, where),
+            slots=None if slots is None else _check_int(slots, f"{where}: slots", _SLOTS_RANGE),
         )
         self._tasks[step] = task
         return task
@@ -449,6 +588,8 @@ class Workflow:
             spec["description"] = self.description
         if self.priority is not None:
             spec["priority"] = self.priority
+        if self.concurrency is not None:
+            spec["concurrency"] = dict(self.concurrency)
         return spec
 
     def spec_json(self) -> str:
@@ -479,6 +620,9 @@ def task(
     action: str | None = None,
     description: str | None = None,
     input_model: type[Any] | None = None,
+    concurrency: Concurrency | None = None,
+    rate_limits: Sequence[RateLimit] | None = None,
+    slots: int | None = None,
 ) -> TaskDecorator: ...
 
 
@@ -494,6 +638,9 @@ def task(
     action: str | None = None,
     description: str | None = None,
     input_model: type[Any] | None = None,
+    concurrency: Concurrency | None = None,
+    rate_limits: Sequence[RateLimit] | None = None,
+    slots: int | None = None,
 ) -> Any:
     """Decorator for a standalone task: a one-step workflow named `name` (default: the function's).
 
@@ -515,6 +662,9 @@ def task(
             priority=priority,
             action=action,
             input_model=input_model,
+            concurrency=concurrency,
+            rate_limits=rate_limits,
+            slots=slots,
         )(f)
 
     if fn is not None:

@@ -17,7 +17,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (2);
+INSERT INTO hewer.meta (schema_version) VALUES (3);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -103,6 +103,13 @@ CREATE TABLE hewer.workflow_versions (
     spec jsonb NOT NULL,
     checksum text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
+    -- Workflow-level limit: at most concurrency_max runs with one key hold a
+    -- slot at once. key_sql is the CEL key compiled to SQL by
+    -- hewer._cel_compile at registration (over u.input).
+    concurrency_key text,
+    concurrency_key_sql text,
+    concurrency_max integer,
+    concurrency_strategy text,
     PRIMARY KEY (id),
     UNIQUE (workflow_id, version),
     UNIQUE (workflow_id, checksum)
@@ -125,6 +132,14 @@ CREATE TABLE hewer.steps (
     execution_timeout interval NOT NULL,
     schedule_timeout interval NOT NULL,
     priority integer,
+    -- Step-level limit, the slots a task of the step takes on a worker and
+    -- the rate limits it spends ([{"limit", "units", "key"?, "key_sql"?}]).
+    concurrency_key text,
+    concurrency_key_sql text,
+    concurrency_max integer,
+    concurrency_strategy text,
+    slots integer NOT NULL DEFAULT 1,
+    rate_limits jsonb NOT NULL DEFAULT '[]',
     PRIMARY KEY (version_id, name),
     UNIQUE (version_id, ordinal)
 );
@@ -146,11 +161,14 @@ CREATE TABLE hewer.runs (
     created_at timestamptz NOT NULL,
     started_at timestamptz,
     finished_at timestamptz,
+    concurrency_key text,
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 CREATE INDEX runs_workflow_idx ON hewer.runs (tenant_id, workflow_id, id);
 CREATE INDEX runs_active_idx ON hewer.runs (tenant_id, status)
     WHERE status IN ('queued', 'running');
+CREATE INDEX runs_concurrency_key_idx ON hewer.runs (tenant_id, workflow_id, concurrency_key, id)
+    WHERE status IN ('queued', 'running') AND concurrency_key IS NOT NULL;
 CREATE TABLE hewer.runs_default PARTITION OF hewer.runs DEFAULT;
 
 CREATE TABLE hewer.tasks (
@@ -178,6 +196,12 @@ CREATE TABLE hewer.tasks (
     assigned_at timestamptz,
     started_at timestamptz,
     finished_at timestamptz,
+    -- limits: the semaphores and rate limits that gate the task, resolved
+    -- when its run is triggered (NULL: none). holds: the semaphores a claimed
+    -- task counts against, released when it leaves assigned/running.
+    slots integer NOT NULL DEFAULT 1,
+    limits jsonb,
+    holds bigint[],
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 CREATE INDEX tasks_run_idx ON hewer.tasks (run_id);
@@ -214,9 +238,26 @@ CREATE TABLE hewer.queue (
     action text NOT NULL,
     priority integer NOT NULL,
     ready_at timestamptz NOT NULL,
-    schedule_timeout_at timestamptz NOT NULL
+    schedule_timeout_at timestamptz NOT NULL,
+    -- What a claim needs to gate a task without reading it: its run's and
+    -- step's semaphores (with their maximum), the slots it takes, the rate
+    -- limits it spends, and its place in its key's round-robin order.
+    run_id uuid,
+    slots integer NOT NULL DEFAULT 1,
+    run_sem bigint,
+    run_sem_max integer,
+    step_sem bigint,
+    step_sem_max integer,
+    rate_names text[],
+    rate_keys text[],
+    rate_units integer[],
+    rr_group text,
+    rr_sem bigint,
+    rr_seq bigint NOT NULL DEFAULT 0
 );
-CREATE INDEX queue_claim_idx ON hewer.queue (tenant_id, action, priority DESC, id);
+CREATE INDEX queue_claim_idx ON hewer.queue (tenant_id, action, priority DESC, rr_seq, id);
+CREATE INDEX queue_rr_sem_idx ON hewer.queue (rr_sem, rr_seq) WHERE rr_sem IS NOT NULL;
+CREATE INDEX queue_rr_group_idx ON hewer.queue (rr_group, rr_seq) WHERE rr_group IS NOT NULL;
 CREATE INDEX queue_schedule_timeout_idx ON hewer.queue (schedule_timeout_at);
 
 -- Idempotency keys live outside the partitioned runs table, since a unique
@@ -259,3 +300,53 @@ INSERT INTO hewer.partition_config (table_name, period, premake, retention) VALU
     ('runs', '1 day', 2, '30 days'),
     ('tasks', '1 day', 2, '30 days'),
     ('task_events', '1 day', 2, '30 days');
+
+-- Tenant- and action-wide limits, set at runtime (hewer.concurrency_limit_set).
+CREATE TABLE hewer.concurrency_limits (
+    tenant_id uuid NOT NULL REFERENCES hewer.tenants (id),
+    scope text NOT NULL CHECK (scope IN ('tenant', 'action')),
+    name text NOT NULL,
+    max_running integer NOT NULL CHECK (max_running > 0),
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, scope, name)
+);
+
+-- One counter per limit and key: how many runs (scope workflow) or tasks
+-- (scope step, action, tenant) hold it now. Claims lock these rows.
+CREATE TABLE hewer.semaphores (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    scope text NOT NULL CHECK (scope IN ('workflow', 'step', 'action', 'tenant')),
+    owner text NOT NULL,
+    key text NOT NULL,
+    running integer NOT NULL DEFAULT 0 CHECK (running >= 0),
+    UNIQUE (tenant_id, scope, owner, key)
+);
+
+-- The run that holds a workflow-level semaphore, from its first claim until
+-- it finishes.
+CREATE TABLE hewer.run_holds (
+    run_id uuid PRIMARY KEY,
+    sem_id bigint NOT NULL
+);
+
+-- Token buckets: `rate` tokens per `period`, at most `burst` saved up.
+CREATE TABLE hewer.rate_limits (
+    tenant_id uuid NOT NULL REFERENCES hewer.tenants (id),
+    name text NOT NULL,
+    rate double precision NOT NULL CHECK (rate > 0),
+    period interval NOT NULL CHECK (period > interval '0'),
+    burst double precision NOT NULL CHECK (burst > 0),
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+);
+
+-- A bucket per limit and key ('' for a static limit), made on first use.
+CREATE TABLE hewer.rate_buckets (
+    tenant_id uuid NOT NULL,
+    name text NOT NULL,
+    key text NOT NULL,
+    tokens double precision NOT NULL,
+    refilled_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, name, key)
+);

@@ -58,6 +58,11 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
     assert report["cells"]["hewer"]["W3.hop_p50"]["value"] > 0
     assert report["cells"]["hewer"]["W6.dispatcher"]["value"] > 0
     assert set(report["targets"]) >= {"W1.vs_hewer", "W2.p50", "W4.ratio", "W6.dispatcher"}
+    # W7 is Hewer's alone: limits cost something, and the rate limit was held at all.
+    assert report["cells"]["raw"]["W7.cost"]["na"] == "no concurrency or rate limits"
+    assert report["cells"]["hewer"]["W7.limited"]["value"] > 0
+    assert 0 < report["cells"]["hewer"]["W7.rate"]["value"] < 2
+    assert {"W7.cost", "W7.rate"} <= set(report["targets"])
 
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = proc.stdout[proc.stdout.index("hewer target") - 400 :]
@@ -71,7 +76,8 @@ def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     assert (full.drain_tasks, full.backlog_large, full.dag_runs) == (20_000, 1_000_000, 500)
     assert full.latency_rate == 100 and full.latency_seconds == 20 and full.idle_seconds == 60
     assert full.repetitions >= 3 and full.warmup
-    for name in ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds"):
+    names = ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds")
+    for name in (*names, "limits_backlog", "limits_measured", "rate_seconds"):
         assert getattr(quick, name) < getattr(full, name), name
     assert quick.backlog_measured <= quick.backlog_small < quick.backlog_large
 
@@ -151,4 +157,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7" in result.output

@@ -253,3 +253,38 @@ def test_bench_e2e_quick_form_runs_the_whole_system(dsn: str) -> None:
     assert result["latency_tasks"] == 20
     assert not math.isnan(result["start_p50_ms"])
     assert 0 <= result["start_p50_ms"] <= result["start_p99_ms"]
+
+
+def test_ratelimits_set_list_and_delete(hewer: Hewer) -> None:
+    result = hewer(
+        "ratelimits", "set", "openai-rpm", "500", "--period", "1 minute", "--burst", "50"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "openai-rpm" in result.stdout and "0:01:00" in result.stdout
+    listed = hewer("ratelimits", "list")
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.splitlines()[0].split(), listed.stdout.splitlines()[-1].split()
+    assert header == ["name", "rate", "period", "burst", "buckets", "tokens"]
+    assert row == ["openai-rpm", "500.0", "0:01:00", "50.0", "0", "50.0"]
+    assert hewer("ratelimits", "delete", "openai-rpm").returncode == 0
+    assert "no rate limits" in hewer("ratelimits", "list").stdout
+
+
+def test_bad_rate_limits_are_one_line_errors(hewer: Hewer) -> None:
+    line = _one_error_line(hewer("ratelimits", "set", "x", "0"))
+    assert line.startswith('hewer: ERROR HW022: rate_limit_set: rate limit "x": rate must be')
+    line = _one_error_line(hewer("ratelimits", "delete", "nope"))
+    assert "HW023" in line and "'nope' does not exist" in line
+
+
+def test_limits_set_and_list(hewer: Hewer) -> None:
+    assert hewer("limits", "set", "action", "call_openai", "10").returncode == 0
+    assert hewer("limits", "set", "tenant", "", "100").returncode == 0
+    listed = hewer("limits", "list").stdout.splitlines()
+    assert [line.split() for line in listed[-2:]] == [
+        ["action", "call_openai", "10", "0"],
+        ["tenant", "100", "0"],
+    ]
+    line = _one_error_line(hewer("limits", "set", "action", "call_openai", "0"))
+    assert "HW022" in line and "max must be at least 1, got 0" in line
+    assert "limit removed" in hewer("limits", "set", "action", "call_openai").stdout

@@ -12,6 +12,10 @@
 --   HW008 unknown_worker      no such worker in this tenant
 --   HW009 unknown_run         no such run in this tenant
 --   HW010 payload_too_large   an input, output, error or spec is over its size limit
+--   HW020 invalid_key         a concurrency or rate-limit key uses unsupported CEL
+--   HW021 key_eval_failed     a run input lacks a field its keys read (or has the wrong type)
+--   HW022 invalid_limit       a concurrency or rate limit value is out of range
+--   HW023 unknown_rate_limit  no such rate limit in this tenant
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
 -- string ('30s', '5 minutes'). Raises HW001 naming the step and field.
@@ -190,12 +194,34 @@ BEGIN
         RETURN;
     END IF;
     FOR v IN
-        WITH pushed AS (
-            INSERT INTO hewer.queue (tenant_id, task_id, action, priority, ready_at, schedule_timeout_at)
-            SELECT t.tenant_id, t.id, t.action, t.priority, t.queued_at, t.queued_at + t.schedule_timeout
+        WITH src AS (
+            SELECT t.tenant_id, t.id, t.action, t.priority, t.queued_at, t.schedule_timeout, t.run_id,
+                   t.slots, t.limits, (t.limits ->> 'rr_sem')::bigint AS rr_sem,
+                   row_number() OVER (PARTITION BY t.limits ->> 'rr_sem' ORDER BY t.priority DESC, t.id) AS rr_n
             FROM hewer.tasks t
             WHERE t.id = ANY (p_task_ids) AND t.status = 'queued'
-            ORDER BY t.priority DESC, t.id
+        ), pushed AS (
+            INSERT INTO hewer.queue (tenant_id, task_id, action, priority, ready_at, schedule_timeout_at,
+                                     run_id, slots, run_sem, run_sem_max, step_sem, step_sem_max,
+                                     rate_names, rate_keys, rate_units, rr_group, rr_sem, rr_seq)
+            SELECT s.tenant_id, s.id, s.action, s.priority, s.queued_at, s.queued_at + s.schedule_timeout,
+                   s.run_id, s.slots,
+                   (s.limits ->> 'run_sem')::bigint, (s.limits ->> 'run_max')::integer,
+                   (s.limits ->> 'step_sem')::bigint, (s.limits ->> 'step_max')::integer,
+                   CASE WHEN s.limits ? 'rates' THEN ARRAY(SELECT e ->> 0 FROM jsonb_array_elements(s.limits -> 'rates') AS a(e)) END,
+                   CASE WHEN s.limits ? 'rates' THEN ARRAY(SELECT e ->> 1 FROM jsonb_array_elements(s.limits -> 'rates') AS a(e)) END,
+                   CASE WHEN s.limits ? 'rates' THEN ARRAY(SELECT (e ->> 2)::integer FROM jsonb_array_elements(s.limits -> 'rates') AS a(e)) END,
+                   s.limits ->> 'rr_group', s.rr_sem,
+                   -- Fair order within a round-robin limit: after the key's
+                   -- last queued task, but not before the group's head, so a
+                   -- new key joins the rotation instead of jumping it.
+                   CASE WHEN s.rr_sem IS NULL THEN 0
+                        ELSE greatest(
+                            coalesce((SELECT max(q.rr_seq) FROM hewer.queue q WHERE q.rr_sem = s.rr_sem), 0),
+                            coalesce((SELECT min(q.rr_seq) FROM hewer.queue q
+                                      WHERE q.rr_group = s.limits ->> 'rr_group'), 0)) + s.rr_n END
+            FROM src s
+            ORDER BY s.priority DESC, s.id
             RETURNING tenant_id, action, ready_at
         )
         SELECT p.tenant_id, array_agg(DISTINCT p.action) AS actions

@@ -87,5 +87,8 @@ BEGIN
             PERFORM hewer._notify_runs_done(v_failed_runs);
         END IF;
     END IF;
+    -- Whatever the outcome, the tasks no longer hold their semaphores, nor
+    -- the failed runs theirs: released in one call, so in one id order.
+    PERFORM hewer._holds_release(p_task_ids, v_failed_runs);
 END
 $$;

@@ -7,7 +7,8 @@
 -- a completion still records its output as succeeded, and the reaper cancels
 -- it when its lease runs out. The run stays cancelled either way. A run already finished is left
 -- as it is (cancelled = false). NOTIFY hewer_run_done once.
--- Locks: runs (id order), then queue rows, then tasks.
+-- Locks: runs (id order), then queue rows, then tasks, then the semaphores
+-- the runs held (released).
 -- Errors: HW009 unknown run, HW007 NULL array.
 CREATE OR REPLACE FUNCTION hewer.run_cancel(p_run_ids uuid[], p_now timestamptz DEFAULT now())
 RETURNS TABLE (run_id uuid, cancelled boolean, status hewer.run_status)
@@ -32,16 +33,7 @@ BEGIN
             USING ERRCODE = 'HW009', HINT = 'Check the run id; runs are visible only to their tenant.';
     END IF;
 
-    WITH c AS (
-        UPDATE hewer.runs r SET status = 'cancelled', finished_at = p_now
-        WHERE r.id = ANY (p_run_ids) AND r.status IN ('queued', 'running')
-        RETURNING r.id
-    )
-    SELECT array_agg(c.id) INTO v_cancelled FROM c;
-    IF v_cancelled IS NOT NULL THEN
-        PERFORM hewer._run_cancel_tasks(v_cancelled, 'cancelled', p_now);
-        PERFORM hewer._notify_runs_done(v_cancelled);
-    END IF;
+    v_cancelled := nullif(hewer._runs_cancel(p_run_ids, NULL, p_now), '{}');
 
     RETURN QUERY
     SELECT r.id, r.id = ANY (coalesce(v_cancelled, '{}')), r.status

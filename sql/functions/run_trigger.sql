@@ -11,11 +11,20 @@
 -- (NULL element = none); a key already used for this workflow returns that
 -- run with created = false, within the batch too.
 --
--- Locks: inserts only; a concurrent trigger with the same idempotency key
--- waits for the first to commit. NOTIFY hewer_ready once, with the actions.
+-- Concurrency and rate-limit keys (CEL compiled at registration) are
+-- evaluated here for every run, and each task gets the semaphores and rate
+-- limits that gate its claim (tasks.limits). With a workflow limit whose
+-- strategy is CANCEL_IN_PROGRESS, the oldest active runs of a key are
+-- cancelled so that at most `max` stay; with CANCEL_NEWEST, new runs over
+-- `max` are created cancelled (error.type = "concurrency").
+--
+-- Locks: inserts; a concurrent trigger with the same idempotency key
+-- waits for the first to commit. With a cancel strategy, a transaction
+-- advisory lock per workflow key serializes triggers of one key, then the
+-- runs it cancels (id order). NOTIFY hewer_ready once, with the actions.
 -- Errors: HW003 unknown workflow, HW004 input not a JSON object,
 -- HW007 bad arrays or priority, HW010 an input over hewer.max_payload_bytes
--- (4 MiB by default).
+-- (4 MiB by default), HW021 a key cannot be evaluated for an input.
 CREATE OR REPLACE FUNCTION hewer.run_trigger(
     p_workflow text,
     p_inputs jsonb[],
@@ -35,6 +44,18 @@ DECLARE
     v_roots uuid[];
     v_new uuid[];
     v_ids uuid[];
+    v_ver hewer.workflow_versions;
+    v_run_limits jsonb[];
+    v_step_limits jsonb := '{}';
+    v_step record;
+    v_keys text[];
+    v_sems bigint[];
+    v_owner text;
+    v_rate jsonb;
+    v_rates jsonb[];
+    v_key text;
+    v_active uuid[];
+    v_victims uuid[] := '{}';
 BEGIN
     v_n := hewer._batch_len('run_trigger', p_inputs,
         ARRAY[coalesce(cardinality(p_priorities), cardinality(p_inputs)),
@@ -67,6 +88,53 @@ BEGIN
     END IF;
     PERFORM hewer._check_payloads('run_trigger', 'input', p_inputs);
 
+    -- Keys and semaphores: one limits object per input for the run's
+    -- workflow limit, and per step for its step limit and rate limits.
+    SELECT * INTO v_ver FROM hewer.workflow_versions v WHERE v.id = v_version;
+    IF v_ver.concurrency_max IS NOT NULL THEN
+        v_keys := CASE WHEN v_ver.concurrency_key_sql IS NULL THEN array_fill(''::text, ARRAY[v_n])
+                       ELSE hewer._cel_eval_batch(v_ver.concurrency_key_sql, p_inputs,
+                                                  format('run_trigger: workflow %s: concurrency key %s',
+                                                         p_workflow, v_ver.concurrency_key)) END;
+        v_sems := hewer._semaphores(v_tenant, 'workflow', v_workflow::text, v_keys);
+        v_run_limits := ARRAY(
+            SELECT jsonb_build_object('run_sem', u.sem, 'run_max', v_ver.concurrency_max, 'run_key', u.k)
+                   || CASE WHEN v_ver.concurrency_strategy = 'GROUP_ROUND_ROBIN'
+                           THEN jsonb_build_object('rr_sem', u.sem, 'rr_group', 'workflow:' || v_workflow)
+                           ELSE '{}'::jsonb END
+            FROM unnest(v_keys, v_sems) WITH ORDINALITY AS u(k, sem, i) ORDER BY u.i);
+    END IF;
+    FOR v_step IN
+        SELECT s.* FROM hewer.steps s
+        WHERE s.version_id = v_version AND (s.concurrency_max IS NOT NULL OR s.rate_limits <> '[]')
+    LOOP
+        v_rates := array_fill('[]'::jsonb, ARRAY[v_n]);
+        FOR v_rate IN SELECT e FROM jsonb_array_elements(v_step.rate_limits) AS a(e) LOOP
+            v_keys := CASE WHEN v_rate ? 'key_sql'
+                           THEN hewer._cel_eval_batch(v_rate ->> 'key_sql', p_inputs,
+                                    format('run_trigger: workflow %s: step %s: rate limit %s key %s',
+                                           p_workflow, v_step.name, v_rate ->> 'limit', v_rate ->> 'key'))
+                           ELSE array_fill(''::text, ARRAY[v_n]) END;
+            v_rates := ARRAY(SELECT u.r || jsonb_build_array(jsonb_build_array(v_rate ->> 'limit', u.k, v_rate -> 'units'))
+                             FROM unnest(v_rates, v_keys) WITH ORDINALITY AS u(r, k, i) ORDER BY u.i);
+        END LOOP;
+        IF v_step.concurrency_max IS NOT NULL THEN
+            v_keys := CASE WHEN v_step.concurrency_key_sql IS NULL THEN array_fill(''::text, ARRAY[v_n])
+                           ELSE hewer._cel_eval_batch(v_step.concurrency_key_sql, p_inputs,
+                                    format('run_trigger: workflow %s: step %s: concurrency key %s',
+                                           p_workflow, v_step.name, v_step.concurrency_key)) END;
+            v_owner := v_workflow::text || '/' || v_step.name;
+            v_sems := hewer._semaphores(v_tenant, 'step', v_owner, v_keys);
+        END IF;
+        v_step_limits := v_step_limits || jsonb_build_object(v_step.name, to_jsonb(ARRAY(
+            SELECT CASE WHEN v_step.concurrency_max IS NOT NULL
+                        THEN jsonb_build_object('step_sem', v_sems[u.i], 'step_max', v_step.concurrency_max,
+                                                'rr_sem', v_sems[u.i], 'rr_group', 'step:' || v_owner)
+                        ELSE '{}'::jsonb END
+                   || CASE WHEN u.r <> '[]' THEN jsonb_build_object('rates', u.r) ELSE '{}'::jsonb END
+            FROM unnest(v_rates) WITH ORDINALITY AS u(r, i) ORDER BY u.i)));
+    END LOOP;
+
     -- New run ids for every input; keys already taken map to their run. The
     -- lookup is a separate statement so that it sees a concurrent trigger's
     -- key once ON CONFLICT has waited for it to commit.
@@ -90,7 +158,7 @@ BEGIN
     END IF;
 
     WITH req AS MATERIALIZED (
-        SELECT u.id AS run_id, u.input, u.prio, u.k, u.i
+        SELECT u.id AS run_id, u.input, u.prio, u.k, u.i, v_run_limits[u.i] AS run_limits
         FROM unnest(v_ids, v_new, p_inputs,
                     coalesce(p_priorities, array_fill(NULL::integer, ARRAY[v_n])),
                     coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])))
@@ -98,14 +166,15 @@ BEGIN
         WHERE u.id = u.new_id
     ), runs AS (
         INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority,
-                                idempotency_key, tasks_left, created_at)
+                                idempotency_key, tasks_left, created_at, concurrency_key)
         SELECT v_tenant, r.run_id, v_workflow, v_version, 'queued', r.input, coalesce(r.prio, 0),
-               r.k, (SELECT count(*) FROM hewer.steps s WHERE s.version_id = v_version), p_now
+               r.k, (SELECT count(*) FROM hewer.steps s WHERE s.version_id = v_version), p_now,
+               r.run_limits ->> 'run_key'
         FROM req r
     -- One task per step; ids made first so parents and children can point
     -- at each other.
     ), ids AS MATERIALIZED (
-        SELECT r.run_id, r.prio AS run_priority, s.*,
+        SELECT r.run_id, r.prio AS run_priority, r.i AS run_ord, r.run_limits, s.*,
                hewer.uuidv7(p_now + make_interval(secs => r.i / 1e6)) AS task_id
         FROM req r CROSS JOIN hewer.steps s
         WHERE s.version_id = v_version
@@ -117,13 +186,16 @@ BEGIN
     ), inserted AS (
         INSERT INTO hewer.tasks (tenant_id, id, run_id, step, action, status, max_attempts, priority,
                                  parent_ids, child_ids, parents_left, execution_timeout,
-                                 schedule_timeout, created_at, queued_at)
+                                 schedule_timeout, created_at, queued_at, slots, limits)
         SELECT v_tenant, i.task_id, i.run_id, i.name, i.action,
                CASE WHEN cardinality(i.parents) = 0 THEN 'queued' ELSE 'pending' END::hewer.task_status,
                i.max_attempts, coalesce(i.run_priority, i.priority, 0),
                coalesce(up.ids, '{}'), coalesce(down.ids, '{}'),
                cardinality(i.parents), i.execution_timeout, i.schedule_timeout, p_now,
-               CASE WHEN cardinality(i.parents) = 0 THEN p_now END
+               CASE WHEN cardinality(i.parents) = 0 THEN p_now END,
+               i.slots,
+               nullif(coalesce(i.run_limits - 'run_key', '{}') || coalesce(v_step_limits -> i.name -> (i.run_ord::integer - 1), '{}'),
+                      '{}'::jsonb)
         FROM ids i
         LEFT JOIN (SELECT child_id, array_agg(parent_id ORDER BY parent_id) AS ids
                    FROM links GROUP BY child_id) up ON up.child_id = i.task_id
@@ -137,6 +209,40 @@ BEGIN
         FROM inserted x
     )
     SELECT array_agg(x.id) INTO v_roots FROM inserted x WHERE x.status = 'queued';
+
+    -- Cancel strategies, one key at a time under its advisory lock: count the
+    -- key's active runs (this batch's included) and cancel the oldest
+    -- (CANCEL_IN_PROGRESS) or this batch's newest (CANCEL_NEWEST) over max.
+    IF v_ver.concurrency_strategy IN ('CANCEL_IN_PROGRESS', 'CANCEL_NEWEST') THEN
+        FOR v_key IN SELECT DISTINCT r.concurrency_key FROM hewer.runs r
+                     WHERE r.id = ANY (v_new) ORDER BY 1 LOOP
+            PERFORM pg_advisory_xact_lock(hashtextextended('hewer.concurrency:' || v_workflow || ':' || v_key, 0));
+            v_active := ARRAY(SELECT r.id FROM hewer.runs r
+                              WHERE r.tenant_id = v_tenant AND r.workflow_id = v_workflow
+                                AND r.concurrency_key = v_key AND r.status IN ('queued', 'running')
+                              ORDER BY r.id);
+            IF cardinality(v_active) > v_ver.concurrency_max THEN
+                IF v_ver.concurrency_strategy = 'CANCEL_IN_PROGRESS' THEN
+                    v_victims := v_victims || v_active[1:cardinality(v_active) - v_ver.concurrency_max];
+                ELSE
+                    -- This batch's runs are the newest, whatever their ids
+                    -- (a concurrent trigger may have committed later ones).
+                    v_victims := v_victims || ARRAY(
+                        SELECT o.id FROM (SELECT a.id FROM unnest(v_active) WITH ORDINALITY AS a(id, i)
+                                          ORDER BY a.id = ANY (v_new), a.i
+                                          OFFSET v_ver.concurrency_max) o
+                        WHERE o.id = ANY (v_new));
+                END IF;
+            END IF;
+        END LOOP;
+        IF cardinality(v_victims) > 0 THEN
+            PERFORM hewer._runs_cancel(v_victims,
+                jsonb_build_object('type', 'concurrency', 'strategy', v_ver.concurrency_strategy,
+                                   'message', format('cancelled by %s: its concurrency key has %s active runs at most',
+                                                     v_ver.concurrency_strategy, v_ver.concurrency_max)),
+                p_now);
+        END IF;
+    END IF;
 
     PERFORM hewer._queue_push(v_roots, p_now);
 

@@ -9,7 +9,8 @@
 -- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
 -- (one per task) is given: a report for a task held by another worker is
 -- rejected (reason not_owner). Fenced, see hewer._task_fence.
--- Locks: runs, then tasks, then children (each in id order).
+-- Locks: runs, then tasks, then children (each in id order), then the
+-- semaphores the tasks and finished runs held (released, id order).
 -- An output over hewer._payload_limit('output') (4 MiB by default) is HW010 in
 -- strict mode; otherwise that report is refused (reason payload_too_large) and
 -- its task fails, not retryable, with an error of type output_too_large.
@@ -29,6 +30,7 @@ DECLARE
     v_limit bigint := hewer._payload_limit('output');
     v_big uuid[];
     v_big_errors jsonb[];
+    v_sems bigint[];
 BEGIN
     PERFORM hewer._require_now('task_complete', p_now);
     PERFORM hewer._batch_len('task_complete', p_task_ids,
@@ -62,11 +64,17 @@ BEGIN
     END IF;
 
     WITH done AS (
+        -- The semaphores the task held are released below (read before the
+        -- update: RETURNING gives new values).
         UPDATE hewer.tasks t
-        SET status = 'succeeded', output = o.output, finished_at = p_now, timeout_at = NULL
-        FROM unnest(p_task_ids, p_outputs, v_fence.oks) AS o(id, output, ok)
-        WHERE o.ok AND t.id = o.id
-        RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id, t.child_ids
+        SET status = 'succeeded', output = o.output, finished_at = p_now, timeout_at = NULL,
+            holds = NULL
+        FROM (SELECT u.id, u.output, h.holds AS old_holds
+              FROM unnest(p_task_ids, p_outputs, v_fence.oks) AS u(id, output, ok)
+              JOIN hewer.tasks h ON h.id = u.id
+              WHERE u.ok) o
+        WHERE t.id = o.id
+        RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id, t.child_ids, o.old_holds
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
         SELECT d.tenant_id, hewer.uuidv7(), d.id, d.run_id, d.attempt, 'succeeded', 'succeeded',
@@ -103,8 +111,11 @@ BEGIN
         RETURNING r.id, r.status
     )
     SELECT (SELECT array_agg(c.id) FROM children c WHERE c.status = 'queued'),
-           (SELECT array_agg(f.id) FROM finished f WHERE f.status = 'succeeded')
-    INTO v_ready, v_done;
+           (SELECT array_agg(f.id) FROM finished f WHERE f.status = 'succeeded'),
+           (SELECT array_agg(h.id) FROM done d, unnest(d.old_holds) AS h(id))
+    INTO v_ready, v_done, v_sems;
+
+    PERFORM hewer._sems_release(v_sems, v_done);
 
     PERFORM hewer._queue_push(v_ready, p_now);
     PERFORM hewer._notify_runs_done(v_done);

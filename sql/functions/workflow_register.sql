@@ -7,11 +7,16 @@
 --
 -- Spec: {"steps": [{"name", "action"?, "parents"?, "retries"?, "backoff"?:
 --   {"base", "factor", "max", "jitter"}, "timeout"?, "schedule_timeout"?,
---   "priority"?}], "description"?, "priority"?}. See docs/sql-api.md.
+--   "priority"?, "concurrency"?, "slots"?, "rate_limits"?}], "description"?,
+--   "priority"?, "concurrency"?}. concurrency: {"key"?: CEL, "max",
+--   "strategy"?}, its key compiled to SQL here (hewer._cel_compile) so runs
+--   triggered from plain SQL get their keys. See docs/sql-api.md.
 --
 -- Locks: the workflow row (FOR UPDATE), serializing registrations of one
 -- workflow. Errors: HW001 invalid spec (names the step and the problem),
--- HW002 cycle (names the steps in it), HW010 spec over hewer.max_payload_bytes.
+-- HW002 cycle (names the steps in it), HW010 spec over hewer.max_payload_bytes,
+-- HW020 unsupported CEL in a key, HW022 a bad limit (zero, negative, unknown
+-- strategy), HW023 unknown rate limit.
 CREATE OR REPLACE FUNCTION hewer.workflow_register(p_name text, p_spec jsonb)
 RETURNS TABLE (workflow_id uuid, version_id uuid, version integer, created boolean)
 LANGUAGE plpgsql VOLATILE
@@ -38,6 +43,7 @@ DECLARE
     v_wf_priority integer;
     v_cycle text[];
     v_ordinal integer := 0;
+    v_conc record;
 BEGIN
     PERFORM hewer._check_payloads('workflow_register', 'spec', ARRAY[p_spec]);
     IF p_name IS NULL OR NOT hewer._valid_name(p_name) THEN
@@ -51,9 +57,9 @@ BEGIN
             USING ERRCODE = 'HW001', HINT = 'Pass {"steps": [{"name": "..."}]}.';
     END IF;
     FOR v_key IN SELECT jsonb_object_keys(p_spec) LOOP
-        IF v_key NOT IN ('steps', 'description', 'priority') THEN
+        IF v_key NOT IN ('steps', 'description', 'priority', 'concurrency') THEN
             RAISE EXCEPTION 'invalid workflow spec for "%": unknown field "%"', p_name, v_key
-                USING ERRCODE = 'HW001', HINT = 'Known fields: steps, description, priority.';
+                USING ERRCODE = 'HW001', HINT = 'Known fields: steps, description, priority, concurrency.';
         END IF;
     END LOOP;
     IF jsonb_typeof(p_spec -> 'steps') IS DISTINCT FROM 'array'
@@ -67,6 +73,7 @@ BEGIN
             USING ERRCODE = 'HW001';
     END IF;
     v_wf_priority := hewer._spec_int(p_spec -> 'priority', 0, 'workflow "' || p_name || '"', 'priority', -1000, 1000);
+    v_conc := hewer._spec_concurrency(p_spec -> 'concurrency', 'workflow "' || p_name || '"', 'workflow');
 
     -- Pass 1: names are valid and unique.
     FOR v_step IN SELECT e FROM jsonb_array_elements(p_spec -> 'steps') AS a(e) LOOP
@@ -96,10 +103,11 @@ BEGIN
         v_where := 'step "' || v_name || '"';
         FOR v_key IN SELECT jsonb_object_keys(v_step) LOOP
             IF v_key NOT IN ('name', 'action', 'parents', 'retries', 'backoff', 'timeout',
-                             'schedule_timeout', 'priority', 'description') THEN
+                             'schedule_timeout', 'priority', 'description', 'concurrency', 'slots',
+                             'rate_limits') THEN
                 RAISE EXCEPTION 'invalid workflow spec for "%": %: unknown field "%"', p_name, v_where, v_key
                     USING ERRCODE = 'HW001',
-                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description.';
+                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, concurrency, slots, rate_limits.';
             END IF;
         END LOOP;
         IF v_step ? 'action' AND (jsonb_typeof(v_step -> 'action') <> 'string'
@@ -132,6 +140,9 @@ BEGIN
         END IF;
         PERFORM hewer._spec_int(v_step -> 'retries', 0, v_where, 'retries', 0, 100);
         PERFORM hewer._spec_int(v_step -> 'priority', 0, v_where, 'priority', -1000, 1000);
+        PERFORM hewer._spec_int(v_step -> 'slots', 1, v_where, 'slots', 1, 1000);
+        PERFORM hewer._spec_concurrency(v_step -> 'concurrency', v_where, 'step');
+        PERFORM hewer._spec_rate_limits(v_step -> 'rate_limits', v_where);
         PERFORM hewer._spec_duration(v_step -> 'timeout', '1 minute', v_where, 'timeout', '1 second', '7 days');
         PERFORM hewer._spec_duration(v_step -> 'schedule_timeout', '1 day', v_where, 'schedule_timeout',
                                      '1 second', '30 days');
@@ -194,13 +205,18 @@ BEGIN
 
     SELECT coalesce(max(v.version), 0) + 1 INTO v_version FROM hewer.workflow_versions v
     WHERE v.workflow_id = v_workflow;
-    INSERT INTO hewer.workflow_versions (tenant_id, workflow_id, version, spec, checksum)
-    VALUES (v_tenant, v_workflow, v_version, p_spec, v_checksum)
+    INSERT INTO hewer.workflow_versions (tenant_id, workflow_id, version, spec, checksum,
+                                         concurrency_key, concurrency_key_sql, concurrency_max,
+                                         concurrency_strategy)
+    VALUES (v_tenant, v_workflow, v_version, p_spec, v_checksum,
+            v_conc.key, v_conc.key_sql, v_conc.max, v_conc.strategy)
     RETURNING id INTO v_version_id;
 
     INSERT INTO hewer.steps (tenant_id, version_id, ordinal, name, action, parents, max_attempts,
                              backoff_base, backoff_factor, backoff_max, backoff_jitter,
-                             execution_timeout, schedule_timeout, priority)
+                             execution_timeout, schedule_timeout, priority,
+                             concurrency_key, concurrency_key_sql, concurrency_max,
+                             concurrency_strategy, slots, rate_limits)
     SELECT v_tenant, v_version_id, a.ord, a.e ->> 'name',
            coalesce(a.e ->> 'action', p_name || ':' || (a.e ->> 'name')),
            coalesce(ARRAY(SELECT p #>> '{}' FROM jsonb_array_elements(a.e -> 'parents') AS b(p)), '{}'),
@@ -211,8 +227,12 @@ BEGIN
            hewer._spec_number(a.e #> '{backoff,jitter}', 0.1, '', 'backoff.jitter', 0, 1),
            hewer._spec_duration(a.e -> 'timeout', '1 minute', '', 'timeout', '1 second', '7 days'),
            hewer._spec_duration(a.e -> 'schedule_timeout', '1 day', '', 'schedule_timeout', '1 second', '30 days'),
-           hewer._spec_int(a.e -> 'priority', v_wf_priority, '', 'priority', -1000, 1000)
-    FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS a(e, ord);
+           hewer._spec_int(a.e -> 'priority', v_wf_priority, '', 'priority', -1000, 1000),
+           c.key, c.key_sql, c.max, c.strategy,
+           hewer._spec_int(a.e -> 'slots', 1, '', 'slots', 1, 1000),
+           hewer._spec_rate_limits(a.e -> 'rate_limits', '')
+    FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS a(e, ord)
+    CROSS JOIN LATERAL hewer._spec_concurrency(a.e -> 'concurrency', '', 'step') AS c;
 
     UPDATE hewer.workflows w SET current_version_id = v_version_id WHERE w.id = v_workflow;
     RETURN QUERY SELECT v_workflow, v_version_id, v_version, true;
