@@ -13,6 +13,7 @@ import psycopg
 from pydispatch import bench, db, dev, embedded, migrate, partitions
 from pydispatch.chaos import chaos
 from pydispatch.errors import HewerError, describe
+from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
@@ -289,6 +290,15 @@ _DISPATCHERS_OPTION = click.option(
 @click.option("--pool-size", default=10, show_default=True, help="Database connections.")
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option("--log-level", default="INFO", show_default=True)
+@click.option(
+    "--event-interval", default=0.1, show_default=True, help="Event router poll, seconds."
+)
+@click.option(
+    "--event-visibility-timeout",
+    default=30,
+    show_default=True,
+    help="Seconds a routed event stays hidden before it is retried.",
+)
 def dispatcher_cmd(
     listen: str,
     poll_interval: float,
@@ -298,11 +308,14 @@ def dispatcher_cmd(
     pool_size: int,
     shutdown_grace: float,
     log_level: str,
+    event_interval: float,
+    event_visibility_timeout: int,
 ) -> None:
     """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
 
     Run as many as you like on one database; each claims for its own workers, and one of
-    them (elected with an advisory lock) runs the reaper and partition upkeep.
+    them (elected with an advisory lock) runs the reaper, partition upkeep,
+    the event router and the cron ticker.
     """
     settings = DispatcherSettings(
         listen=listen,
@@ -314,6 +327,8 @@ def dispatcher_cmd(
         pool_max_size=max(2, pool_size),
         shutdown_grace=shutdown_grace,
         log_level=log_level.upper(),
+        event_interval=event_interval,
+        event_visibility_timeout=event_visibility_timeout,
     )
     run_dispatcher(settings)
 
@@ -589,6 +604,12 @@ def bench_e2e(
             ]
         )
     )
+
+
+# --- events, filters, cron, schedule (pydispatch/events_cli.py) ----------------------
+
+for _group in (events_group, filters_group, cron_group, schedule_group):
+    main.add_command(_group)
 
 
 # --- helpers -----------------------------------------------------------------------

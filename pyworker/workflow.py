@@ -41,6 +41,39 @@ _BACKOFF_MAX_RANGE = (0.0, 7 * 86400.0)
 _BACKOFF_DEFAULTS = {"base": 1.0, "max": 300.0}
 _RETRIES_RANGE = (0, 100)
 _PRIORITY_RANGE = (-1000, 1000)
+EVENT_PATTERN = re.compile(r"^[A-Za-z0-9_*][A-Za-z0-9_.:/*-]{0,254}$")
+_CATCH_UP = ("skip", "once")
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A cron trigger for `Workflow(cron=[...])`: a UTC cron expression, the run input, and
+    what to do with ticks missed while no dispatcher ran ('skip' or fire 'once')."""
+
+    expression: str
+    input: dict[str, Any] | None = None
+    catch_up: str = "skip"
+
+    def spec(self, where: str) -> dict[str, Any] | str:
+        from croniter import croniter  # noqa: PLC0415 - only workflows with crons need it
+
+        if not isinstance(self.expression, str) or not croniter.is_valid(self.expression):
+            raise DefinitionError(
+                f"{where}: {self.expression!r} is not a cron expression; use 5 fields, "
+                "minute hour day month weekday (UTC), e.g. '*/5 * * * *'"
+            )
+        if self.catch_up not in _CATCH_UP:
+            raise DefinitionError(
+                f"{where}: catch_up must be 'skip' or 'once', got {self.catch_up!r}"
+            )
+        if self.input is not None and not isinstance(self.input, dict):
+            raise DefinitionError(f"{where}: cron input must be a dict, got {self.input!r}")
+        if self.input is None and self.catch_up == "skip":
+            return self.expression
+        spec: dict[str, Any] = {"expression": self.expression, "catch_up": self.catch_up}
+        if self.input is not None:
+            spec["input"] = self.input
+        return spec
 
 
 def check_name(name: object, what: str) -> str:
@@ -205,9 +238,28 @@ class Workflow:
     """
 
     def __init__(
-        self, name: str, *, description: str | None = None, priority: int | None = None
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        priority: int | None = None,
+        on_events: Sequence[str] = (),
+        cron: Sequence[str | Cron] = (),
     ) -> None:
         self.name = check_name(name, "workflow name")
+        if isinstance(on_events, str):
+            on_events = [on_events]
+        for pattern in on_events:
+            if not isinstance(pattern, str) or not EVENT_PATTERN.match(pattern):
+                raise DefinitionError(
+                    f"workflow {name!r}: {pattern!r} is not an event key pattern; use letters, "
+                    "digits and _ . : / -, with * for any run of characters, e.g. 'order.*'"
+                )
+        self.on_events = list(on_events)
+        if isinstance(cron, str):
+            cron = [cron]
+        crons = [c if isinstance(c, Cron) else Cron(c) for c in cron]
+        self._cron_spec = [c.spec(f"workflow {name!r}, cron") for c in crons]
         if description is not None and not isinstance(description, str):
             raise DefinitionError(f"workflow {name!r}: description must be a string")
         self.description = description
@@ -449,6 +501,10 @@ class Workflow:
             spec["description"] = self.description
         if self.priority is not None:
             spec["priority"] = self.priority
+        if self.on_events:
+            spec["on_events"] = self.on_events
+        if self._cron_spec:
+            spec["cron"] = self._cron_spec
         return spec
 
     def spec_json(self) -> str:

@@ -7,7 +7,8 @@
 --
 -- Spec: {"steps": [{"name", "action"?, "parents"?, "retries"?, "backoff"?:
 --   {"base", "factor", "max", "jitter"}, "timeout"?, "schedule_timeout"?,
---   "priority"?}], "description"?, "priority"?}. See docs/sql-api.md.
+--   "priority"?}], "description"?, "priority"?, "on_events"?, "cron"?}.
+--   See docs/sql-api.md and docs/events.md.
 --
 -- Locks: the workflow row (FOR UPDATE), serializing registrations of one
 -- workflow. Errors: HW001 invalid spec (names the step and the problem),
@@ -47,9 +48,10 @@ BEGIN
             USING ERRCODE = 'HW001', HINT = 'Pass {"steps": [{"name": "..."}]}.';
     END IF;
     FOR v_key IN SELECT jsonb_object_keys(p_spec) LOOP
-        IF v_key NOT IN ('steps', 'description', 'priority') THEN
+        IF v_key NOT IN ('steps', 'description', 'priority', 'on_events', 'cron') THEN
             RAISE EXCEPTION 'invalid workflow spec for "%": unknown field "%"', p_name, v_key
-                USING ERRCODE = 'HW001', HINT = 'Known fields: steps, description, priority.';
+                USING ERRCODE = 'HW001',
+                      HINT = 'Known fields: steps, description, priority, on_events, cron.';
         END IF;
     END LOOP;
     IF jsonb_typeof(p_spec -> 'steps') IS DISTINCT FROM 'array'
@@ -62,6 +64,7 @@ BEGIN
             p_name, jsonb_array_length(p_spec -> 'steps')
             USING ERRCODE = 'HW001';
     END IF;
+    PERFORM hewer._spec_triggers_check(p_name, p_spec);
     v_wf_priority := hewer._spec_int(p_spec -> 'priority', 0, 'workflow "' || p_name || '"', 'priority', -1000, 1000);
 
     -- Pass 1: names are valid and unique.
@@ -211,6 +214,7 @@ BEGIN
     FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS a(e, ord);
 
     UPDATE hewer.workflows w SET current_version_id = v_version_id WHERE w.id = v_workflow;
+    PERFORM hewer._spec_crons_sync(v_workflow, p_spec, now());
     RETURN QUERY SELECT v_workflow, v_version_id, v_version, true;
 END
 $$;
