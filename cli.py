@@ -503,6 +503,21 @@ def bench_group(
         raise SystemExit(1)
 
 
+@bench_group.command(name="events")
+@click.option("--quick", is_flag=True, help="50 events and small ingest sizes: a smoke run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_events(quick: bool, as_json: bool) -> None:
+    """Event->run-start latency (p50/p99) and SQL event ingest rate. See docs/benchmarks.md."""
+    from pydispatch import bench_events as events_bench  # noqa: PLC0415
+
+    result = events_bench.run(quick)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for line in result.lines():
+            click.echo(line)
+
+
 @bench_group.command(name="profile")
 @click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
 @click.option(

@@ -1,6 +1,7 @@
 -- Migration 3: events (partitioned, immutable) on the pgmq queue hewer_events,
 -- CEL event filters and their matches, cron triggers and their ticks, and
--- one-off scheduled runs. See docs/events.md.
+-- one-off scheduled runs, durable waits (task status 'waiting'). See
+-- docs/events.md.
 --
 -- Append-only: never edit this file once it has been applied anywhere.
 
@@ -123,6 +124,47 @@ INSERT INTO hewer.partition_config (table_name, period, premake, retention)
 VALUES ('events', '1 day', 2, '30 days');
 
 -- The event stream from push_event to the router.
-SELECT pgmq.create('hewer_events');
+DO $$ BEGIN PERFORM pgmq.create('hewer_events'); END $$;
+
+-- A task waiting for its step's condition, outside the ready queue.
+ALTER TYPE hewer.task_status ADD VALUE 'waiting' AFTER 'pending';
+
+-- Durable waits (see docs/events.md#durable-waits): a step may wait, before it
+-- becomes ready, for an event or for a while. step_waits holds the waits of a
+-- version's steps, normalized from the spec like hewer.steps; task_waits one
+-- row per task that waited: the condition, its deadline and how it ended. A
+-- waiting task has status 'waiting' and no row in hewer.queue, so it holds no
+-- worker slot.
+CREATE TABLE hewer.step_waits (
+    tenant_id uuid NOT NULL,
+    version_id uuid NOT NULL REFERENCES hewer.workflow_versions (id),
+    step text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('event', 'sleep')),
+    event_key text,
+    expression text,
+    duration interval NOT NULL,
+    on_timeout text NOT NULL CHECK (on_timeout IN ('fail', 'skip')),
+    PRIMARY KEY (version_id, step)
+);
+
+CREATE TABLE hewer.task_waits (
+    tenant_id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('event', 'sleep')),
+    event_key text,
+    expression text,
+    deadline timestamptz NOT NULL,
+    on_timeout text NOT NULL,
+    status text NOT NULL CHECK (status IN ('waiting', 'satisfied', 'timed_out', 'cancelled')),
+    event_id uuid,
+    error text,
+    created_at timestamptz NOT NULL,
+    resolved_at timestamptz,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX task_waits_event_idx ON hewer.task_waits (tenant_id, event_key)
+    WHERE status = 'waiting' AND kind = 'event';
+CREATE INDEX task_waits_deadline_idx ON hewer.task_waits (deadline) WHERE status = 'waiting';
 
 UPDATE hewer.meta SET schema_version = 3;

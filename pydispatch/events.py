@@ -6,8 +6,12 @@ their runs in one transaction (hewer.event_route_apply), then acks the messages
 (hewer.event_ack). A router that dies between the two leaves the messages to reappear after the
 visibility timeout; the match table's primary key then stops a second run.
 
+The router also releases tasks in a durable event wait whose key and CEL condition (over the
+event's payload and the run's input) the event satisfies (hewer.event_waits_read / _apply).
+
 Ticker: fires due cron ticks (computed with croniter, UTC) through hewer.cron_fire, whose tick
-table makes each tick fire once, and starts due one-off runs with hewer.schedule_fire.
+table makes each tick fire once, starts due one-off runs with hewer.schedule_fire, and ends
+durable waits whose sleep or timeout is over (hewer.waits_expire).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class RouteStats:
     messages: int = 0
     runs: int = 0
     errors: int = 0
+    released: int = 0  # waiting tasks whose event came
 
 
 class Router:
@@ -63,6 +68,7 @@ class Router:
             stats.messages += batch.messages
             stats.runs += batch.runs
             stats.errors += batch.errors
+            stats.released += batch.released
             if batch.messages < self.batch_size:
                 break
         return stats
@@ -95,14 +101,59 @@ class Router:
             created = await self._apply(conn, decisions)
             stats.runs = created
             stats.errors = sum(1 for d in decisions if d[4] is not None)
-            if os.environ.get(CRASH_ENV) == "1":
-                log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
-                os._exit(CRASH_EXIT_CODE)
+        event_ids = sorted({r["event_id"] for r in rows if r["event_id"] is not None})
+        stats.released = await self._waits(conn, event_ids)
+        if (decisions or stats.released) and os.environ.get(CRASH_ENV) == "1":
+            log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
+            os._exit(CRASH_EXIT_CODE)
         await conn.execute(QUERIES["event_ack"], {"msg_ids": msg_ids})
         self.total.messages += stats.messages
         self.total.runs += stats.runs
         self.total.errors += stats.errors
+        self.total.released += stats.released
         return stats
+
+    async def _waits(self, conn: AsyncConnection[DictRow], event_ids: list[Any]) -> int:
+        """Release the tasks whose durable event wait these events satisfy."""
+        if not event_ids:
+            return 0
+        cur = await conn.execute(QUERIES["event_waits_read"], {"event_ids": event_ids})
+        decided: dict[Any, tuple[Any, str | None]] = {}
+        for row in await cur.fetchall():
+            if row["task_id"] in decided and decided[row["task_id"]][1] is None:
+                continue  # an earlier event of the batch already satisfied it
+            if row["expression"] is None:
+                decided[row["task_id"]] = (row["event_id"], None)
+                continue
+            program = self.programs.get(f"wait:{row['expression']}", 0, row["expression"])
+            try:
+                if isinstance(program, CelError):
+                    raise program
+                matched = program.evaluate(
+                    {
+                        "key": row["key"],
+                        "payload": row["payload"],
+                        "metadata": row["metadata"],
+                        "input": row["input"],
+                    }
+                )
+            except CelError as exc:
+                decided.setdefault(row["task_id"], (row["event_id"], str(exc)))
+                continue
+            if matched:
+                decided[row["task_id"]] = (row["event_id"], None)
+        if not decided:
+            return 0
+        cur = await conn.execute(
+            QUERIES["event_waits_apply"],
+            {
+                "task_ids": list(decided),
+                "event_ids": [v[0] for v in decided.values()],
+                "errors": [v[1] for v in decided.values()],
+            },
+        )
+        result = await cur.fetchone()
+        return int(result["released"]) if result else 0
 
     def _decide(
         self, row: DictRow, broken: dict[str, tuple[int, str]]
@@ -214,6 +265,7 @@ class Ticker:
     def __init__(self, grace: float = 60.0) -> None:
         self.grace = timedelta(seconds=grace)
         self.fired = 0
+        self.expired = 0  # durable waits ended by their deadline
 
     async def tick(self, conn: AsyncConnection[DictRow], now: datetime | None = None) -> list[Any]:
         """One pass at `now` (default: the clock): returns the run ids started."""
@@ -277,5 +329,7 @@ class Ticker:
                 )
         cur = await conn.execute(QUERIES["schedule_fire"], {"now": now})
         started.extend(r["run_id"] for r in await cur.fetchall())
+        cur = await conn.execute(QUERIES["waits_expire"], {"now": now})
+        self.expired += len(await cur.fetchall())
         self.fired += len(started)
         return started

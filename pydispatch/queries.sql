@@ -113,3 +113,14 @@ FROM hewer.cron_fire(%(cron_id)s::uuid, %(tick_at)s::timestamptz, %(fire)s, %(mi
 
 -- name: schedule_fire
 SELECT schedule_id, run_id FROM hewer.schedule_fire(%(now)s::timestamptz);
+
+-- name: event_waits_read
+SELECT event_id, task_id, key, payload, metadata, expression, input
+FROM hewer.event_waits_read(%(event_ids)s::uuid[]);
+
+-- name: event_waits_apply
+SELECT hewer.event_waits_apply(%(task_ids)s::uuid[], %(event_ids)s::uuid[],
+                               %(errors)s::text[]) AS released;
+
+-- name: waits_expire
+SELECT task_id, outcome FROM hewer.waits_expire(%(now)s::timestamptz);

@@ -26,7 +26,7 @@ from pyworker.errors import (
 from pyworker.events import Events
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
 from pyworker.worker import SDK_VERSION, Worker
-from pyworker.workflow import Backoff, Cron, Task, Workflow, task
+from pyworker.workflow import Backoff, Cron, Task, Wait, Workflow, task
 
 __all__ = [
     "SDK_VERSION",
@@ -54,6 +54,7 @@ __all__ = [
     "TargetError",
     "Task",
     "TaskCancelledError",
+    "Wait",
     "Worker",
     "Workflow",
     "build_worker",

@@ -150,6 +150,54 @@ class Backoff:
         return out
 
 
+@dataclass(frozen=True)
+class Wait:
+    """A durable wait for a step (`@wf.task(wait=...)`): before it becomes ready the step waits,
+    holding no worker slot, for an event or a sleep. Make one with `Wait.event` or
+    `Wait.sleep`."""
+
+    spec: dict[str, Any]
+
+    @staticmethod
+    def event(
+        key: str,
+        match: str | None = None,
+        *,
+        timeout: Duration | None = None,
+        on_timeout: str = "fail",
+    ) -> Wait:
+        """Wait for an event with this key (pattern); `match` is CEL over payload, input, key
+        and metadata (e.g. "payload.order_id == input.order_id"). After `timeout` (default 1
+        day) the step fails (`on_timeout="fail"`) or is skipped ("skip")."""
+        if not isinstance(key, str) or not EVENT_PATTERN.match(key):
+            raise DefinitionError(f"wait: {key!r} is not an event key pattern, e.g. 'order.*'")
+        spec: dict[str, Any] = {"event": key}
+        if match is not None:
+            from pyworker.cel import CelError, compile_expression  # noqa: PLC0415
+
+            try:
+                compile_expression(match)
+            except CelError as exc:
+                raise DefinitionError(f"wait: {exc}") from None
+            spec["match"] = match
+        if timeout is not None:
+            spec["timeout"] = spec_seconds(
+                _check_duration(timeout, "wait: timeout", (1.0, 30 * 86400.0))
+            )
+        if on_timeout not in ("fail", "skip"):
+            raise DefinitionError(f"wait: on_timeout must be 'fail' or 'skip', got {on_timeout!r}")
+        if on_timeout != "fail":
+            spec["on_timeout"] = on_timeout
+        return Wait(spec)
+
+    @staticmethod
+    def sleep(duration: Duration) -> Wait:
+        """Wait this long (from when the step's parents are done) before the step is ready."""
+        return Wait(
+            {"sleep": spec_seconds(_check_duration(duration, "wait: sleep", (0.0, 30 * 86400.0)))}
+        )
+
+
 class Task(Generic[P, R]):
     """One step of a workflow and the function that runs it.
 
@@ -185,6 +233,7 @@ class Task(Generic[P, R]):
         self.description = description
         self.input_model = input_model
         self.is_async = _is_async(fn)
+        self.wait: Wait | None = None
 
     @property
     def action(self) -> str:
@@ -216,6 +265,8 @@ class Task(Generic[P, R]):
             step["priority"] = self.priority
         if self.description is not None:
             step["description"] = self.description
+        if self.wait is not None:
+            step["wait"] = dict(self.wait.spec)
         return step
 
     @property
@@ -303,6 +354,7 @@ class Workflow:
         action: str | None = None,
         description: str | None = None,
         input_model: type[Any] | None = None,
+        wait: Wait | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -319,6 +371,7 @@ class Workflow:
         action: str | None = None,
         description: str | None = None,
         input_model: type[Any] | None = None,
+        wait: Wait | None = None,
     ) -> Any:
         """Decorator: add the function as a step, `@wf.task` or `@wf.task(parents=[...], ...)`.
 
@@ -326,11 +379,16 @@ class Workflow:
         names); retries is the number of attempts after the first; timeout is the execution
         lease, schedule_timeout how long the task may wait in the queue; action defaults to
         "<workflow>:<step>"; input_model overrides the Pydantic model taken from the input
-        parameter's annotation.
+        parameter's annotation; wait is a durable wait (`Wait.event(...)`, `Wait.sleep(...)`)
+        the step goes through once its parents are done.
         """
+        if wait is not None and not isinstance(wait, Wait):
+            raise DefinitionError(
+                f"workflow {self.name!r}: wait must be Wait.event(...) or Wait.sleep(...)"
+            )
 
         def decorate(f: Callable[..., Any]) -> Task[..., Any]:
-            return self._add(
+            added = self._add(
                 f,
                 name=name,
                 parents=parents,
@@ -343,6 +401,8 @@ class Workflow:
                 description=description,
                 input_model=input_model,
             )
+            added.wait = wait
+            return added
 
         if fn is not None:
             return decorate(fn)

@@ -69,11 +69,13 @@ $$;
 
 CREATE TYPE hewer.run_status AS ENUM ('queued', 'running', 'succeeded', 'failed', 'cancelled');
 
--- pending: waits for parents; queued: in the ready queue (maybe with a future
--- ready_at while backing off); assigned: claimed by a worker under a lease;
--- running: the worker reported the start. See docs/states.md.
+-- pending: waits for parents; waiting: its parents are done, it waits for its
+-- step's condition (an event or a sleep) outside the ready queue; queued: in
+-- the ready queue (maybe with a future ready_at while backing off); assigned:
+-- claimed by a worker under a lease; running: the worker reported the start.
+-- See docs/states.md.
 CREATE TYPE hewer.task_status AS ENUM
-    ('pending', 'queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled');
+    ('pending', 'waiting', 'queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled');
 
 CREATE TABLE hewer.tenants (
     id uuid PRIMARY KEY DEFAULT hewer.uuidv7(),
@@ -379,4 +381,42 @@ INSERT INTO hewer.partition_config (table_name, period, premake, retention)
 VALUES ('events', '1 day', 2, '30 days');
 
 -- The event stream from push_event to the router.
-SELECT pgmq.create('hewer_events');
+DO $$ BEGIN PERFORM pgmq.create('hewer_events'); END $$;
+
+-- Durable waits (see docs/events.md#durable-waits): a step may wait, before it
+-- becomes ready, for an event or for a while. step_waits holds the waits of a
+-- version's steps, normalized from the spec like hewer.steps; task_waits one
+-- row per task that waited: the condition, its deadline and how it ended. A
+-- waiting task has status 'waiting' and no row in hewer.queue, so it holds no
+-- worker slot.
+CREATE TABLE hewer.step_waits (
+    tenant_id uuid NOT NULL,
+    version_id uuid NOT NULL REFERENCES hewer.workflow_versions (id),
+    step text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('event', 'sleep')),
+    event_key text,
+    expression text,
+    duration interval NOT NULL,
+    on_timeout text NOT NULL CHECK (on_timeout IN ('fail', 'skip')),
+    PRIMARY KEY (version_id, step)
+);
+
+CREATE TABLE hewer.task_waits (
+    tenant_id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('event', 'sleep')),
+    event_key text,
+    expression text,
+    deadline timestamptz NOT NULL,
+    on_timeout text NOT NULL,
+    status text NOT NULL CHECK (status IN ('waiting', 'satisfied', 'timed_out', 'cancelled')),
+    event_id uuid,
+    error text,
+    created_at timestamptz NOT NULL,
+    resolved_at timestamptz,
+    PRIMARY KEY (task_id)
+);
+CREATE INDEX task_waits_event_idx ON hewer.task_waits (tenant_id, event_key)
+    WHERE status = 'waiting' AND kind = 'event';
+CREATE INDEX task_waits_deadline_idx ON hewer.task_waits (deadline) WHERE status = 'waiting';

@@ -206,8 +206,8 @@ def test_cli_cron_and_schedule(dsn: str, conn: Conn) -> None:
     assert scheduled.returncode == 0, scheduled.stderr
     # Ten seconds after a tick: within the catch-up grace, so the cron fires.
     far = (datetime.now(UTC) + timedelta(hours=2)).replace(second=10, microsecond=0)
-    far = far.replace(minute=far.minute - far.minute % 5).isoformat()
-    ticked = _run(("cron", "tick", "--now", far), env)
+    far = far.replace(minute=far.minute - far.minute % 5)
+    ticked = _run(("cron", "tick", "--now", far.isoformat()), env)
     assert ticked.returncode == 0, ticked.stderr
     # The cron's first tick and the scheduled run.
     assert ticked.stdout.strip() == "2 runs started"

@@ -95,10 +95,10 @@ BEGIN
         v_where := 'step "' || v_name || '"';
         FOR v_key IN SELECT jsonb_object_keys(v_step) LOOP
             IF v_key NOT IN ('name', 'action', 'parents', 'retries', 'backoff', 'timeout',
-                             'schedule_timeout', 'priority', 'description') THEN
+                             'schedule_timeout', 'priority', 'description', 'wait') THEN
                 RAISE EXCEPTION 'invalid workflow spec for "%": %: unknown field "%"', p_name, v_where, v_key
                     USING ERRCODE = 'HW001',
-                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description.';
+                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, wait.';
             END IF;
         END LOOP;
         IF v_step ? 'action' AND (jsonb_typeof(v_step -> 'action') <> 'string'
@@ -177,6 +177,7 @@ BEGIN
             USING ERRCODE = 'HW002', HINT = 'A step''s parents must all run before it; remove one edge of the cycle.';
     END IF;
 
+    PERFORM hewer._spec_waits_check(p_name, p_spec);
     v_checksum := encode(sha256(convert_to(p_spec::text, 'UTF8')), 'hex');
 
     INSERT INTO hewer.workflows AS w (tenant_id, name) VALUES (v_tenant, p_name)
@@ -212,6 +213,7 @@ BEGIN
            hewer._spec_duration(a.e -> 'schedule_timeout', '1 day', '', 'schedule_timeout', '1 second', '30 days'),
            hewer._spec_int(a.e -> 'priority', v_wf_priority, '', 'priority', -1000, 1000)
     FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS a(e, ord);
+    PERFORM hewer._spec_waits_insert(v_version_id, p_spec);
 
     UPDATE hewer.workflows w SET current_version_id = v_version_id WHERE w.id = v_workflow;
     PERFORM hewer._spec_crons_sync(v_workflow, p_spec, now());
