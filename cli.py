@@ -291,7 +291,10 @@ _DISPATCHERS_OPTION = click.option(
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option("--log-level", default="INFO", show_default=True)
 @click.option(
-    "--event-interval", default=0.1, show_default=True, help="Event router poll, seconds."
+    "--event-interval",
+    default=1.0,
+    show_default=True,
+    help="Event router poll, seconds (push_event's NOTIFY wakes it sooner).",
 )
 @click.option(
     "--event-visibility-timeout",

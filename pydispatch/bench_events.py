@@ -36,6 +36,8 @@ class EventsBenchResult:
     latency_p99_ms: float
     latency_max_ms: float
     routed_p50_ms: float  # event pushed -> its run created, in the database's clock
+    direct_p50_ms: float  # the same workflow started by run_trigger instead: the baseline
+    direct_p99_ms: float
     ingest_single: int
     ingest_single_per_second: float
     ingest_batch: int
@@ -50,6 +52,8 @@ class EventsBenchResult:
             f"p50 {self.latency_p50_ms:.1f} ms, p99 {self.latency_p99_ms:.1f} ms, "
             f"max {self.latency_max_ms:.1f} ms (event->run created p50 "
             f"{self.routed_p50_ms:.1f} ms)",
+            f"baseline, the same runs started by run_trigger: p50 {self.direct_p50_ms:.1f} ms, "
+            f"p99 {self.direct_p99_ms:.1f} ms",
             f"SQL ingest, push_event one per transaction: {self.ingest_single_per_second:,.0f} "
             f"events/s ({self.ingest_single} events)",
             f"SQL ingest, push_events 1,000 per call: {self.ingest_batch_per_second:,.0f} "
@@ -66,7 +70,7 @@ def run(quick: bool = False, url: str | None = None) -> EventsBenchResult:
     """Run both measurements on a fresh database `hewer_bench_events`."""
     target = bench.fresh_database(url, BENCH_DB)
     events, rate = (50, 50.0) if quick else (1000, 50.0)
-    latencies, routed = _latency(target, events, rate)
+    latencies, routed, direct = _latency(target, events, rate)
     single, batch = (300, 5000) if quick else (5000, 100_000)
     single_rate, batch_rate = _ingest(target, single, batch)
     return EventsBenchResult(
@@ -76,6 +80,8 @@ def run(quick: bool = False, url: str | None = None) -> EventsBenchResult:
         latency_p99_ms=_percentile(latencies, 0.99),
         latency_max_ms=max(latencies),
         routed_p50_ms=statistics.median(routed),
+        direct_p50_ms=statistics.median(direct),
+        direct_p99_ms=_percentile(direct, 0.99),
         ingest_single=single,
         ingest_single_per_second=single_rate,
         ingest_batch=batch,
@@ -83,7 +89,7 @@ def run(quick: bool = False, url: str | None = None) -> EventsBenchResult:
     )
 
 
-def _latency(url: str, events: int, rate: float) -> tuple[list[float], list[float]]:
+def _latency(url: str, events: int, rate: float) -> tuple[list[float], list[float], list[float]]:
     env = {**os.environ, db.URL_ENV: url}
     logs = Path(tempfile.mkdtemp(prefix="hewer-bench-events-"))
     port = dev.free_port()
@@ -114,22 +120,8 @@ def _latency(url: str, events: int, rate: float) -> tuple[list[float], list[floa
             f"the worker to register (see {logs})",
         )
         push = "SELECT hewer.push_event('bench.stamp', %s)"
-        start = time.perf_counter()
-        for n in range(events):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            conn.execute(push, (Jsonb({"t": time.time()}),), prepare=True)
-        count = (
-            "SELECT count(*) FROM hewer.tasks t JOIN hewer.runs r ON r.id = t.run_id "
-            "JOIN hewer.workflows w ON w.id = r.workflow_id "
-            "WHERE w.name = 'bench_event_stamp' AND t.status = 'succeeded'"
-        )
-        _wait(
-            lambda: (conn.execute(count).fetchone() or (0,))[0] >= events,
-            120,
-            f"{events} event runs to finish (see {logs})",
-        )
+        _paced(conn, push, events, rate)
+        _wait_done(conn, events, logs)
         rows = conn.execute(
             "SELECT ((t.output->>'started')::float8 - (r.input->>'t')::float8) * 1000, "
             "extract(epoch FROM r.created_at - e.created_at) * 1000 "
@@ -137,7 +129,42 @@ def _latency(url: str, events: int, rate: float) -> tuple[list[float], list[floa
             "JOIN hewer.event_matches m ON m.run_id = r.id "
             "JOIN hewer.events e ON e.id = m.event_id"
         ).fetchall()
-    return [float(r[0]) for r in rows], [float(r[1]) for r in rows]
+        trigger = "SELECT count(*) FROM hewer.run_trigger('bench_event_stamp', ARRAY[%s::jsonb])"
+        _paced(conn, trigger, events, rate)
+        _wait_done(conn, 2 * events, logs)
+        direct = conn.execute(
+            "SELECT ((t.output->>'started')::float8 - (r.input->>'t')::float8) * 1000 "
+            "FROM hewer.runs r JOIN hewer.tasks t ON t.run_id = r.id "
+            "WHERE NOT EXISTS (SELECT 1 FROM hewer.event_matches m WHERE m.run_id = r.id)"
+        ).fetchall()
+    return (
+        [float(r[0]) for r in rows],
+        [float(r[1]) for r in rows],
+        [float(r[0]) for r in direct],
+    )
+
+
+def _paced(conn: Any, query: str, n: int, rate: float) -> None:
+    """`n` calls of `query` with {"t": wall time} at a steady `rate` per second."""
+    start = time.perf_counter()
+    for i in range(n):
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        conn.execute(query, (Jsonb({"t": time.time()}),), prepare=True)
+
+
+def _wait_done(conn: Any, n: int, logs: Path) -> None:
+    count = (
+        "SELECT count(*) FROM hewer.tasks t JOIN hewer.runs r ON r.id = t.run_id "
+        "JOIN hewer.workflows w ON w.id = r.workflow_id "
+        "WHERE w.name = 'bench_event_stamp' AND t.status = 'succeeded'"
+    )
+    _wait(
+        lambda: (conn.execute(count).fetchone() or (0,))[0] >= n,
+        120,
+        f"{n} runs to finish (see {logs})",
+    )
 
 
 def _ingest(url: str, single: int, batch: int) -> tuple[float, float]:

@@ -39,6 +39,9 @@ NO_FILTER: Final = "00000000-0000-0000-0000-000000000000"
 CRASH_ENV: Final = "HEWER_ROUTER_CRASH_AFTER_TRIGGER"
 CRASH_EXIT_CODE: Final = 86
 
+# A queue message whose event row cannot be found is dropped after this many reads.
+_MAX_READS: Final = 5
+
 # Counting missed ticks stops here (a cron every second, down for a day, is 86,400).
 _MAX_MISSED_COUNT: Final = 100_000
 
@@ -82,8 +85,18 @@ class Router:
         stats = RouteStats()
         if not rows:
             return stats
-        msg_ids = sorted({int(r["msg_id"]) for r in rows})
-        stats.messages = len(msg_ids)
+        # A message whose event is not found is not acked: it is retried after the visibility
+        # timeout, and dropped (with an error in the log) only after _MAX_READS reads.
+        orphans = {int(r["msg_id"]) for r in rows if r["event_id"] is None}
+        for row in rows:
+            if row["event_id"] is None and row["read_ct"] >= _MAX_READS:
+                log.error(
+                    "dropping an event message whose event does not exist",
+                    extra={"msg_id": row["msg_id"], "reads": row["read_ct"]},
+                )
+                orphans.discard(int(row["msg_id"]))
+        msg_ids = sorted({int(r["msg_id"]) for r in rows} - orphans)
+        stats.messages = len({int(r["msg_id"]) for r in rows})
         decisions: list[tuple[Any, Any, Any, int | None, str | None]] = []
         broken: dict[str, tuple[int, str]] = {}
         for row in rows:
@@ -106,7 +119,8 @@ class Router:
         if (decisions or stats.released) and os.environ.get(CRASH_ENV) == "1":
             log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
             os._exit(CRASH_EXIT_CODE)
-        await conn.execute(QUERIES["event_ack"], {"msg_ids": msg_ids})
+        if msg_ids:
+            await conn.execute(QUERIES["event_ack"], {"msg_ids": msg_ids})
         self.total.messages += stats.messages
         self.total.runs += stats.runs
         self.total.errors += stats.errors

@@ -96,6 +96,8 @@ class Leader:
                     # dispatcher's worker heartbeats: let a couple of heartbeat rounds land
                     # before declaring anyone dead.
                     first_reap = time.monotonic() + 2 * self._settings.heartbeat_interval
+                    # push_event notifies: route at once instead of at the next poll.
+                    await conn.execute(QUERIES["listen_events"])
                     log.info("became maintenance leader")
             if self.is_leader:
                 if time.monotonic() >= next_partitions:
@@ -107,7 +109,17 @@ class Leader:
                     await self._tick(conn)
                     if time.monotonic() >= first_reap:
                         await self._reap(conn)
-            await self._sleep(pause if self.is_leader else self._settings.reap_interval)
+            if self.is_leader:
+                await self._wait_events(conn, pause)
+            else:
+                await self._sleep(self._settings.reap_interval)
+
+    async def _wait_events(self, conn: AsyncConnection[DictRow], seconds: float) -> None:
+        """Sleep until a hewer_events notification or `seconds` (the poll that backs it up)."""
+        if self._stop.is_set():
+            return
+        async for _ in conn.notifies(timeout=seconds, stop_after=1):
+            break
 
     async def _route(self, conn: AsyncConnection[DictRow]) -> None:
         try:

@@ -86,8 +86,11 @@ SELECT event_id, task_id, step, attempt, kind, status::text AS status, data::tex
        created_at
 FROM hewer.run_events(%(run_id)s::uuid, %(after)s::uuid);
 
+-- name: listen_events
+LISTEN hewer_events;
+
 -- name: event_route_read
-SELECT msg_id, event_id, key, payload, metadata, workflow_id, filter_id, filter_version,
+SELECT msg_id, read_ct, event_id, key, payload, metadata, workflow_id, filter_id, filter_version,
        expression, filter_error
 FROM hewer.event_route_read(%(qty)s, %(vt)s);
 

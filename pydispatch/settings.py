@@ -43,8 +43,9 @@ class DispatcherSettings:
     hello_timeout: float = 10.0
     #: logging level of the JSON log (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
-    #: how often the leader's event router polls the hewer_events queue.
-    event_interval: float = 0.1
+    #: how often the leader's event router polls the hewer_events queue when no NOTIFY
+    #: hewer_events (sent by push_event) wakes it first.
+    event_interval: float = 1.0
     #: messages the router reads per batch.
     event_batch_size: int = 100
     #: seconds a message read by a router stays hidden; a router that dies before its ack

@@ -253,3 +253,13 @@ def test_bench_e2e_quick_form_runs_the_whole_system(dsn: str) -> None:
     assert result["latency_tasks"] == 20
     assert not math.isnan(result["start_p50_ms"])
     assert 0 <= result["start_p50_ms"] <= result["start_p99_ms"]
+
+
+def test_bench_events_quick_form_measures_latency_and_ingest(dsn: str) -> None:
+    out = _hewer(dsn, "bench", "events", "--quick", "--json")
+    result = json.loads(out.stdout)
+    assert result["events"] == 50
+    assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"] <= result["latency_max_ms"]
+    assert 0 < result["direct_p50_ms"] <= result["direct_p99_ms"]
+    assert result["ingest_single"] == 300 and result["ingest_single_per_second"] > 0
+    assert result["ingest_batch"] == 5000 and result["ingest_batch_per_second"] > 0

@@ -420,3 +420,36 @@ def test_readme_psql_example_triggers_a_workflow(dsn: str, conn: Conn) -> None:
     [run] = runs_of(conn, "fulfil")
     assert run["input"] == {"order_id": 42, "total": 150}
     assert [c["name"] for c in Events(conn).crons("fulfil")] == ["sweep"]
+
+
+def test_events_pushed_while_the_router_reads_are_all_routed(dsn: str, conn: Conn) -> None:
+    """pgmq.read sees messages committed after the reading statement began; their events
+    must be found all the same (they once were acked unrouted)."""
+    import threading
+
+    register(conn, "busy", ["busy.*"])
+    total = 400
+    done = threading.Event()
+
+    def producer() -> None:
+        with psycopg.connect(dsn, autocommit=True) as pconn:
+            for n in range(total):
+                pconn.execute("SELECT hewer.push_event('busy.e', %s)", (Jsonb({"n": n}),))
+        done.set()
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+
+    async def consume() -> None:
+        router = Router(batch_size=7, visibility_timeout=1)
+        async with await AsyncConnection.connect(
+            dsn, autocommit=True, row_factory=dict_row
+        ) as aconn:
+            while not done.is_set():
+                await router.drain(aconn)
+            await router.drain(aconn)
+
+    asyncio.run(consume())
+    thread.join()
+    wait_until(lambda: route(dsn).messages == 0 and queued(conn) == 0, 30, "an empty queue")
+    assert sorted(r["input"]["n"] for r in runs_of(conn, "busy")) == list(range(total))

@@ -27,18 +27,18 @@ AS $$
 DECLARE
     v_n integer;
     v_new integer[];
+    v_done integer[] := '{}';
+    v_runs uuid[] := '{}';
     v_group record;
+    v_ids uuid[];
     v_saved text := current_setting('hewer.tenant', true);
 BEGIN
     v_n := hewer._batch_len('event_route_apply', p_event_ids,
         ARRAY[cardinality(p_workflow_ids), cardinality(p_filter_ids),
               cardinality(p_filter_versions), cardinality(p_errors)]);
     PERFORM hewer._require_now('event_route_apply', p_now);
-    CREATE TEMP TABLE IF NOT EXISTS _hewer_route (
-        i integer, tenant_id uuid, event_id uuid, workflow_id uuid, filter_id uuid,
-        payload jsonb, error text, run_id uuid) ON COMMIT DROP;
-    TRUNCATE _hewer_route;
 
+    -- The pairs recorded now (not before): only these start runs.
     WITH req AS (
         SELECT u.* FROM unnest(p_event_ids, p_workflow_ids, p_filter_ids, p_filter_versions, p_errors)
              WITH ORDINALITY AS u(event_id, workflow_id, filter_id, fv, err, i)
@@ -51,38 +51,39 @@ BEGIN
         ON CONFLICT DO NOTHING
         RETURNING event_id, workflow_id, filter_id
     )
-    INSERT INTO _hewer_route (i, tenant_id, event_id, workflow_id, filter_id, payload, error)
-    SELECT r.i, e.tenant_id, r.event_id, r.workflow_id, r.filter_id, e.payload, r.err
+    SELECT array_agg(r.i::integer ORDER BY r.i) INTO v_new
     FROM req r
     JOIN ins ON ins.event_id = r.event_id AND ins.workflow_id = r.workflow_id
-            AND ins.filter_id = r.filter_id
-    JOIN hewer.events e ON e.id = r.event_id;
+            AND ins.filter_id = r.filter_id;
 
     -- One run_trigger call per (tenant, workflow), as that tenant.
     FOR v_group IN
-        SELECT x.tenant_id, w.name, array_agg(x.i ORDER BY x.i) AS idx,
-               array_agg(x.payload ORDER BY x.i) AS inputs,
-               array_agg('event:' || x.event_id || ':' || x.filter_id ORDER BY x.i) AS keys
-        FROM _hewer_route x JOIN hewer.workflows w ON w.id = x.workflow_id
-        WHERE x.error IS NULL
-        GROUP BY x.tenant_id, w.name
+        SELECT e.tenant_id, w.name, array_agg(u.i ORDER BY u.i) AS idx,
+               array_agg(e.payload ORDER BY u.i) AS inputs,
+               array_agg('event:' || p_event_ids[u.i] || ':' || p_filter_ids[u.i] ORDER BY u.i) AS keys
+        FROM unnest(v_new) AS u(i)
+        JOIN hewer.events e ON e.id = p_event_ids[u.i]
+        JOIN hewer.workflows w ON w.id = p_workflow_ids[u.i]
+        WHERE p_errors[u.i] IS NULL
+        GROUP BY e.tenant_id, w.name
     LOOP
         PERFORM set_config('hewer.tenant', v_group.tenant_id::text, true);
-        UPDATE _hewer_route x SET run_id = t.run_id
-        FROM hewer.run_trigger(v_group.name, v_group.inputs, NULL, v_group.keys, p_now) t
-        WHERE x.i = v_group.idx[t.ord];
+        v_ids := ARRAY(SELECT t.run_id
+                       FROM hewer.run_trigger(v_group.name, v_group.inputs, NULL, v_group.keys, p_now) t
+                       ORDER BY t.ord);
+        UPDATE hewer.event_matches m SET run_id = x.run_id
+        FROM unnest(v_group.idx, v_ids) AS x(i, run_id)
+        WHERE m.event_id = p_event_ids[x.i] AND m.workflow_id = p_workflow_ids[x.i]
+          AND m.filter_id = p_filter_ids[x.i];
+        v_done := v_done || v_group.idx;
+        v_runs := v_runs || v_ids;
     END LOOP;
     PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
 
-    UPDATE hewer.event_matches m SET run_id = x.run_id
-    FROM _hewer_route x
-    WHERE x.run_id IS NOT NULL AND m.event_id = x.event_id AND m.workflow_id = x.workflow_id
-      AND m.filter_id = x.filter_id;
-
     RETURN QUERY
-    SELECT u.i::integer, coalesce(x.run_id, m.run_id), x.i IS NOT NULL
+    SELECT u.i::integer, coalesce(d.run_id, m.run_id), u.i = ANY (coalesce(v_new, '{}'))
     FROM unnest(p_event_ids, p_workflow_ids, p_filter_ids) WITH ORDINALITY AS u(e, w, f, i)
-    LEFT JOIN _hewer_route x ON x.i = u.i
+    LEFT JOIN unnest(v_done, v_runs) AS d(i, run_id) ON d.i = u.i
     LEFT JOIN hewer.event_matches m ON m.event_id = u.e AND m.workflow_id = u.w AND m.filter_id = u.f
     ORDER BY u.i;
 END

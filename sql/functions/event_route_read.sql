@@ -13,7 +13,8 @@
 --     the event's scope (a run starts per filter whose expression is true).
 -- Pairs already decided (in hewer.event_matches, e.g. before a router
 -- crashed) are left out. A message with nothing left to decide comes back
--- once with workflow_id NULL, so the router acks it.
+-- once with workflow_id NULL, so the router acks it; one whose event is
+-- not found comes back with event_id NULL (see the router).
 -- Runs across tenants: the router is a system process.
 --
 -- Locks: pgmq's (FOR UPDATE SKIP LOCKED on the queue), so routers on several
@@ -26,16 +27,32 @@ RETURNS TABLE (msg_id bigint, read_ct integer, event_id uuid, tenant_id uuid, ke
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
+DECLARE
+    v_msg_ids bigint[];
+    v_read_cts integer[];
+    v_event_ids uuid[];
 BEGIN
     IF p_qty IS NULL OR p_qty NOT BETWEEN 1 AND 10000 OR p_vt IS NULL OR p_vt < 1 THEN
         RAISE EXCEPTION 'event_route_read: qty must be from 1 to 10000 and the visibility timeout at least 1 s, got % and %',
             p_qty, p_vt
             USING ERRCODE = 'HW007';
     END IF;
+    -- The read is a statement of its own: pgmq.read runs its query with a
+    -- snapshot of its own, newer than the calling statement's, so a message
+    -- it returns may belong to an event that a join in the same statement
+    -- could not see yet. The next statement's snapshot sees every event
+    -- whose message was read.
+    SELECT array_agg(m.msg_id ORDER BY m.msg_id), array_agg(m.read_ct ORDER BY m.msg_id),
+           array_agg((m.message ->> 'event_id')::uuid ORDER BY m.msg_id)
+    INTO v_msg_ids, v_read_cts, v_event_ids
+    FROM pgmq.read('hewer_events', p_vt, p_qty) m;
+    IF v_msg_ids IS NULL THEN
+        RETURN;
+    END IF;
     RETURN QUERY
     WITH msgs AS MATERIALIZED (
-        SELECT m.msg_id, m.read_ct, (m.message ->> 'event_id')::uuid AS event_id
-        FROM pgmq.read('hewer_events', p_vt, p_qty) m
+        SELECT u.msg_id, u.read_ct, u.event_id
+        FROM unnest(v_msg_ids, v_read_cts, v_event_ids) AS u(msg_id, read_ct, event_id)
     ), ev AS MATERIALIZED (
         SELECT m.msg_id, m.read_ct, e.*
         FROM msgs m LEFT JOIN hewer.events e ON e.id = m.event_id

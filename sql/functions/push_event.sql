@@ -11,7 +11,8 @@
 -- text. scope: NULL or a short label; filters with a scope only see events
 -- of that scope.
 --
--- Locks: inserts only. NOTIFY: none (the router polls the queue).
+-- Locks: inserts only. NOTIFY hewer_events once per call (empty payload), so
+-- the router wakes at once; it also polls, so a lost notification only delays.
 -- Errors: HW040 bad key, HW041 payload or metadata not an object or too
 -- large, HW007 bad arrays or scope.
 CREATE OR REPLACE FUNCTION hewer.push_events(
@@ -82,6 +83,7 @@ BEGIN
     -- The message names the event only: the router reads the stored row.
     PERFORM pgmq.send_batch('hewer_events',
         ARRAY(SELECT jsonb_build_object('event_id', x) FROM unnest(v_ids) AS x));
+    PERFORM pg_notify('hewer_events', '');
 
     RETURN QUERY SELECT u.i::integer, u.id FROM unnest(v_ids) WITH ORDINALITY AS u(id, i) ORDER BY u.i;
 END
@@ -94,8 +96,12 @@ CREATE OR REPLACE FUNCTION hewer.push_event(
     p_scope text DEFAULT NULL,
     p_now timestamptz DEFAULT now())
 RETURNS uuid
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
-    SELECT e.event_id
-    FROM hewer.push_events(ARRAY[p_key], ARRAY[p_payload], ARRAY[p_metadata], ARRAY[p_scope], p_now) e
+BEGIN
+    -- plpgsql, not sql: its plan is cached across calls.
+    RETURN (SELECT e.event_id
+            FROM hewer.push_events(ARRAY[p_key], ARRAY[p_payload], ARRAY[p_metadata], ARRAY[p_scope],
+                                   p_now) e);
+END
 $$;
