@@ -278,19 +278,20 @@ CREATE TABLE hewer.events (
 CREATE INDEX events_key_idx ON hewer.events (tenant_id, key, id);
 CREATE TABLE hewer.events_default PARTITION OF hewer.events DEFAULT;
 
--- Events are facts: once written they never change (dropping a whole
--- partition past retention is how they go).
+-- Events are facts: once written they never change. (Rows may be deleted:
+-- partition_create moves rows out of the default partition that way, and
+-- retention drops whole partitions.)
 CREATE FUNCTION hewer._events_immutable()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    RAISE EXCEPTION 'hewer.events is append-only: event % cannot be changed or deleted', OLD.id
+    RAISE EXCEPTION 'hewer.events is immutable: event % cannot be changed', OLD.id
         USING ERRCODE = 'HW046',
               HINT = 'Push a new event instead; old events go when their partition is dropped.';
 END
 $$;
-CREATE TRIGGER events_immutable BEFORE UPDATE OR DELETE ON hewer.events
+CREATE TRIGGER events_immutable BEFORE UPDATE ON hewer.events
     FOR EACH ROW EXECUTE FUNCTION hewer._events_immutable();
 
 -- Event filters: which events start runs of a workflow, as a CEL expression

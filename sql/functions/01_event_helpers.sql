@@ -8,7 +8,7 @@
 --   HW043 unknown_filter      no such filter in this tenant
 --   HW044 invalid_cron        a cron expression, name or catch-up policy is malformed
 --   HW045 unknown_cron        no such cron in this tenant
---   HW046 immutable_event     an event row was updated or deleted
+--   HW046 immutable_event     an event row was updated
 --   HW047 invalid_schedule    a scheduled run's time is missing, or no such scheduled run
 
 -- An event key: 1 to 255 characters, letters, digits and _ . : / - (not
