@@ -451,3 +451,43 @@ def test_events_pushed_while_the_router_reads_are_all_routed(dsn: str, conn: Con
     thread.join()
     wait_until(lambda: route(dsn).messages == 0 and queued(conn) == 0, 30, "an empty queue")
     assert sorted(r["input"]["n"] for r in runs_of(conn, "busy")) == list(range(total))
+
+
+@pytest.mark.slow
+def test_events_from_sql_start_runs_and_satisfy_waits_through_real_processes(
+    dsn: str, conn: Conn, tmp_path: Path
+) -> None:
+    """A dispatcher and a worker process; everything else is plain SQL."""
+    procs = Processes(dsn, tmp_path)
+    try:
+        dispatcher = procs.start_dispatcher()
+        procs.start_worker(dispatcher.address, target="tests.flows:event_flows")
+        wait_until(
+            lambda: conn.execute(
+                "SELECT 1 FROM hewer.workflows WHERE name = 'proc_orders'"
+            ).fetchone(),
+            60,
+            "the worker to register proc_orders",
+        )
+        conn.execute("SELECT hewer.filter_create('proc_orders', 'payload.total >= 100')")
+        conn.execute(
+            "SELECT hewer.push_event('order.created', '{\"order_id\": 1, \"total\": 150}')"
+        )
+        conn.execute("SELECT hewer.push_event('order.created', '{\"order_id\": 2, \"total\": 50}')")
+
+        def states() -> dict[str, str]:
+            rows = conn.execute(
+                "SELECT t.step, t.status::text AS status FROM hewer.tasks t "
+                "JOIN hewer.runs r ON r.id = t.run_id "
+                "JOIN hewer.workflows w ON w.id = r.workflow_id WHERE w.name = 'proc_orders'"
+            ).fetchall()
+            return {r["step"]: r["status"] for r in rows}
+
+        wait_until(lambda: states() == {"reserve": "succeeded", "ship": "waiting"}, 60, "the wait")
+        conn.execute("SELECT hewer.push_event('payment.settled', '{\"order_id\": 1}')")
+        wait_until(lambda: states().get("ship") == "succeeded", 60, "ship to run")
+        [run] = runs_of(conn, "proc_orders")
+        assert run["input"] == {"order_id": 1, "total": 150}
+        assert [e[0] for e in procs.effects()] == ["reserve", "ship"]
+    finally:
+        procs.close()
