@@ -120,6 +120,9 @@ class Leader:
             return
         async for _ in conn.notifies(timeout=seconds, stop_after=1):
             break
+        # One pass routes the events of every notification already received: drop those.
+        async for _ in conn.notifies(timeout=0.001, stop_after=10000):
+            pass
 
     async def _route(self, conn: AsyncConnection[DictRow]) -> None:
         try:
