@@ -13,6 +13,7 @@ import psycopg
 from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
 from pydispatch.chaos import chaos
 from pydispatch.errors import HewerError, describe
+from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
@@ -355,6 +356,18 @@ _DISPATCHERS_OPTION = click.option(
 @click.option("--pool-size", default=10, show_default=True, help="Database connections.")
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option("--log-level", default="INFO", show_default=True)
+@click.option(
+    "--event-interval",
+    default=10.0,
+    show_default=True,
+    help="Event router poll, seconds (push_event's NOTIFY wakes it sooner).",
+)
+@click.option(
+    "--event-visibility-timeout",
+    default=30,
+    show_default=True,
+    help="Seconds a routed event stays hidden before it is retried.",
+)
 def dispatcher_cmd(
     listen: str,
     poll_interval: float,
@@ -364,11 +377,14 @@ def dispatcher_cmd(
     pool_size: int,
     shutdown_grace: float,
     log_level: str,
+    event_interval: float,
+    event_visibility_timeout: int,
 ) -> None:
     """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
 
     Run as many as you like on one database; each claims for its own workers, and one of
-    them (elected with an advisory lock) runs the reaper and partition upkeep.
+    them (elected with an advisory lock) runs the reaper, partition upkeep,
+    the event router and the cron ticker.
     """
     settings = DispatcherSettings(
         listen=listen,
@@ -380,6 +396,8 @@ def dispatcher_cmd(
         pool_max_size=max(2, pool_size),
         shutdown_grace=shutdown_grace,
         log_level=log_level.upper(),
+        event_interval=event_interval,
+        event_visibility_timeout=event_visibility_timeout,
     )
     run_dispatcher(settings)
 
@@ -565,6 +583,21 @@ def bench_group(
         raise SystemExit(1)
 
 
+@bench_group.command(name="events")
+@click.option("--quick", is_flag=True, help="50 events and small ingest sizes: a smoke run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_events(quick: bool, as_json: bool) -> None:
+    """Event->run-start latency (p50/p99) and SQL event ingest rate. See docs/benchmarks.md."""
+    from pydispatch import bench_events as events_bench  # noqa: PLC0415
+
+    result = events_bench.run(quick)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+    else:
+        for line in result.lines():
+            click.echo(line)
+
+
 @bench_group.command(name="profile")
 @click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
 @click.option(
@@ -666,6 +699,12 @@ def bench_e2e(
             ]
         )
     )
+
+
+# --- events, filters, cron, schedule (pydispatch/events_cli.py) ----------------------
+
+for _group in (events_group, filters_group, cron_group, schedule_group):
+    main.add_command(_group)
 
 
 # --- helpers -----------------------------------------------------------------------

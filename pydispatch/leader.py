@@ -1,4 +1,5 @@
-"""Leader-elected maintenance: of all dispatchers on a database, one reaps and makes partitions.
+"""Leader-elected maintenance: of all dispatchers on a database, one reaps, makes partitions,
+routes events and fires cron ticks and scheduled runs (pydispatch/events.py).
 
 Leadership is a session advisory lock (pg_try_advisory_lock) held on a dedicated
 connection, and the maintenance calls run on that same connection: if it drops,
@@ -20,6 +21,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 
+from pydispatch.events import Router, Ticker
 from pydispatch.queries import QUERIES
 from pydispatch.settings import DispatcherSettings
 
@@ -52,6 +54,8 @@ class Leader:
         self.is_leader = False
         self.reaped = 0  # tasks reaped while leader (for tests and metrics)
         self.reap_passes = 0
+        self.router = Router(settings.event_batch_size, settings.event_visibility_timeout)
+        self.ticker = Ticker(settings.cron_grace)
 
     def stop(self) -> None:
         self._stop.set()
@@ -84,6 +88,8 @@ class Leader:
     async def _contend(self, conn: AsyncConnection[DictRow]) -> None:
         next_partitions = 0.0
         first_reap = 0.0
+        next_reap = 0.0
+        pause = min(self._settings.reap_interval, self._settings.event_interval)
         while not self._stop.is_set():
             if not self.is_leader:
                 cur = await conn.execute(QUERIES["leader_try_lock"], {"key": LEADER_LOCK_KEY})
@@ -97,14 +103,49 @@ class Leader:
                     first_reap = time.monotonic() + max(
                         3 * self._settings.heartbeat_interval, FIRST_REAP_DELAY
                     )
+                    # push_event notifies: route at once instead of at the next poll.
+                    await conn.execute(QUERIES["listen_events"])
                     log.info("became maintenance leader")
             if self.is_leader:
                 if time.monotonic() >= next_partitions:
                     await self._partitions(conn)
                     next_partitions = time.monotonic() + self._settings.partition_interval
-                if time.monotonic() >= first_reap:
-                    await self._reap(conn)
-            await self._sleep(self._settings.reap_interval)
+                await self._route(conn)
+                if time.monotonic() >= next_reap:
+                    next_reap = time.monotonic() + self._settings.reap_interval
+                    await self._tick(conn)
+                    if time.monotonic() >= first_reap:
+                        await self._reap(conn)
+            if self.is_leader:
+                await self._wait_events(conn, pause)
+            else:
+                await self._sleep(self._settings.reap_interval)
+
+    async def _wait_events(self, conn: AsyncConnection[DictRow], seconds: float) -> None:
+        """Sleep until a hewer_events notification or `seconds` (the poll that backs it up)."""
+        if self._stop.is_set():
+            return
+        async for _ in conn.notifies(timeout=seconds, stop_after=1):
+            break
+        # One pass routes the events of every notification already received: drop those.
+        async for _ in conn.notifies(timeout=0.001, stop_after=10000):
+            pass
+
+    async def _route(self, conn: AsyncConnection[DictRow]) -> None:
+        try:
+            await self.router.drain(conn)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            log.error("event routing failed", extra={"error": str(exc)})
+
+    async def _tick(self, conn: AsyncConnection[DictRow]) -> None:
+        try:
+            await self.ticker.tick(conn)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            log.error("cron tick failed", extra={"error": str(exc)})
 
     async def _reap(self, conn: AsyncConnection[DictRow]) -> None:
         try:

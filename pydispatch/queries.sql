@@ -85,3 +85,54 @@ SELECT run_id, cancelled, status::text AS status FROM hewer.run_cancel(ARRAY[%(r
 SELECT event_id, task_id, step, attempt, kind, status::text AS status, data::text AS data_json,
        created_at
 FROM hewer.run_events(%(run_id)s::uuid, %(after)s::uuid);
+
+-- name: listen_events
+LISTEN hewer_events;
+
+-- name: event_route_read
+SELECT msg_id, read_ct, event_id, key, payload, metadata, workflow_id, filter_id, filter_version,
+       expression, filter_error
+FROM hewer.event_route_read(%(qty)s, %(vt)s);
+
+-- name: event_route_apply
+SELECT ord, run_id, created
+FROM hewer.event_route_apply(%(event_ids)s::uuid[], %(workflow_ids)s::uuid[],
+                             %(filter_ids)s::uuid[], %(filter_versions)s::integer[],
+                             %(errors)s::text[]);
+
+-- name: event_ack
+SELECT hewer.event_ack(%(msg_ids)s::bigint[]) AS acked;
+
+-- name: filter_error
+SELECT hewer._filter_error(%(filter_id)s::uuid, %(version)s, %(error)s);
+
+-- name: tick
+-- One round trip per idle tick: start due scheduled runs, end expired waits, and say
+-- whether any cron is due (then cron_due fetches them).
+WITH fired AS (SELECT run_id FROM hewer.schedule_fire(%(now)s::timestamptz)),
+     expired AS (SELECT task_id FROM hewer.waits_expire(%(now)s::timestamptz))
+SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM fired) AS fired,
+       (SELECT count(*) FROM expired) AS expired,
+       EXISTS (SELECT FROM hewer.cron_due(%(now)s::timestamptz, 1)) AS crons_due;
+
+-- name: cron_due
+SELECT cron_id, expression, catch_up, next_at, created_at FROM hewer.cron_due(%(now)s);
+
+-- name: cron_fire
+SELECT run_id, fired
+FROM hewer.cron_fire(%(cron_id)s::uuid, %(tick_at)s::timestamptz, %(fire)s, %(missed)s,
+                     %(next_at)s::timestamptz, %(error)s, %(now)s::timestamptz);
+
+-- name: schedule_fire
+SELECT schedule_id, run_id FROM hewer.schedule_fire(%(now)s::timestamptz);
+
+-- name: event_waits_read
+SELECT event_id, task_id, key, payload, metadata, expression, input
+FROM hewer.event_waits_read(%(event_ids)s::uuid[]);
+
+-- name: event_waits_apply
+SELECT hewer.event_waits_apply(%(task_ids)s::uuid[], %(event_ids)s::uuid[],
+                               %(errors)s::text[]) AS released;
+
+-- name: waits_expire
+SELECT task_id, outcome FROM hewer.waits_expire(%(now)s::timestamptz);

@@ -45,6 +45,16 @@ class DispatcherSettings:
     hello_timeout: float = 10.0
     #: logging level of the JSON log (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    #: how often the leader's event router polls the hewer_events queue when no NOTIFY
+    #: hewer_events (sent by push_event) wakes it first.
+    event_interval: float = 10.0
+    #: messages the router reads per batch.
+    event_batch_size: int = 100
+    #: seconds a message read by a router stays hidden; a router that dies before its ack
+    #: leaves it to reappear after this.
+    event_visibility_timeout: int = 30
+    #: a cron tick later than this (seconds) after downtime counts as missed (catch_up skip).
+    cron_grace: float = 60.0
 
     def __post_init__(self) -> None:
         positive = {
@@ -54,6 +64,8 @@ class DispatcherSettings:
             "reap_interval": self.reap_interval,
             "partition_interval": self.partition_interval,
             "hello_timeout": self.hello_timeout,
+            "event_interval": self.event_interval,
+            "cron_grace": self.cron_grace,
         }
         for name, value in positive.items():
             if not value > 0:
@@ -73,6 +85,16 @@ class DispatcherSettings:
             raise ValueError(
                 f"dispatcher setting report_batch_size must be from 1 to 10000, "
                 f"got {self.report_batch_size}"
+            )
+        if not 1 <= self.event_batch_size <= 10000:
+            raise ValueError(
+                f"dispatcher setting event_batch_size must be from 1 to 10000, "
+                f"got {self.event_batch_size}"
+            )
+        if not 1 <= self.event_visibility_timeout <= 86400:
+            raise ValueError(
+                f"dispatcher setting event_visibility_timeout must be from 1 to 86400 seconds, "
+                f"got {self.event_visibility_timeout}"
             )
         if self.log_level.upper() not in LOG_LEVELS:
             raise ValueError(

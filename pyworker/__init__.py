@@ -5,6 +5,7 @@ Define work with `Workflow` and `@wf.task` (or a standalone `@task`); a task fun
 and start runs with a `Client` (async) or `SyncClient`.
 """
 
+from pyworker.cel import CelError
 from pyworker.client import Client, RunEvent, RunInfo, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
@@ -22,18 +23,32 @@ from pyworker.errors import (
     TargetError,
     TaskCancelledError,
 )
+from pyworker.events import Events
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
 from pyworker.worker import SDK_VERSION, Worker
-from pyworker.workflow import Backoff, Concurrency, RateLimit, Strategy, Task, Workflow, task
+from pyworker.workflow import (
+    Backoff,
+    Concurrency,
+    Cron,
+    RateLimit,
+    Strategy,
+    Task,
+    Wait,
+    Workflow,
+    task,
+)
 
 __all__ = [
     "SDK_VERSION",
     "Backoff",
+    "CelError",
     "Client",
     "Concurrency",
     "Context",
+    "Cron",
     "DefinitionError",
     "Duration",
+    "Events",
     "HewerError",
     "LeaseLostError",
     "NonRetryableError",
@@ -52,6 +67,7 @@ __all__ = [
     "TargetError",
     "Task",
     "TaskCancelledError",
+    "Wait",
     "Worker",
     "Workflow",
     "build_worker",

@@ -45,6 +45,39 @@ _PRIORITY_RANGE = (-1000, 1000)
 _SLOTS_RANGE = (1, 1000)
 _MAX_RANGE = (1, 1_000_000)
 _UNITS_RANGE = (1, 1_000_000)
+EVENT_PATTERN = re.compile(r"^[A-Za-z0-9_*][A-Za-z0-9_.:/*-]{0,254}$")
+_CATCH_UP = ("skip", "once")
+
+
+@dataclass(frozen=True)
+class Cron:
+    """A cron trigger for `Workflow(cron=[...])`: a UTC cron expression, the run input, and
+    what to do with ticks missed while no dispatcher ran ('skip' or fire 'once')."""
+
+    expression: str
+    input: dict[str, Any] | None = None
+    catch_up: str = "skip"
+
+    def spec(self, where: str) -> dict[str, Any] | str:
+        from croniter import croniter  # noqa: PLC0415 - only workflows with crons need it
+
+        if not isinstance(self.expression, str) or not croniter.is_valid(self.expression):
+            raise DefinitionError(
+                f"{where}: {self.expression!r} is not a cron expression; use 5 fields, "
+                "minute hour day month weekday (UTC), e.g. '*/5 * * * *'"
+            )
+        if self.catch_up not in _CATCH_UP:
+            raise DefinitionError(
+                f"{where}: catch_up must be 'skip' or 'once', got {self.catch_up!r}"
+            )
+        if self.input is not None and not isinstance(self.input, dict):
+            raise DefinitionError(f"{where}: cron input must be a dict, got {self.input!r}")
+        if self.input is None and self.catch_up == "skip":
+            return self.expression
+        spec: dict[str, Any] = {"expression": self.expression, "catch_up": self.catch_up}
+        if self.input is not None:
+            spec["input"] = self.input
+        return spec
 
 
 def check_name(name: object, what: str) -> str:
@@ -221,6 +254,54 @@ def _rate_limits_spec(value: object, where: str) -> list[dict[str, Any]]:
     return [i.spec(where) for i in items]
 
 
+@dataclass(frozen=True)
+class Wait:
+    """A durable wait for a step (`@wf.task(wait=...)`): before it becomes ready the step waits,
+    holding no worker slot, for an event or a sleep. Make one with `Wait.event` or
+    `Wait.sleep`."""
+
+    spec: dict[str, Any]
+
+    @staticmethod
+    def event(
+        key: str,
+        match: str | None = None,
+        *,
+        timeout: Duration | None = None,
+        on_timeout: str = "fail",
+    ) -> Wait:
+        """Wait for an event with this key (pattern); `match` is CEL over payload, input, key
+        and metadata (e.g. "payload.order_id == input.order_id"). After `timeout` (default 1
+        day) the step fails (`on_timeout="fail"`) or is skipped ("skip")."""
+        if not isinstance(key, str) or not EVENT_PATTERN.match(key):
+            raise DefinitionError(f"wait: {key!r} is not an event key pattern, e.g. 'order.*'")
+        spec: dict[str, Any] = {"event": key}
+        if match is not None:
+            from pyworker.cel import CelError, compile_expression  # noqa: PLC0415
+
+            try:
+                compile_expression(match)
+            except CelError as exc:
+                raise DefinitionError(f"wait: {exc}") from None
+            spec["match"] = match
+        if timeout is not None:
+            spec["timeout"] = spec_seconds(
+                _check_duration(timeout, "wait: timeout", (1.0, 30 * 86400.0))
+            )
+        if on_timeout not in ("fail", "skip"):
+            raise DefinitionError(f"wait: on_timeout must be 'fail' or 'skip', got {on_timeout!r}")
+        if on_timeout != "fail":
+            spec["on_timeout"] = on_timeout
+        return Wait(spec)
+
+    @staticmethod
+    def sleep(duration: Duration) -> Wait:
+        """Wait this long (from when the step's parents are done) before the step is ready."""
+        return Wait(
+            {"sleep": spec_seconds(_check_duration(duration, "wait: sleep", (0.0, 30 * 86400.0)))}
+        )
+
+
 class Task(Generic[P, R]):
     """One step of a workflow and the function that runs it.
 
@@ -262,6 +343,7 @@ class Task(Generic[P, R]):
         self.description = description
         self.input_model = input_model
         self.is_async = _is_async(fn)
+        self.wait: Wait | None = None
 
     @property
     def action(self) -> str:
@@ -299,6 +381,8 @@ class Task(Generic[P, R]):
             step["rate_limits"] = [dict(r) for r in self.rate_limits]
         if self.slots is not None:
             step["slots"] = self.slots
+        if self.wait is not None:
+            step["wait"] = dict(self.wait.spec)
         return step
 
     @property
@@ -327,9 +411,24 @@ class Workflow:
         description: str | None = None,
         priority: int | None = None,
         concurrency: Concurrency | None = None,
+        on_events: Sequence[str] = (),
+        cron: Sequence[str | Cron] = (),
     ) -> None:
         self.name = check_name(name, "workflow name")
         self.concurrency = _concurrency_spec(concurrency, f"workflow {name!r}", step=False)
+        if isinstance(on_events, str):
+            on_events = [on_events]
+        for pattern in on_events:
+            if not isinstance(pattern, str) or not EVENT_PATTERN.match(pattern):
+                raise DefinitionError(
+                    f"workflow {name!r}: {pattern!r} is not an event key pattern; use letters, "
+                    "digits and _ . : / -, with * for any run of characters, e.g. 'order.*'"
+                )
+        self.on_events = list(on_events)
+        if isinstance(cron, str):
+            cron = [cron]
+        crons = [c if isinstance(c, Cron) else Cron(c) for c in cron]
+        self._cron_spec = [c.spec(f"workflow {name!r}, cron") for c in crons]
         if description is not None and not isinstance(description, str):
             raise DefinitionError(f"workflow {name!r}: description must be a string")
         self.description = description
@@ -376,6 +475,7 @@ class Workflow:
         concurrency: Concurrency | None = None,
         rate_limits: Sequence[RateLimit] | None = None,
         slots: int | None = None,
+        wait: Wait | None = None,
     ) -> TaskDecorator: ...
 
     def task(
@@ -395,6 +495,7 @@ class Workflow:
         concurrency: Concurrency | None = None,
         rate_limits: Sequence[RateLimit] | None = None,
         slots: int | None = None,
+        wait: Wait | None = None,
     ) -> Any:
         """Decorator: add the function as a step, `@wf.task` or `@wf.task(parents=[...], ...)`.
 
@@ -404,11 +505,17 @@ class Workflow:
         "<workflow>:<step>"; input_model overrides the Pydantic model taken from the input
         parameter's annotation. concurrency caps the step's running tasks per key,
         rate_limits are the token buckets each task spends from, and slots is how many of a
-        worker's slots one task takes (default 1).
+        worker's slots one task takes (default 1);
+        wait is a durable wait (`Wait.event(...)`, `Wait.sleep(...)`)
+        the step goes through once its parents are done.
         """
+        if wait is not None and not isinstance(wait, Wait):
+            raise DefinitionError(
+                f"workflow {self.name!r}: wait must be Wait.event(...) or Wait.sleep(...)"
+            )
 
         def decorate(f: Callable[..., Any]) -> Task[..., Any]:
-            return self._add(
+            added = self._add(
                 f,
                 name=name,
                 parents=parents,
@@ -424,6 +531,8 @@ class Workflow:
                 rate_limits=rate_limits,
                 slots=slots,
             )
+            added.wait = wait
+            return added
 
         if fn is not None:
             return decorate(fn)
@@ -590,6 +699,10 @@ class Workflow:
             spec["priority"] = self.priority
         if self.concurrency is not None:
             spec["concurrency"] = dict(self.concurrency)
+        if self.on_events:
+            spec["on_events"] = self.on_events
+        if self._cron_spec:
+            spec["cron"] = self._cron_spec
         return spec
 
     def spec_json(self) -> str:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pyworker import Context, Workflow
+from pyworker import Context, Wait, Workflow
 
 pipeline = Workflow("proc_pipeline")
 slow = Workflow("proc_slow")
@@ -76,3 +76,24 @@ async def nap(input: dict[str, Any], ctx: Context) -> str:
 
 
 flows = [pipeline, slow, sleepy]
+
+# Started by order events (tests/test_events.py); ship waits for the order's payment.
+orders = Workflow("proc_orders", on_events=["order.*"])
+
+
+@orders.task()
+def reserve(input: dict[str, Any], ctx: Context) -> int:
+    record(ctx)
+    return int(input["order_id"])
+
+
+@orders.task(
+    parents=[reserve],
+    wait=Wait.event("payment.settled", "payload.order_id == input.order_id", timeout="10m"),
+)
+def ship(input: dict[str, Any], ctx: Context) -> str:
+    record(ctx)
+    return f"shipped {input['order_id']}"
+
+
+event_flows = [orders]

@@ -288,3 +288,13 @@ def test_limits_set_and_list(hewer: Hewer) -> None:
     line = _one_error_line(hewer("limits", "set", "action", "call_openai", "0"))
     assert "HW022" in line and "max must be at least 1, got 0" in line
     assert "limit removed" in hewer("limits", "set", "action", "call_openai").stdout
+
+
+def test_bench_events_quick_form_measures_latency_and_ingest(dsn: str) -> None:
+    out = _hewer(dsn, "bench", "events", "--quick", "--json")
+    result = json.loads(out.stdout)
+    assert result["events"] == 50
+    assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"] <= result["latency_max_ms"]
+    assert 0 < result["direct_p50_ms"] <= result["direct_p99_ms"]
+    assert result["ingest_single"] == 300 and result["ingest_single_per_second"] > 0
+    assert result["ingest_batch"] == 5000 and result["ingest_batch_per_second"] > 0

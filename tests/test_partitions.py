@@ -28,12 +28,12 @@ Row = dict[str, Any]
 UTC = dt.UTC
 T = dt.datetime(2025, 3, 10, 10, 17, tzinfo=UTC)  # "now" in most tests
 HOUR = dt.timedelta(hours=1)
-TABLES = ("runs", "task_events", "tasks")
+TABLES = ("events", "runs", "task_events", "tasks")
 
 # Work in flight, by table: partitions holding such rows are never dropped.
 ACTIVE = {
     "runs": {"queued", "running"},
-    "tasks": {"pending", "queued", "assigned", "running"},
+    "tasks": {"pending", "waiting", "queued", "assigned", "running"},
 }
 
 
@@ -226,6 +226,7 @@ def test_create_is_idempotent_and_follows_the_clock(conn: Conn) -> None:
 
     later = create(conn, T + HOUR)
     assert sorted(names(later)) == [
+        "events_p20250310_1400",
         "runs_p20250310_1400",
         "task_events_p20250310_1400",
         "tasks_p20250310_1400",
@@ -243,7 +244,7 @@ def test_create_names_daily_partitions_by_utc_date(conn: Conn) -> None:
     assert [r["partition"] for r in runs] == [f"runs_p202503{d:02d}" for d in range(10, 13)]
     assert runs[0]["range_from"] == at(0)
     assert runs[-1]["range_to"] == at(0, day=13)
-    assert len(created) == 3 * 3
+    assert len(created) == len(TABLES) * 3
 
 
 def test_create_moves_rows_out_of_the_default_partition(conn: Conn) -> None:
@@ -320,7 +321,7 @@ def test_concurrent_creates_from_two_connections_do_not_collide(connect: Connect
     assert listed == expected | {(t, f"{t}_default") for t in TABLES}
     # Windows of 6 hours, 6 hours apart (the odd rounds' extra hour is the next
     # round's first): every hour from 10:00 on the 10th to 16:00 on the 11th.
-    assert len(expected) == 3 * 30
+    assert len(expected) == len(TABLES) * 30
 
 
 def locks_held(conn: Conn, table: str) -> set[str]:
@@ -342,7 +343,7 @@ def test_premaking_future_partitions_does_not_block_the_table(connect: Connect) 
 
     created = create(tx, now)
 
-    assert len(created) == 3 * 2  # two more hours ahead, per table
+    assert len(created) == len(TABLES) * 2  # two more hours ahead, per table
     assert locks_held(tx, "runs") == {"ShareUpdateExclusiveLock", "AccessShareLock"}
     assert "AccessExclusiveLock" not in locks_held(tx, "tasks")
     tx.commit()
@@ -392,6 +393,7 @@ def test_drop_removes_partitions_past_retention_only(conn: Conn) -> None:
     insert(conn, "runs", at(23, 0, day=11))  # no partition: lands in the default
     drop(conn, T + 48 * HOUR)
     assert [(r["partition"], r["rows"]) for r in status(conn)] == [
+        ("events_default", 0),
         ("runs_default", 1),
         ("task_events_default", 0),
         ("tasks_default", 0),
@@ -601,7 +603,12 @@ def test_a_name_taken_by_a_stray_table_raises_hw061(conn: Conn) -> None:
     conn.execute("CREATE TABLE hewer.runs_p20250310_1100 (LIKE hewer.runs)")
 
     assert sqlstate_of(conn, "SELECT * FROM hewer.partition_create(%s)", (T,)) == "HW061"
-    assert names(status(conn)) == ["runs_default", "task_events_default", "tasks_default"]
+    assert names(status(conn)) == [
+        "events_default",
+        "runs_default",
+        "task_events_default",
+        "tasks_default",
+    ]
 
 
 def test_dropping_a_runs_partition_forgets_its_idempotency_keys(conn: Conn) -> None:

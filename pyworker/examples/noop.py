@@ -3,6 +3,8 @@
 - `noop`: one task that returns at once (`hewer bench e2e`, W1 of `hewer bench`).
 - `stamp`: one task that returns the wall time it started, so that enqueue->start latency
   can be computed from its run's input `{"t": <wall time of the enqueue>}` (W2).
+- `event_stamp`: like `stamp`, but started by events with key `bench.stamp` whose payload is
+  `{"t": <wall time of the push>}` (`hewer bench events`).
 - `diamond`: five steps, `a`, then `b`, `c` and `d` in parallel, then `e`; each returns when
   it started and when it finished, so that the parent-done->child-start hops can be
   measured (W3).
@@ -67,3 +69,16 @@ async def d(input: Any, ctx: Context) -> dict[str, float]:
 async def e(input: Any, ctx: Context) -> dict[str, float]:
     """The join: starts once b, c and d have all succeeded."""
     return _times(time.time())
+
+
+event_stamp = Workflow(
+    "bench_event_stamp",
+    description="Started by events with key bench.stamp; returns when it started",
+    on_events=["bench.stamp"],
+)
+
+
+@event_stamp.task(timeout="1h")
+async def event_started(input: Any, ctx: Context) -> dict[str, float]:
+    """Return the wall time this task started (the event's payload carries its push time)."""
+    return {"started": time.time()}

@@ -193,6 +193,11 @@ BEGIN
     IF coalesce(cardinality(p_task_ids), 0) = 0 THEN
         RETURN;
     END IF;
+    -- Steps with a durable wait go to 'waiting' instead (once, before their
+    -- first attempt); the check costs one probe while no step has a wait.
+    IF EXISTS (SELECT 1 FROM hewer.step_waits) THEN
+        PERFORM hewer._wait_divert(p_task_ids, p_now);
+    END IF;
     FOR v IN
         WITH src AS (
             SELECT t.tenant_id, t.id, t.action, t.priority, t.queued_at, t.schedule_timeout, t.run_id,

@@ -1,7 +1,7 @@
 -- hewer._run_cancel_tasks(run_ids[], kind, now) -> number of tasks touched
 --
 -- Stops the unfinished tasks of runs that have just become terminal:
--- pending and queued tasks are cancelled at once (their queue rows deleted
+-- pending, waiting and queued tasks are cancelled at once (their queue rows deleted
 -- first, the lock order claims rely on); assigned and running tasks get
 -- cancel_requested, and their workers' dispatchers are told on channel
 -- hewer_cancel ({"workers": [...]}, or null = ask hewer.task_cancellations).
@@ -21,7 +21,7 @@ BEGIN
                         WHERE t.run_id = ANY (p_run_ids) AND t.status = 'queued');
     WITH cancelled AS (
         UPDATE hewer.tasks t SET status = 'cancelled', finished_at = p_now
-        WHERE t.run_id = ANY (p_run_ids) AND t.status IN ('pending', 'queued')
+        WHERE t.run_id = ANY (p_run_ids) AND t.status IN ('pending', 'waiting', 'queued')
         RETURNING t.tenant_id, t.id, t.run_id, t.attempt
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, created_at)

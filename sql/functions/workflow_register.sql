@@ -7,10 +7,11 @@
 --
 -- Spec: {"steps": [{"name", "action"?, "parents"?, "retries"?, "backoff"?:
 --   {"base", "factor", "max", "jitter"}, "timeout"?, "schedule_timeout"?,
---   "priority"?, "concurrency"?, "slots"?, "rate_limits"?}], "description"?,
---   "priority"?, "concurrency"?}. concurrency: {"key"?: CEL, "max",
---   "strategy"?}, its key compiled to SQL here (hewer._cel_compile) so runs
---   triggered from plain SQL get their keys. See docs/sql-api.md.
+--   "priority"?, "concurrency"?, "slots"?, "rate_limits"?, "wait"?}],
+--   "description"?, "priority"?, "concurrency"?, "on_events"?, "cron"?}.
+--   concurrency: {"key"?: CEL, "max", "strategy"?}, its key compiled to SQL
+--   here (hewer._cel_compile) so runs triggered from plain SQL get their keys.
+--   See docs/sql-api.md and docs/events.md.
 --
 -- Locks: the workflow row (FOR UPDATE), serializing registrations of one
 -- workflow. Errors: HW001 invalid spec (names the step and the problem),
@@ -57,9 +58,10 @@ BEGIN
             USING ERRCODE = 'HW001', HINT = 'Pass {"steps": [{"name": "..."}]}.';
     END IF;
     FOR v_key IN SELECT jsonb_object_keys(p_spec) LOOP
-        IF v_key NOT IN ('steps', 'description', 'priority', 'concurrency') THEN
+        IF v_key NOT IN ('steps', 'description', 'priority', 'concurrency', 'on_events', 'cron') THEN
             RAISE EXCEPTION 'invalid workflow spec for "%": unknown field "%"', p_name, v_key
-                USING ERRCODE = 'HW001', HINT = 'Known fields: steps, description, priority, concurrency.';
+                USING ERRCODE = 'HW001',
+                      HINT = 'Known fields: steps, description, priority, concurrency, on_events, cron.';
         END IF;
     END LOOP;
     IF jsonb_typeof(p_spec -> 'steps') IS DISTINCT FROM 'array'
@@ -72,6 +74,7 @@ BEGIN
             p_name, jsonb_array_length(p_spec -> 'steps')
             USING ERRCODE = 'HW001';
     END IF;
+    PERFORM hewer._spec_triggers_check(p_name, p_spec);
     v_wf_priority := hewer._spec_int(p_spec -> 'priority', 0, 'workflow "' || p_name || '"', 'priority', -1000, 1000);
     v_conc := hewer._spec_concurrency(p_spec -> 'concurrency', 'workflow "' || p_name || '"', 'workflow');
 
@@ -104,10 +107,10 @@ BEGIN
         FOR v_key IN SELECT jsonb_object_keys(v_step) LOOP
             IF v_key NOT IN ('name', 'action', 'parents', 'retries', 'backoff', 'timeout',
                              'schedule_timeout', 'priority', 'description', 'concurrency', 'slots',
-                             'rate_limits') THEN
+                             'rate_limits', 'wait') THEN
                 RAISE EXCEPTION 'invalid workflow spec for "%": %: unknown field "%"', p_name, v_where, v_key
                     USING ERRCODE = 'HW001',
-                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, concurrency, slots, rate_limits.';
+                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, concurrency, slots, rate_limits, wait.';
             END IF;
         END LOOP;
         IF v_step ? 'action' AND (jsonb_typeof(v_step -> 'action') <> 'string'
@@ -189,6 +192,7 @@ BEGIN
             USING ERRCODE = 'HW002', HINT = 'A step''s parents must all run before it; remove one edge of the cycle.';
     END IF;
 
+    PERFORM hewer._spec_waits_check(p_name, p_spec);
     v_checksum := encode(sha256(convert_to(p_spec::text, 'UTF8')), 'hex');
 
     INSERT INTO hewer.workflows AS w (tenant_id, name) VALUES (v_tenant, p_name)
@@ -233,8 +237,10 @@ BEGIN
            hewer._spec_rate_limits(a.e -> 'rate_limits', '')
     FROM jsonb_array_elements(p_spec -> 'steps') WITH ORDINALITY AS a(e, ord)
     CROSS JOIN LATERAL hewer._spec_concurrency(a.e -> 'concurrency', '', 'step') AS c;
+    PERFORM hewer._spec_waits_insert(v_version_id, p_spec);
 
     UPDATE hewer.workflows w SET current_version_id = v_version_id WHERE w.id = v_workflow;
+    PERFORM hewer._spec_crons_sync(v_workflow, p_spec, now());
     RETURN QUERY SELECT v_workflow, v_version_id, v_version, true;
 END
 $$;

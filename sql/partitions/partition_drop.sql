@@ -7,7 +7,7 @@
 --
 -- Work in flight is never dropped: a runs partition that still holds a
 -- queued or running run, or a tasks partition that still holds a pending,
--- queued, assigned or running task, is kept with a NOTICE naming it, and is
+-- waiting, queued, assigned or running task, is kept with a NOTICE naming it, and is
 -- dropped by a later call once that work has finished. The check runs once
 -- without locks (so busy partitions cost no lock) and again after the DETACH,
 -- under its lock, so a row revived in between cannot be lost.
@@ -48,7 +48,7 @@ BEGIN
         -- The rows that mean work in flight, for the tables that have any.
         v_active := CASE v_table.table_name
             WHEN 'runs' THEN $q$status IN ('queued', 'running')$q$
-            WHEN 'tasks' THEN $q$status IN ('pending', 'queued', 'assigned', 'running')$q$
+            WHEN 'tasks' THEN $q$status IN ('pending', 'waiting', 'queued', 'assigned', 'running')$q$
         END;
         FOR v_part IN
             SELECT p.partition AS name, p.lo AS plo, p.hi AS phi

@@ -1,0 +1,351 @@
+"""The leader's event router and cron ticker (see docs/events.md).
+
+Router: reads the pgmq queue hewer_events in batches (hewer.event_route_read), evaluates each
+candidate filter with celpy (programs cached per filter version), records the matches and starts
+their runs in one transaction (hewer.event_route_apply), then acks the messages
+(hewer.event_ack). A router that dies between the two leaves the messages to reappear after the
+visibility timeout; the match table's primary key then stops a second run.
+
+The router also releases tasks in a durable event wait whose key and CEL condition (over the
+event's payload and the run's input) the event satisfies (hewer.event_waits_read / _apply).
+
+Ticker: fires due cron ticks (computed with croniter, UTC) through hewer.cron_fire, whose tick
+table makes each tick fire once, starts due one-off runs with hewer.schedule_fire, and ends
+durable waits whose sleep or timeout is over (hewer.waits_expire).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import psycopg
+from croniter import croniter
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+
+from pydispatch.queries import QUERIES
+from pyworker.cel import CelError, ProgramCache
+
+log = logging.getLogger("hewer.events")
+
+NO_FILTER: Final = "00000000-0000-0000-0000-000000000000"
+
+#: Test hook: a router with this set to "1" exits right after it has committed a batch's runs
+#: and before it acks the messages (tests/test_events.py kills it there on purpose).
+CRASH_ENV: Final = "HEWER_ROUTER_CRASH_AFTER_TRIGGER"
+CRASH_EXIT_CODE: Final = 86
+
+# A queue message whose event row cannot be found is dropped after this many reads.
+_MAX_READS: Final = 5
+
+# Counting missed ticks stops here (a cron every second, down for a day, is 86,400).
+_MAX_MISSED_COUNT: Final = 100_000
+
+
+@dataclass
+class RouteStats:
+    messages: int = 0
+    runs: int = 0
+    errors: int = 0
+    released: int = 0  # waiting tasks whose event came
+
+
+class Router:
+    """One router pass at a time on the leader's connection."""
+
+    def __init__(self, batch_size: int = 100, visibility_timeout: int = 30) -> None:
+        self.batch_size = batch_size
+        self.visibility_timeout = visibility_timeout
+        self.programs = ProgramCache()
+        self.total = RouteStats()
+
+    async def drain(self, conn: AsyncConnection[DictRow], max_batches: int = 50) -> RouteStats:
+        """Route batches until the queue has none visible (or max_batches were routed)."""
+        stats = RouteStats()
+        for _ in range(max_batches):
+            batch = await self.route_batch(conn)
+            stats.messages += batch.messages
+            stats.runs += batch.runs
+            stats.errors += batch.errors
+            stats.released += batch.released
+            if batch.messages < self.batch_size:
+                break
+        return stats
+
+    async def route_batch(self, conn: AsyncConnection[DictRow]) -> RouteStats:
+        cur = await conn.execute(
+            QUERIES["event_route_read"],
+            {"qty": self.batch_size, "vt": self.visibility_timeout},
+        )
+        rows = await cur.fetchall()
+        stats = RouteStats()
+        if not rows:
+            return stats
+        # A message whose event is not found is not acked: it is retried after the visibility
+        # timeout, and dropped (with an error in the log) only after _MAX_READS reads.
+        orphans = {int(r["msg_id"]) for r in rows if r["event_id"] is None}
+        for row in rows:
+            if row["event_id"] is None and row["read_ct"] >= _MAX_READS:
+                log.error(
+                    "dropping an event message whose event does not exist",
+                    extra={"msg_id": row["msg_id"], "reads": row["read_ct"]},
+                )
+                orphans.discard(int(row["msg_id"]))
+        msg_ids = sorted({int(r["msg_id"]) for r in rows} - orphans)
+        stats.messages = len({int(r["msg_id"]) for r in rows})
+        decisions: list[tuple[Any, Any, Any, int | None, str | None]] = []
+        broken: dict[str, tuple[int, str]] = {}
+        for row in rows:
+            if row["workflow_id"] is None or row["event_id"] is None:
+                continue
+            decision = self._decide(row, broken)
+            if decision is not None:
+                decisions.append(decision)
+        for filter_id, (version, error) in broken.items():
+            await conn.execute(
+                QUERIES["filter_error"],
+                {"filter_id": filter_id, "version": version, "error": error},
+            )
+        if decisions:
+            created = await self._apply(conn, decisions)
+            stats.runs = created
+            stats.errors = sum(1 for d in decisions if d[4] is not None)
+        event_ids = sorted({r["event_id"] for r in rows if r["event_id"] is not None})
+        stats.released = await self._waits(conn, event_ids)
+        if (decisions or stats.released) and os.environ.get(CRASH_ENV) == "1":
+            log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
+            os._exit(CRASH_EXIT_CODE)
+        if msg_ids:
+            await conn.execute(QUERIES["event_ack"], {"msg_ids": msg_ids})
+        self.total.messages += stats.messages
+        self.total.runs += stats.runs
+        self.total.errors += stats.errors
+        self.total.released += stats.released
+        return stats
+
+    async def _waits(self, conn: AsyncConnection[DictRow], event_ids: list[Any]) -> int:
+        """Release the tasks whose durable event wait these events satisfy."""
+        if not event_ids:
+            return 0
+        cur = await conn.execute(QUERIES["event_waits_read"], {"event_ids": event_ids})
+        decided: dict[Any, tuple[Any, str | None]] = {}
+        for row in await cur.fetchall():
+            if row["task_id"] in decided and decided[row["task_id"]][1] is None:
+                continue  # an earlier event of the batch already satisfied it
+            if row["expression"] is None:
+                decided[row["task_id"]] = (row["event_id"], None)
+                continue
+            program = self.programs.get(f"wait:{row['expression']}", 0, row["expression"])
+            try:
+                if isinstance(program, CelError):
+                    raise program
+                matched = program.evaluate(
+                    {
+                        "key": row["key"],
+                        "payload": row["payload"],
+                        "metadata": row["metadata"],
+                        "input": row["input"],
+                    }
+                )
+            except CelError as exc:
+                decided.setdefault(row["task_id"], (row["event_id"], str(exc)))
+                continue
+            if matched:
+                decided[row["task_id"]] = (row["event_id"], None)
+        if not decided:
+            return 0
+        cur = await conn.execute(
+            QUERIES["event_waits_apply"],
+            {
+                "task_ids": list(decided),
+                "event_ids": [v[0] for v in decided.values()],
+                "errors": [v[1] for v in decided.values()],
+            },
+        )
+        result = await cur.fetchone()
+        return int(result["released"]) if result else 0
+
+    def _decide(
+        self, row: DictRow, broken: dict[str, tuple[int, str]]
+    ) -> tuple[Any, Any, Any, int | None, str | None] | None:
+        """(event, workflow, filter, version, error) to record, or None when the filter is false."""
+        ids = (row["event_id"], row["workflow_id"], row["filter_id"])
+        if row["expression"] is None:
+            return (*ids, None, None)
+        version = int(row["filter_version"])
+        program = self.programs.get(str(row["filter_id"]), version, row["expression"])
+        if isinstance(program, CelError):
+            if row["filter_error"] is None:
+                broken[str(row["filter_id"])] = (version, str(program))
+            return (*ids, version, f"filter does not compile: {program}")
+        try:
+            matched = program.evaluate(
+                {"key": row["key"], "payload": row["payload"], "metadata": row["metadata"]}
+            )
+        except CelError as exc:
+            return (*ids, version, str(exc))
+        return (*ids, version, None) if matched else None
+
+    async def _apply(
+        self,
+        conn: AsyncConnection[DictRow],
+        decisions: list[tuple[Any, Any, Any, int | None, str | None]],
+    ) -> int:
+        """Record decisions (one transaction); a batch that fails is retried one by one, and a
+        decision that still fails is recorded with the error, so no message is stuck."""
+        try:
+            return await self._apply_batch(conn, decisions)
+        except psycopg.OperationalError:
+            raise
+        except psycopg.Error as exc:
+            log.warning("event batch failed, routing one by one", extra={"error": str(exc)})
+        created = 0
+        for decision in decisions:
+            try:
+                created += await self._apply_batch(conn, [decision])
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error as exc:
+                failed = (*decision[:4], f"starting the run failed: {exc}")
+                await self._apply_batch(conn, [failed])
+        return created
+
+    @staticmethod
+    async def _apply_batch(
+        conn: AsyncConnection[DictRow],
+        decisions: list[tuple[Any, Any, Any, int | None, str | None]],
+    ) -> int:
+        cur = await conn.execute(
+            QUERIES["event_route_apply"],
+            {
+                "event_ids": [d[0] for d in decisions],
+                "workflow_ids": [d[1] for d in decisions],
+                "filter_ids": [d[2] for d in decisions],
+                "filter_versions": [d[3] for d in decisions],
+                "errors": [d[4] for d in decisions],
+            },
+        )
+        rows = await cur.fetchall()
+        return sum(1 for r in rows if r["created"] and r["run_id"] is not None)
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    """What to do with one cron now: the tick to record (if any), whether to start a run for
+    it, how many earlier ticks were passed over, and the next tick."""
+
+    tick_at: datetime | None
+    fire: bool
+    missed: int
+    next_at: datetime
+
+
+def plan_tick(
+    expression: str,
+    catch_up: str,
+    next_at: datetime | None,
+    created_at: datetime,
+    now: datetime,
+    grace: timedelta,
+) -> TickPlan:
+    """The catch-up policy. The due ticks are next_at .. the last tick at or before now:
+    only the last one can fire. 'skip' fires it if it is at most `grace` late, 'once' fires it
+    however late it is; either way the earlier ones are counted as missed. ValueError for an
+    expression croniter cannot read."""
+    if not croniter.is_valid(expression):
+        raise ValueError(f"croniter cannot read the cron expression {expression!r}")
+    first = next_at or croniter(expression, created_at).get_next(datetime)
+    after_now = croniter(expression, now).get_next(datetime)
+    if first > now:
+        return TickPlan(None, False, 0, first)
+    latest = croniter(expression, after_now).get_prev(datetime)
+    missed = 0
+    it = croniter(expression, first)
+    tick = first
+    while tick < latest and missed < _MAX_MISSED_COUNT:
+        missed += 1
+        tick = it.get_next(datetime)
+    fire = catch_up == "once" or now - latest <= grace
+    return TickPlan(latest, fire, missed, after_now)
+
+
+class Ticker:
+    """Cron ticks and one-off scheduled runs."""
+
+    def __init__(self, grace: float = 60.0) -> None:
+        self.grace = timedelta(seconds=grace)
+        self.fired = 0
+        self.expired = 0  # durable waits ended by their deadline
+
+    async def tick(self, conn: AsyncConnection[DictRow], now: datetime | None = None) -> list[Any]:
+        """One pass at `now` (default: the clock): returns the run ids started."""
+        now = now or datetime.now(UTC)
+        cur = await conn.execute(QUERIES["tick"], {"now": now})
+        row = await cur.fetchone()
+        started: list[Any] = list(row["fired"]) if row else []
+        self.expired += row["expired"] if row else 0
+        due = []
+        if row and row["crons_due"]:
+            cur = await conn.execute(QUERIES["cron_due"], {"now": now})
+            due = await cur.fetchall()
+        for cron in due:
+            try:
+                plan = plan_tick(
+                    cron["expression"],
+                    cron["catch_up"],
+                    cron["next_at"],
+                    cron["created_at"],
+                    now,
+                    self.grace,
+                )
+            except (ValueError, KeyError) as exc:
+                await conn.execute(
+                    QUERIES["cron_fire"],
+                    {
+                        "cron_id": cron["cron_id"],
+                        "tick_at": None,
+                        "fire": False,
+                        "missed": 0,
+                        "next_at": None,
+                        "error": str(exc),
+                        "now": now,
+                    },
+                )
+                continue
+            try:
+                cur = await conn.execute(
+                    QUERIES["cron_fire"],
+                    {
+                        "cron_id": cron["cron_id"],
+                        "tick_at": plan.tick_at,
+                        "fire": plan.fire,
+                        "missed": plan.missed,
+                        "next_at": plan.next_at,
+                        "error": None,
+                        "now": now,
+                    },
+                )
+            except psycopg.OperationalError:
+                raise
+            except psycopg.Error as exc:
+                log.error(
+                    "cron tick failed", extra={"cron_id": str(cron["cron_id"]), "error": str(exc)}
+                )
+                continue
+            row = await cur.fetchone()
+            if row and row["fired"]:
+                started.append(row["run_id"])
+                log.info(
+                    "cron fired",
+                    extra={
+                        "cron_id": str(cron["cron_id"]),
+                        "tick_at": str(plan.tick_at),
+                        "missed": plan.missed,
+                    },
+                )
+        self.fired += len(started)
+        return started

@@ -1,0 +1,87 @@
+"""CEL expressions for event filters and waits: compile once, evaluate many times (celpy).
+
+A filter sees three variables: `key` (the event key), `payload` and `metadata` (JSON objects).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import celpy
+from celpy import celtypes
+
+FILTER_VARIABLES = ("key", "payload", "metadata")
+
+
+class CelError(ValueError):
+    """An expression that does not compile, or an evaluation that failed or gave no bool."""
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled CEL expression."""
+
+    expression: str
+    _runner: Any
+
+    def evaluate(self, variables: dict[str, Any]) -> bool:
+        """True or false for these JSON variables; CelError for an error or a non-bool result."""
+        activation = {name: celpy.json_to_cel(value) for name, value in variables.items()}
+        try:
+            result = self._runner.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise CelError(_eval_message(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - celpy raises plain errors for odd input
+            raise CelError(f"{type(exc).__name__}: {exc}") from None
+        if isinstance(result, celpy.CELEvalError):
+            raise CelError(_eval_message(result))
+        if not isinstance(result, celtypes.BoolType):
+            raise CelError(
+                f"the expression gave {type(result).__name__} {result!s}, not a bool; "
+                "compare it, e.g. payload.total > 100"
+            )
+        return bool(result)
+
+
+def _eval_message(exc: BaseException) -> str:
+    args = getattr(exc, "args", ())
+    return str(args[0]) if args else str(exc)
+
+
+def compile_expression(expression: str) -> Program:
+    """Compile a CEL expression; CelError with the parser's message (and caret) if it is bad."""
+    if not isinstance(expression, str) or not expression.strip():
+        raise CelError("the CEL expression is empty; write e.g. payload.total > 100")
+    env = celpy.Environment()
+    try:
+        ast = env.compile(expression)
+        return Program(expression, env.program(ast))
+    except celpy.CELParseError as exc:
+        raise CelError(f"invalid CEL expression {expression!r}:\n{exc}") from None
+    except Exception as exc:  # noqa: BLE001 - the parser's other failures are parse errors too
+        raise CelError(f"invalid CEL expression {expression!r}: {exc}") from None
+
+
+class ProgramCache:
+    """Compiled programs by (filter id, version): a changed filter is compiled again."""
+
+    def __init__(self, limit: int = 10000) -> None:
+        self._limit = limit
+        self._programs: dict[tuple[str, int], Program | CelError] = {}
+        self.compiled = 0
+
+    def get(self, filter_id: str, version: int, expression: str) -> Program | CelError:
+        """The program for this filter version, or the CelError compiling it gave."""
+        key = (filter_id, version)
+        found = self._programs.get(key)
+        if found is None:
+            if len(self._programs) >= self._limit:
+                self._programs.clear()
+            try:
+                found = compile_expression(expression)
+            except CelError as exc:
+                found = exc
+            self._programs[key] = found
+            self.compiled += 1
+        return found
