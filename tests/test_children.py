@@ -100,7 +100,10 @@ def test_same_key_twice_in_one_batch_and_unkeyed_children(conn: psycopg.Connecti
     trigger(conn, "parent", [{}])
     [t] = claim(conn, w)
     rows = spawn(conn, t, "child", [{"a": 1}, {"a": 2}, {}, {}], ["k", "k", None, None])
-    assert rows[0]["run_id"] == rows[1]["run_id"] and [r["created"] for r in rows][:2] == [True, False]
+    assert rows[0]["run_id"] == rows[1]["run_id"] and [r["created"] for r in rows][:2] == [
+        True,
+        False,
+    ]
     assert rows[2]["created"] and rows[3]["created"] and rows[2]["run_id"] != rows[3]["run_id"]
     assert len(children(conn, t["run_id"])) == 3
 
@@ -113,9 +116,7 @@ def test_metadata_merges_over_the_parents_and_is_filterable(conn: psycopg.Connec
     ).fetchall()
     trigger(conn, "parent", [{}])  # no metadata: {}
     [t] = [x for x in claim(conn, w) if x["run_id"] == p["run_id"]]
-    [a, b] = spawn(
-        conn, t, "child", [{}, {}], metadata=[{"tier": "silver", "part": 1}, None]
-    )
+    [a, b] = spawn(conn, t, "child", [{}, {}], metadata=[{"tier": "silver", "part": 1}, None])
     meta = {k["run_id"]: k["additional_metadata"] for k in children(conn, p["run_id"])}
     assert meta[a["run_id"]] == {"customer": "acme", "tier": "silver", "part": 1}
     assert meta[b["run_id"]] == {"customer": "acme", "tier": "gold"}
@@ -135,12 +136,15 @@ def test_metadata_merges_over_the_parents_and_is_filterable(conn: psycopg.Connec
     assert len(by({})) == 4
 
 
+TRIGGER = "SELECT * FROM hewer.run_trigger('child', ARRAY['{}'::jsonb], p_metadata => "
+
+
 @pytest.mark.parametrize(
     ("call", "code"),
     [
-        ("SELECT * FROM hewer.run_trigger('child', ARRAY['{}'::jsonb], p_metadata => ARRAY['[1]'::jsonb])", "HW090"),
-        ("SELECT * FROM hewer.run_trigger('child', ARRAY['{}'::jsonb], p_metadata => ARRAY['{\"a\": {\"b\": 1}}'::jsonb])", "HW090"),
-        ("SELECT * FROM hewer.run_trigger('child', ARRAY['{}'::jsonb], p_metadata => ARRAY['{}'::jsonb, '{}'])", "HW007"),
+        (TRIGGER + "ARRAY['[1]'::jsonb])", "HW090"),
+        (TRIGGER + 'ARRAY[\'{"a": {"b": 1}}\'::jsonb])', "HW090"),
+        (TRIGGER + "ARRAY['{}'::jsonb, '{}'])", "HW007"),
         ("SELECT * FROM hewer.runs_by_metadata('\"x\"')", "HW090"),
         ("SELECT * FROM hewer.runs_by_metadata('{}', NULL, 0)", "HW007"),
     ],
