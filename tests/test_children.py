@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.chaos.invariants import database_violations
 from tests.engine import claim, complete, fail, register, run, snapshot, trigger, worker
 
 Row = dict[str, Any]
@@ -204,6 +205,7 @@ def test_cancelling_a_parent_cancels_its_descendants(conn: psycopg.Connection[An
     assert run(conn, mid["run_id"])["error"]["parent_run_id"] == str(p["run_id"])
     assert run(conn, leaf_a["run_id"])["error"]["parent_run_id"] == str(mid["run_id"])
     assert run(conn, done["run_id"])["status"] == "succeeded"  # finished children stay as they are
+    assert database_violations(conn) == []
     # The running parent task and mid task are asked to stop; spawning is refused now.
     with pytest.raises(psycopg.Error) as err:
         spawn(conn, t, "child", [{}], ["late"])
@@ -220,6 +222,7 @@ def test_a_failed_parent_cancels_its_children(conn: psycopg.Connection[Any]) -> 
     for k in kids:
         got = run(conn, k["run_id"])
         assert got["status"] == "cancelled" and got["error"]["parent_status"] == "failed"
+    assert database_violations(conn) == []
 
 
 def test_a_failed_child_leaves_its_parent_running(conn: psycopg.Connection[Any]) -> None:
