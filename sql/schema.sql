@@ -177,7 +177,8 @@ CREATE INDEX runs_active_idx ON hewer.runs (tenant_id, status)
 CREATE INDEX runs_concurrency_key_idx ON hewer.runs (tenant_id, workflow_id, concurrency_key, id)
     WHERE status IN ('queued', 'running') AND concurrency_key IS NOT NULL;
 CREATE INDEX runs_parent_idx ON hewer.runs (parent_run_id, id) WHERE parent_run_id IS NOT NULL;
-CREATE INDEX runs_metadata_idx ON hewer.runs USING gin (additional_metadata jsonb_path_ops);
+CREATE INDEX runs_metadata_idx ON hewer.runs USING gin (additional_metadata jsonb_path_ops)
+    WHERE additional_metadata <> '{}';
 CREATE TABLE hewer.runs_default PARTITION OF hewer.runs DEFAULT;
 
 CREATE TABLE hewer.tasks (
