@@ -12,8 +12,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from pydispatch.settings import DispatcherSettings
-from pyworker import Backoff, Client, Context, RunFailedError, Workflow
-from pyworker.children import ChildRun
+from pyworker import Backoff, ChildRun, Client, Context, RunFailedError, Workflow
 from tests.test_worker_e2e import dispatcher, until, worker
 
 
