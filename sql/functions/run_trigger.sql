@@ -165,11 +165,12 @@ BEGIN
 
     WITH req AS MATERIALIZED (
         SELECT u.id AS run_id, u.input, u.prio, u.k, u.i, v_run_limits[u.i] AS run_limits,
-               coalesce(p_metadata[u.i], '{}') AS metadata
+               coalesce(u.meta, '{}') AS metadata
         FROM unnest(v_ids, v_new, p_inputs,
                     coalesce(p_priorities, array_fill(NULL::integer, ARRAY[v_n])),
-                    coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])))
-             WITH ORDINALITY AS u(id, new_id, input, prio, k, i)
+                    coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])),
+                    coalesce(p_metadata, array_fill(NULL::jsonb, ARRAY[v_n])))
+             WITH ORDINALITY AS u(id, new_id, input, prio, k, meta, i)
         WHERE u.id = u.new_id
     ), runs AS (
         INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority,
