@@ -12,6 +12,8 @@ import psycopg
 
 from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
 from pydispatch.chaos import chaos
+from pydispatch.children_cli import metadata_option
+from pydispatch.children_cli import register as register_children_commands
 from pydispatch.errors import HewerError, describe
 from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
 from pydispatch.schema import check_schema
@@ -430,6 +432,7 @@ def worker_cmd(
 @click.option("--input", "input_json", default="{}", show_default=True, help="Run input (JSON).")
 @click.option("--priority", type=click.IntRange(-1000, 1000))
 @click.option("--key", "idempotency_key", help="Idempotency key: the same key, the same run.")
+@click.option("--metadata", "metadata_json", help='Key/value tags (JSON), e.g. \'{"k": "v"}\'.')
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", type=float, help="With --wait: give up after this many seconds.")
 @_DISPATCHERS_OPTION
@@ -438,6 +441,7 @@ def run_cmd(
     input_json: str,
     priority: int | None,
     idempotency_key: str | None,
+    metadata_json: str | None,
     wait: bool,
     timeout: float | None,
     dispatchers: tuple[str, ...],
@@ -458,9 +462,14 @@ def run_cmd(
             f"--input must be a JSON object, got {type(payload).__name__} {input_json[:40]!r}; "
             f"pass e.g. {example}"
         )
+    metadata = metadata_option(metadata_json)
     with SyncClient(_split(dispatchers) or None) as client:
         run_id = client.trigger(
-            workflow, payload, priority=priority, idempotency_key=idempotency_key
+            workflow,
+            payload,
+            priority=priority,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
         )
         click.echo(run_id, err=wait)
         if wait:
@@ -705,6 +714,10 @@ def bench_e2e(
 
 for _group in (events_group, filters_group, cron_group, schedule_group):
     main.add_command(_group)
+
+# --- child runs and metadata (pydispatch/children_cli.py) ---------------------------
+
+register_children_commands(main)
 
 
 # --- helpers -----------------------------------------------------------------------

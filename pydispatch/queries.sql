@@ -70,7 +70,14 @@ FROM hewer.workflow_register(%(name)s, %(spec)s::jsonb);
 -- name: run_trigger
 SELECT run_id, created
 FROM hewer.run_trigger(%(workflow)s, ARRAY[%(input)s::jsonb], ARRAY[%(priority)s::integer],
-                       ARRAY[%(idempotency_key)s::text]);
+                       ARRAY[%(idempotency_key)s::text],
+                       p_metadata => ARRAY[%(metadata)s::jsonb]);
+
+-- name: run_spawn
+SELECT run_id, created
+FROM hewer.run_spawn(%(task_id)s::uuid, %(attempt)s::integer, %(workflow)s,
+                     ARRAY[%(input)s::jsonb], ARRAY[%(key)s::text],
+                     ARRAY[%(metadata)s::jsonb]);
 
 -- name: run_get
 SELECT run_id, workflow, version, status::text AS status, input::text AS input_json,

@@ -246,7 +246,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
 
 
 class RunsService(_Service, pb_grpc.RunsServicer):
-    """Clients: Trigger, Get, Wait, Watch, Cancel."""
+    """Clients: Trigger, Get, Wait, Watch, Cancel; tasks: Spawn."""
 
     async def Trigger(  # noqa: N802 - gRPC method name
         self, request: pb.TriggerRequest, context: Ctx
@@ -268,9 +268,49 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                 "input": run_input,
                 "priority": request.priority if request.HasField("priority") else None,
                 "idempotency_key": request.idempotency_key or None,
+                "metadata": await self._metadata(context, request.metadata_json),
             },
         )
         return pb.TriggerResponse(run_id=str(row["run_id"]), created=row["created"])
+
+    async def _metadata(self, context: Ctx, text: str) -> str | None:
+        """metadata_json checked as JSON ("" = none); the database checks it is tags."""
+        if not text:
+            return None
+        try:
+            return check_json(
+                text, "metadata_json", 'send tags as a JSON object, e.g. {"customer": "acme"}'
+            )
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+
+    async def Spawn(  # noqa: N802 - gRPC method name
+        self, request: pb.SpawnRequest, context: Ctx
+    ) -> pb.SpawnResponse:
+        """A task starts a child run (hewer.run_spawn), fenced by its (task_id, attempt)."""
+        await self._open(context)
+        try:
+            task_id = parse_uuid(request.task_id, "task_id")
+            child_input = check_json(
+                request.input_json or "{}",
+                "input_json",
+                'send the child input as a JSON object, e.g. {"value": 1}',
+            )
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        [row] = await self._db(
+            context,
+            "run_spawn",
+            {
+                "task_id": task_id,
+                "attempt": request.attempt,
+                "workflow": request.workflow,
+                "input": child_input,
+                "key": request.key or None,
+                "metadata": await self._metadata(context, request.metadata_json),
+            },
+        )
+        return pb.SpawnResponse(run_id=str(row["run_id"]), created=row["created"])
 
     async def _run_id(self, context: Ctx, value: str) -> uuid.UUID:
         try:

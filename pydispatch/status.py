@@ -18,6 +18,8 @@ HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
     "HW007": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_argument
     "HW008": grpc.StatusCode.NOT_FOUND,  # unknown_worker
     "HW009": grpc.StatusCode.NOT_FOUND,  # unknown_run
+    "HW090": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_metadata
+    "HW091": grpc.StatusCode.FAILED_PRECONDITION,  # parent_not_active
 }
 
 # Standard SQLSTATE classes and codes that say something about the request.

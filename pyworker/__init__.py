@@ -6,6 +6,7 @@ and start runs with a `Client` (async) or `SyncClient`.
 """
 
 from pyworker.cel import CelError
+from pyworker.children import ChildRun
 from pyworker.client import Client, RunEvent, RunInfo, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
@@ -42,6 +43,7 @@ __all__ = [
     "SDK_VERSION",
     "Backoff",
     "CelError",
+    "ChildRun",
     "Client",
     "Concurrency",
     "Context",

@@ -11,7 +11,15 @@ import asyncio
 import functools
 import queue
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -20,6 +28,7 @@ import grpc
 import grpc.aio
 
 from pyworker import codec, rpc
+from pyworker.children import workflow_name
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import RpcError, RunCancelledError, RunFailedError, RunNotFoundError
 from pyworker.proto import hewer_pb2 as pb
@@ -104,14 +113,6 @@ class RunEvent:
         )
 
 
-def _workflow_name(workflow: str | Workflow | Task[..., Any]) -> str:
-    if isinstance(workflow, Workflow):
-        return workflow.name
-    if isinstance(workflow, Task):
-        return workflow.workflow.name
-    return workflow
-
-
 def _input_json(value: Any) -> str:
     text = codec.dumps({} if value is None else value)
     if not text.startswith("{"):
@@ -119,6 +120,17 @@ def _input_json(value: Any) -> str:
             f"a run input must be a JSON object (a dict or a Pydantic model), got {value!r}"
         )
     return text
+
+
+def _metadata_json(value: Mapping[str, Any] | None) -> str:
+    """Run metadata (key/value tags) as JSON text; "" for none."""
+    if value is None:
+        return ""
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"metadata must be a dict of tags, e.g. {{'customer': 'acme'}}, got {value!r}"
+        )
+    return codec.dumps(dict(value))
 
 
 def _error(method: str, exc: grpc.aio.AioRpcError) -> RpcError:
@@ -190,22 +202,47 @@ class Client:
         *,
         priority: int | None = None,
         idempotency_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> str:
         """Start a run of the workflow's current version; returns its run_id.
 
         input is a JSON object (dict or Pydantic model; None means {}). With an idempotency key
-        already used for this workflow, the existing run's id is returned.
+        already used for this workflow, the existing run's id is returned. metadata: key/value
+        tags (str, number or bool values), inherited by the run's children (docs/children.md).
         """
         request = pb.TriggerRequest(
-            workflow=_workflow_name(workflow),
+            workflow=workflow_name(workflow),
             input_json=_input_json(input),
             priority=priority,
             idempotency_key=idempotency_key or "",
+            metadata_json=_metadata_json(metadata),
         )
         response = await self._call(
             "Trigger", lambda runs: runs.Trigger(request, timeout=self.timeout)
         )
         return response.run_id
+
+    async def spawn(
+        self,
+        task_id: str,
+        attempt: int,
+        workflow: str | Workflow | Task[..., Any],
+        input: Any = None,
+        *,
+        key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> tuple[str, bool]:
+        """Start a child run for task (task_id, attempt): (run_id, created). See ctx.spawn."""
+        request = pb.SpawnRequest(
+            task_id=task_id,
+            attempt=attempt,
+            workflow=workflow_name(workflow),
+            input_json=_input_json(input),
+            key=key or "",
+            metadata_json=_metadata_json(metadata),
+        )
+        response = await self._call("Spawn", lambda runs: runs.Spawn(request, timeout=self.timeout))
+        return response.run_id, response.created
 
     async def get(self, run_id: str) -> RunInfo:
         """The run's current state."""
@@ -305,11 +342,16 @@ class SyncClient:
         *,
         priority: int | None = None,
         idempotency_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> str:
         """See Client.trigger."""
         return self._run(
             self._client.trigger(
-                workflow, input, priority=priority, idempotency_key=idempotency_key
+                workflow,
+                input,
+                priority=priority,
+                idempotency_key=idempotency_key,
+                metadata=metadata,
             )
         )
 

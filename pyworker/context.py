@@ -1,4 +1,5 @@
-"""What a running task knows and can do: its input, its parents' outputs, logging, cancellation.
+"""What a running task knows and can do: its input, its parents' outputs, logging, cancellation,
+and child runs (spawn them, await their results).
 
 A Context is built by the worker for each assignment. Tests of task functions can build one
 directly: `Context(input={...}, parents={"fetch": {...}})` logs locally and refreshes nothing.
@@ -13,16 +14,18 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Generator, Mapping, MutableMapping
+from collections.abc import Callable, Generator, Mapping, MutableMapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pyworker.children import ChildRun, workflow_name
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import TaskCancelledError
 
 if TYPE_CHECKING:
-    from pyworker.workflow import Task
+    from pyworker.client import Client, RunInfo
+    from pyworker.workflow import Task, Workflow
 
 
 class TaskLink(Protocol):
@@ -115,6 +118,7 @@ class Context:
         timeout_at: datetime | None = None,
         link: TaskLink | None = None,
         stream_log_level: int = logging.INFO,
+        runs: Callable[[], Client] | None = None,
     ) -> None:
         self.input = input
         """The run's input (a Pydantic model when the task declares one)."""
@@ -130,6 +134,7 @@ class Context:
         self.timeout_at = timeout_at
         """When the lease ends: past it the server reclaims the task (see refresh_timeout)."""
         self._link = link
+        self._runs = runs
         self._cancelled = threading.Event()
         self.cancel_reason: str | None = None
         """Why the task was told to stop, once it was."""
@@ -187,6 +192,51 @@ class Context:
             self.timeout_at = new_end
         future.set_result(self.timeout_at)
         return Refresh(future)
+
+    # --- child runs ---------------------------------------------------------------------------
+
+    def _client(self, method: str) -> Client:
+        if self._runs is None:
+            raise RuntimeError(
+                f"ctx.{method} needs a worker: child runs are started through a dispatcher, "
+                "so run the task in a Worker (a Context built by hand has no dispatcher)"
+            )
+        return self._runs()
+
+    async def spawn(
+        self,
+        workflow: str | Workflow | Task[..., Any],
+        input: Any = None,
+        *,
+        key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> ChildRun:
+        """Start a child run of `workflow` (its current version) with `input`; async tasks only.
+
+        key: the child key. The same key in this run (and workflow) gives back the same child,
+        so a retried task does not spawn twice: give a key to every child that must exist once.
+        metadata: tags merged over this run's metadata for the child. The child is cancelled
+        if this run is cancelled or fails. Await it with `ctx.wait_for` or `ctx.result`.
+        """
+        client = self._client("spawn")
+        run_id, created = await client.spawn(
+            self.task_id, self.attempt, workflow, input, key=key, metadata=metadata
+        )
+        return ChildRun(run_id=run_id, workflow=workflow_name(workflow), key=key, created=created)
+
+    async def wait_for(self, child: ChildRun | str, timeout: Duration | None = None) -> RunInfo:
+        """The child run's state once it is terminal (or when `timeout` runs out).
+
+        The task keeps its worker slot while it waits; refresh the lease for long waits.
+        """
+        return await self._client("wait_for").wait(str(child), timeout)
+
+    async def result(self, child: ChildRun | str, timeout: Duration | None = None) -> Any:
+        """The child run's output ({"step": output}) once it succeeds.
+
+        Raises RunFailedError or RunCancelledError if it did not, TimeoutError after `timeout`.
+        """
+        return await self._client("result").result(str(child), timeout)
 
     def _cancel(self, reason: str) -> None:
         """Mark the task as told to stop (the worker also cancels the asyncio task if async)."""

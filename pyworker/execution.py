@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pyworker import codec, rpc
 from pyworker.context import Context
@@ -30,6 +30,9 @@ from pyworker.errors import LeaseLostError, NonRetryableError, TaskCancelledErro
 from pyworker.outbox import Outbox
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.workflow import Task
+
+if TYPE_CHECKING:
+    from pyworker.client import Client
 
 log = logging.getLogger("pyworker.worker")
 
@@ -62,6 +65,7 @@ class Execution:
         on_done: Callable[[Execution], None],
         stream_log_level: int = logging.INFO,
         lease_grace: float | None = 5.0,
+        runs: Callable[[], Client] | None = None,
     ) -> None:
         self.task_id = assignment.task_id
         self.attempt = assignment.attempt
@@ -91,6 +95,7 @@ class Execution:
             timeout_at=timeout_at,
             link=self,
             stream_log_level=stream_log_level,
+            runs=runs,
         )
 
     @property

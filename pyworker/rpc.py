@@ -63,6 +63,7 @@ class RunsStub(Protocol):
     Wait: grpc.aio.UnaryUnaryMultiCallable[pb.WaitRequest, pb.Run]
     Watch: grpc.aio.UnaryStreamMultiCallable[pb.WatchRequest, pb.RunEvent]
     Cancel: grpc.aio.UnaryUnaryMultiCallable[pb.CancelRequest, pb.CancelResponse]
+    Spawn: grpc.aio.UnaryUnaryMultiCallable[pb.SpawnRequest, pb.SpawnResponse]
 
 
 def open_channel(address: str) -> grpc.aio.Channel:

@@ -24,6 +24,7 @@ import grpc
 import grpc.aio
 
 from pyworker import codec, rpc
+from pyworker.client import Client
 from pyworker.errors import DefinitionError, RegistrationError
 from pyworker.execution import Execution
 from pyworker.outbox import Outbox
@@ -128,6 +129,7 @@ class Worker:
         self._connected = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._runs: Client | None = None  # for ctx.spawn / ctx.wait_for, made on first use
         self._stop_requested = asyncio.Event()
         self._force = asyncio.Event()
         self._closed = asyncio.Event()
@@ -276,6 +278,8 @@ class Worker:
             stop.cancel()
             if not supervisor.done():
                 supervisor.cancel()
+            if self._runs is not None:
+                await self._runs.close()
             self._closed.set()
 
     async def _drain(self) -> None:
@@ -544,10 +548,17 @@ class Worker:
             on_done=self._on_execution_done,
             stream_log_level=self.stream_log_level,
             lease_grace=self.lease_grace,
+            runs=self._runs_client,
         )
         self._executions[key] = execution
         self._idle.clear()
         execution.start()
+
+    def _runs_client(self) -> Client:
+        """The Runs client of task contexts (spawn, wait_for): one per worker, on its loop."""
+        if self._runs is None:
+            self._runs = Client(self.dispatchers, timeout=self.rpc_timeout)
+        return self._runs
 
     def _refuse(self, assignment: pb.Assignment, error_type: str, message: str) -> None:
         log.warning("refusing task %s (%s): %s", assignment.task_id, assignment.action, message)

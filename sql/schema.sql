@@ -17,7 +17,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (4);
+INSERT INTO hewer.meta (schema_version) VALUES (5);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -164,6 +164,11 @@ CREATE TABLE hewer.runs (
     started_at timestamptz,
     finished_at timestamptz,
     concurrency_key text,
+    -- A child run knows the run and task that spawned it (hewer.run_spawn);
+    -- additional_metadata holds key/value tags, inherited by children.
+    parent_run_id uuid,
+    parent_task_id uuid,
+    additional_metadata jsonb NOT NULL DEFAULT '{}',
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 CREATE INDEX runs_workflow_idx ON hewer.runs (tenant_id, workflow_id, id);
@@ -171,6 +176,9 @@ CREATE INDEX runs_active_idx ON hewer.runs (tenant_id, status)
     WHERE status IN ('queued', 'running');
 CREATE INDEX runs_concurrency_key_idx ON hewer.runs (tenant_id, workflow_id, concurrency_key, id)
     WHERE status IN ('queued', 'running') AND concurrency_key IS NOT NULL;
+CREATE INDEX runs_parent_idx ON hewer.runs (parent_run_id, id) WHERE parent_run_id IS NOT NULL;
+CREATE INDEX runs_metadata_idx ON hewer.runs USING gin (additional_metadata jsonb_path_ops)
+    WHERE additional_metadata <> '{}';
 CREATE TABLE hewer.runs_default PARTITION OF hewer.runs DEFAULT;
 
 CREATE TABLE hewer.tasks (

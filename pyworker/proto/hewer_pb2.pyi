@@ -216,16 +216,18 @@ class RegisterWorkflowResponse(_message.Message):
     def __init__(self, workflow_id: _Optional[str] = ..., version_id: _Optional[str] = ..., version: _Optional[int] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class TriggerRequest(_message.Message):
-    __slots__ = ("workflow", "input_json", "priority", "idempotency_key")
+    __slots__ = ("workflow", "input_json", "priority", "idempotency_key", "metadata_json")
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     INPUT_JSON_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
     workflow: str
     input_json: str
     priority: int
     idempotency_key: str
-    def __init__(self, workflow: _Optional[str] = ..., input_json: _Optional[str] = ..., priority: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+    metadata_json: str
+    def __init__(self, workflow: _Optional[str] = ..., input_json: _Optional[str] = ..., priority: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., metadata_json: _Optional[str] = ...) -> None: ...
 
 class TriggerResponse(_message.Message):
     __slots__ = ("run_id", "created")
@@ -316,3 +318,27 @@ class CancelResponse(_message.Message):
     cancelled: bool
     status: str
     def __init__(self, run_id: _Optional[str] = ..., cancelled: _Optional[bool] = ..., status: _Optional[str] = ...) -> None: ...
+
+class SpawnRequest(_message.Message):
+    __slots__ = ("task_id", "attempt", "workflow", "input_json", "key", "metadata_json")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    INPUT_JSON_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    attempt: int
+    workflow: str
+    input_json: str
+    key: str
+    metadata_json: str
+    def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., workflow: _Optional[str] = ..., input_json: _Optional[str] = ..., key: _Optional[str] = ..., metadata_json: _Optional[str] = ...) -> None: ...
+
+class SpawnResponse(_message.Message):
+    __slots__ = ("run_id", "created")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    created: bool
+    def __init__(self, run_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...

@@ -224,6 +224,11 @@ class RunsStub:
                 request_serializer=pyworker_dot_proto_dot_hewer__pb2.CancelRequest.SerializeToString,
                 response_deserializer=pyworker_dot_proto_dot_hewer__pb2.CancelResponse.FromString,
                 _registered_method=True)
+        self.Spawn = channel.unary_unary(
+                '/hewer.v1.Runs/Spawn',
+                request_serializer=pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.SerializeToString,
+                response_deserializer=pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.FromString,
+                _registered_method=True)
 
 
 class RunsServicer:
@@ -262,6 +267,14 @@ class RunsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Spawn(self, request, context):
+        """A running task starts child runs (hewer.run_spawn): fenced by its
+        (task_id, attempt), idempotent per child key. Await them with Wait.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RunsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -289,6 +302,11 @@ def add_RunsServicer_to_server(servicer, server):
                     servicer.Cancel,
                     request_deserializer=pyworker_dot_proto_dot_hewer__pb2.CancelRequest.FromString,
                     response_serializer=pyworker_dot_proto_dot_hewer__pb2.CancelResponse.SerializeToString,
+            ),
+            'Spawn': grpc.unary_unary_rpc_method_handler(
+                    servicer.Spawn,
+                    request_deserializer=pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.FromString,
+                    response_serializer=pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -427,6 +445,33 @@ class Runs:
             '/hewer.v1.Runs/Cancel',
             pyworker_dot_proto_dot_hewer__pb2.CancelRequest.SerializeToString,
             pyworker_dot_proto_dot_hewer__pb2.CancelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Spawn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hewer.v1.Runs/Spawn',
+            pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.SerializeToString,
+            pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.FromString,
             options,
             channel_credentials,
             insecure,

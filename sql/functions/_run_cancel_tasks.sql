@@ -5,7 +5,8 @@
 -- first, the lock order claims rely on); assigned and running tasks get
 -- cancel_requested, and their workers' dispatchers are told on channel
 -- hewer_cancel ({"workers": [...]}, or null = ask hewer.task_cancellations).
--- The caller holds the runs' locks.
+-- The caller holds the runs' locks. Then the runs' unfinished child runs are
+-- cancelled too (hewer._run_children_cancel, recursively).
 CREATE OR REPLACE FUNCTION hewer._run_cancel_tasks(p_run_ids uuid[], p_kind text, p_now timestamptz)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -49,6 +50,7 @@ BEGIN
         END IF;
         PERFORM pg_notify('hewer_cancel', v_payload);
     END IF;
+    PERFORM hewer._run_children_cancel(p_run_ids, p_now);
     RETURN v_cancelled + coalesce(cardinality(v_workers), 0);
 END
 $$;

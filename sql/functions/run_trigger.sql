@@ -1,5 +1,5 @@
--- hewer.run_trigger(workflow, inputs[], priorities[]?, idempotency_keys[]?, now?)
---   -> (ord, run_id, created)
+-- hewer.run_trigger(workflow, inputs[], priorities[]?, idempotency_keys[]?, now?,
+--                   metadata[]?) -> (ord, run_id, created)
 --
 -- Starts one run per input on the workflow's current version. Runs in the
 -- caller's transaction, so an application's own write and its enqueue commit
@@ -9,7 +9,9 @@
 -- priorities: NULL or one per input (NULL element = the step's default),
 -- from -1000 to 1000, higher first. idempotency_keys: NULL or one per input
 -- (NULL element = none); a key already used for this workflow returns that
--- run with created = false, within the batch too.
+-- run with created = false, within the batch too. metadata: NULL or one
+-- per input (NULL element = {}), key/value tags stored in
+-- runs.additional_metadata (see hewer.runs_by_metadata).
 --
 -- Concurrency and rate-limit keys (CEL compiled at registration) are
 -- evaluated here for every run, and each task gets the semaphores and rate
@@ -24,13 +26,15 @@
 -- runs it cancels (id order). NOTIFY hewer_ready once, with the actions.
 -- Errors: HW003 unknown workflow, HW004 input not a JSON object,
 -- HW007 bad arrays or priority, HW010 an input over hewer.max_payload_bytes
--- (4 MiB by default), HW021 a key cannot be evaluated for an input.
+-- (4 MiB by default), HW021 a key cannot be evaluated for an input,
+-- HW090 metadata that is not an object of scalar values.
 CREATE OR REPLACE FUNCTION hewer.run_trigger(
     p_workflow text,
     p_inputs jsonb[],
     p_priorities integer[] DEFAULT NULL,
     p_idempotency_keys text[] DEFAULT NULL,
-    p_now timestamptz DEFAULT now())
+    p_now timestamptz DEFAULT now(),
+    p_metadata jsonb[] DEFAULT NULL)
 RETURNS TABLE (ord integer, run_id uuid, created boolean)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -59,7 +63,8 @@ DECLARE
 BEGIN
     v_n := hewer._batch_len('run_trigger', p_inputs,
         ARRAY[coalesce(cardinality(p_priorities), cardinality(p_inputs)),
-              coalesce(cardinality(p_idempotency_keys), cardinality(p_inputs))]);
+              coalesce(cardinality(p_idempotency_keys), cardinality(p_inputs)),
+              coalesce(cardinality(p_metadata), cardinality(p_inputs))]);
     PERFORM hewer._require_now('run_trigger', p_now);
     SELECT w.id, w.current_version_id INTO v_workflow, v_version
     FROM hewer.workflows w WHERE w.tenant_id = v_tenant AND w.name = p_workflow;
@@ -87,6 +92,7 @@ BEGIN
             USING ERRCODE = 'HW007';
     END IF;
     PERFORM hewer._check_payloads('run_trigger', 'input', p_inputs);
+    PERFORM hewer._check_metadata('run_trigger', p_metadata);
 
     -- Keys and semaphores: one limits object per input for the run's
     -- workflow limit, and per step for its step limit and rate limits.
@@ -158,18 +164,21 @@ BEGIN
     END IF;
 
     WITH req AS MATERIALIZED (
-        SELECT u.id AS run_id, u.input, u.prio, u.k, u.i, v_run_limits[u.i] AS run_limits
+        SELECT u.id AS run_id, u.input, u.prio, u.k, u.i, v_run_limits[u.i] AS run_limits,
+               coalesce(u.meta, '{}') AS metadata
         FROM unnest(v_ids, v_new, p_inputs,
                     coalesce(p_priorities, array_fill(NULL::integer, ARRAY[v_n])),
-                    coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])))
-             WITH ORDINALITY AS u(id, new_id, input, prio, k, i)
+                    coalesce(p_idempotency_keys, array_fill(NULL::text, ARRAY[v_n])),
+                    coalesce(p_metadata, array_fill(NULL::jsonb, ARRAY[v_n])))
+             WITH ORDINALITY AS u(id, new_id, input, prio, k, meta, i)
         WHERE u.id = u.new_id
     ), runs AS (
         INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority,
-                                idempotency_key, tasks_left, created_at, concurrency_key)
+                                idempotency_key, tasks_left, created_at, concurrency_key,
+                                additional_metadata)
         SELECT v_tenant, r.run_id, v_workflow, v_version, 'queued', r.input, coalesce(r.prio, 0),
                r.k, (SELECT count(*) FROM hewer.steps s WHERE s.version_id = v_version), p_now,
-               r.run_limits ->> 'run_key'
+               r.run_limits ->> 'run_key', r.metadata
         FROM req r
     -- One task per step; ids made first so parents and children can point
     -- at each other.

@@ -132,6 +132,13 @@ CHECKS: dict[str, LiteralString] = {
         SELECT k.key FROM hewer.idempotency_keys k LEFT JOIN hewer.runs r ON r.id = k.run_id
         WHERE r.id IS NULL OR r.workflow_id <> k.workflow_id OR r.tenant_id <> k.tenant_id
            OR r.idempotency_key IS DISTINCT FROM k.key""",
+    "a child run is not active under a cancelled or failed parent": """
+        SELECT c.id::text FROM hewer.runs c JOIN hewer.runs p ON p.id = c.parent_run_id
+        WHERE c.status IN ('queued', 'running') AND p.status IN ('cancelled', 'failed')""",
+    "a child run's parent task belongs to its parent run": """
+        SELECT c.id::text FROM hewer.runs c JOIN hewer.runs p ON p.id = c.parent_run_id
+        LEFT JOIN hewer.tasks t ON t.id = c.parent_task_id
+        WHERE t.id IS NULL OR t.run_id <> p.id""",
     "a workflow's current version is its own": """
         SELECT w.id::text FROM hewer.workflows w
         LEFT JOIN hewer.workflow_versions v ON v.id = w.current_version_id
