@@ -449,9 +449,10 @@ def test_drop_rechecks_for_work_revived_while_it_waited(connect: Connect) -> Non
     run_id = insert(conn, "runs", at(10, 10), "succeeded")
     notices = notices_of(conn)
 
-    # Another transaction revives the old run and has not committed when
-    # partition_drop's first (lock-free) check runs; its DETACH then waits.
-    other.execute("UPDATE hewer.runs SET status = 'running' WHERE id = %s", (run_id,))
+    # Another transaction adds an active run to the old partition and has not
+    # committed when partition_drop's first (lock-free) check runs; its DETACH
+    # then waits. (A finished run cannot be revived: the history guard.)
+    insert(other, "runs", at(10, 20), "running")
     result: list[list[Row]] = []
     worker = threading.Thread(target=lambda: result.append(drop(conn, at(14))))
     worker.start()
