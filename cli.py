@@ -14,6 +14,7 @@ from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
 from pydispatch.chaos import chaos
 from pydispatch.errors import HewerError, describe
 from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
+from pydispatch.runs_cli import runs_group, workflows_group
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
@@ -703,7 +704,14 @@ def bench_e2e(
 
 # --- events, filters, cron, schedule (pydispatch/events_cli.py) ----------------------
 
-for _group in (events_group, filters_group, cron_group, schedule_group):
+for _group in (
+    events_group,
+    filters_group,
+    cron_group,
+    schedule_group,
+    workflows_group,
+    runs_group,
+):
     main.add_command(_group)
 
 

@@ -6,7 +6,7 @@ and start runs with a `Client` (async) or `SyncClient`.
 """
 
 from pyworker.cel import CelError
-from pyworker.client import Client, RunEvent, RunInfo, SyncClient
+from pyworker.client import Client, RunEvent, RunInfo, RunSummary, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
@@ -62,6 +62,7 @@ __all__ = [
     "RunFailedError",
     "RunInfo",
     "RunNotFoundError",
+    "RunSummary",
     "Strategy",
     "SyncClient",
     "TargetError",

@@ -45,7 +45,9 @@ def test_rollback_binds_new_runs_while_runs_in_flight_finish_on_their_version(co
     assert register(conn, "wf", V2)["version"] == 2
     [new] = trigger(conn, "wf", [{"n": 2}])
     assert run(conn, old["run_id"])["version"] == 1 and run(conn, new["run_id"])["version"] == 2
-    assert [(v["version"], v["is_current"], v["steps"], v["active_runs"]) for v in versions(conn, "wf")] == [
+    assert [
+        (v["version"], v["is_current"], v["steps"], v["active_runs"]) for v in versions(conn, "wf")
+    ] == [
         (1, False, 1, 1),
         (2, True, 2, 1),
     ]
@@ -66,7 +68,12 @@ def test_rollback_binds_new_runs_while_runs_in_flight_finish_on_their_version(co
     # Re-registering the newer spec (a worker restarting) keeps the rollback.
     assert register(conn, "wf", V2)["created"] is False
     [listed] = conn.execute("SELECT * FROM hewer.workflow_list()").fetchall()
-    assert (listed["name"], listed["current_version"], listed["latest_version"], listed["versions"]) == (
+    assert (
+        listed["name"],
+        listed["current_version"],
+        listed["latest_version"],
+        listed["versions"],
+    ) == (
         "wf",
         1,
         2,
@@ -132,18 +139,31 @@ def test_finished_runs_tasks_and_events_are_immutable(conn: Conn) -> None:
     before = snapshot(conn)
 
     for run_id in (ok["run_id"], bad["run_id"]):
-        assert sqlstate(conn, "UPDATE hewer.runs SET status = 'running' WHERE id = %s", (run_id,)) == "HW080"
-        assert sqlstate(conn, "UPDATE hewer.runs SET error = NULL WHERE id = %s", (run_id,)) == "HW080"
+        assert (
+            sqlstate(conn, "UPDATE hewer.runs SET status = 'running' WHERE id = %s", (run_id,))
+            == "HW080"
+        )
+        assert (
+            sqlstate(conn, "UPDATE hewer.runs SET error = NULL WHERE id = %s", (run_id,)) == "HW080"
+        )
         assert sqlstate(conn, "DELETE FROM hewer.runs WHERE id = %s", (run_id,)) == "HW080"
         assert (
             sqlstate(conn, "UPDATE hewer.tasks SET output = '{}' WHERE run_id = %s", (run_id,))
             == "HW080"
         )
         assert sqlstate(conn, "DELETE FROM hewer.tasks WHERE run_id = %s", (run_id,)) == "HW080"
-        assert sqlstate(conn, "UPDATE hewer.task_events SET data = '{}' WHERE run_id = %s", (run_id,)) == "HW080"
-        assert sqlstate(conn, "DELETE FROM hewer.task_events WHERE run_id = %s", (run_id,)) == "HW080"
+        assert (
+            sqlstate(conn, "UPDATE hewer.task_events SET data = '{}' WHERE run_id = %s", (run_id,))
+            == "HW080"
+        )
+        assert (
+            sqlstate(conn, "DELETE FROM hewer.task_events WHERE run_id = %s", (run_id,)) == "HW080"
+        )
     # Events of unfinished tasks are append-only too.
-    assert sqlstate(conn, "DELETE FROM hewer.task_events WHERE run_id = %s", (live["run_id"],)) == "HW080"
+    assert (
+        sqlstate(conn, "DELETE FROM hewer.task_events WHERE run_id = %s", (live["run_id"],))
+        == "HW080"
+    )
     with pytest.raises(psycopg.Error) as err:
         conn.execute("UPDATE hewer.runs SET priority = 5 WHERE id = %s", (ok["run_id"],))
     assert f"run {ok['run_id']}" in str(err.value) and "succeeded" in str(err.value)
@@ -180,7 +200,10 @@ def test_list_runs_by_filter(conn: Conn) -> None:
 
     assert ids(workflow="wf") == [late[0]["run_id"], early[1]["run_id"], early[0]["run_id"]]
     assert ids(workflow="wf", input=Jsonb({"c": 1})) == [late[0]["run_id"], early[0]["run_id"]]
-    assert ids(workflow="wf", until=t0 + timedelta(minutes=30)) == [early[1]["run_id"], early[0]["run_id"]]
+    assert ids(workflow="wf", until=t0 + timedelta(minutes=30)) == [
+        early[1]["run_id"],
+        early[0]["run_id"],
+    ]
     assert ids(since=t0 + timedelta(minutes=30)) == [late[0]["run_id"]]
     assert ids(workflow="wf", limit=1) == [late[0]["run_id"]]
     assert ids(workflow="wf", limit=1, before=late[0]["run_id"]) == [early[1]["run_id"]]
@@ -189,7 +212,13 @@ def test_list_runs_by_filter(conn: Conn) -> None:
     assert row["tasks"] == {"queued": 1} and row["version"] == 1 and row["replay_of"] is None
     assert sqlstate(conn, "SELECT * FROM hewer.run_list(p_limit => 0)") == "HW082"
     assert sqlstate(conn, "SELECT * FROM hewer.run_list(p_input => '[1]')") == "HW082"
-    assert sqlstate(conn, "SELECT * FROM hewer.run_list(p_since => now(), p_until => now() - interval '1 hour')") == "HW082"
+    assert (
+        sqlstate(
+            conn,
+            "SELECT * FROM hewer.run_list(p_since => now(), p_until => now() - interval '1 hour')",
+        )
+        == "HW082"
+    )
     assert sqlstate(conn, "SELECT * FROM hewer.run_list('nope')") == "HW003"
 
 
@@ -223,12 +252,23 @@ def test_cancel_by_filter_cancels_only_the_matching_active_runs(conn: Conn) -> N
     assert before_c != snapshot(conn)
 
     # Nothing matching: nothing cancelled. No filter, or a finished status: refused.
-    assert conn.execute("SELECT * FROM hewer.run_cancel_matching(p_workflow => 'wf', p_input => '{\"tenant\": \"z\"}')").fetchall() == []
+    assert (
+        conn.execute(
+            "SELECT * FROM hewer.run_cancel_matching(p_workflow => 'wf', p_input => %s)",
+            (Jsonb({"tenant": "z"}),),
+        ).fetchall()
+        == []
+    )
     before = snapshot(conn)
     assert sqlstate(conn, "SELECT * FROM hewer.run_cancel_matching()") == "HW082"
-    assert sqlstate(conn, "SELECT * FROM hewer.run_cancel_matching(p_statuses => '{failed}')") == "HW082"
+    assert (
+        sqlstate(conn, "SELECT * FROM hewer.run_cancel_matching(p_statuses => '{failed}')")
+        == "HW082"
+    )
     assert snapshot(conn) == before
-    everything = conn.execute("SELECT * FROM hewer.run_cancel_matching(p_statuses => '{queued,running}')").fetchall()
+    everything = conn.execute(
+        "SELECT * FROM hewer.run_cancel_matching(p_statuses => '{queued,running}')"
+    ).fetchall()
     assert {r["run_id"] for r in everything} == {c["run_id"], later["run_id"], other["run_id"]}
 
 
@@ -241,7 +281,12 @@ def fail_b(conn: Conn) -> tuple[Any, Any]:
     tasks = {t["step"]: t for t in claim(conn, w)}
     complete(conn, [tasks["c"]], [{"c": 3}])
     fail(conn, [tasks["b"]], {"message": "bad"}, retryable=False)
-    assert task_states(conn, r["run_id"]) == {"a": "succeeded", "b": "failed", "c": "succeeded", "d": "cancelled"}
+    assert task_states(conn, r["run_id"]) == {
+        "a": "succeeded",
+        "b": "failed",
+        "c": "succeeded",
+        "d": "cancelled",
+    }
     return r["run_id"], w
 
 
@@ -251,7 +296,12 @@ def test_replay_from_failed_keeps_succeeded_outputs(conn: Conn) -> None:
     [rep] = conn.execute("SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (original,)).fetchall()
     assert rep["run_id"] == original and rep["kept"] == 2 and rep["to_run"] == 2
     new = rep["replay_run_id"]
-    assert task_states(conn, new) == {"a": "succeeded", "b": "queued", "c": "succeeded", "d": "pending"}
+    assert task_states(conn, new) == {
+        "a": "succeeded",
+        "b": "queued",
+        "c": "succeeded",
+        "d": "pending",
+    }
     assert run(conn, new)["output"] == {"a": {"a": 1}, "c": {"c": 3}}
     assert run(conn, original) == before  # the original is untouched
 
@@ -265,19 +315,29 @@ def test_replay_from_failed_keeps_succeeded_outputs(conn: Conn) -> None:
 
     # The replay is in the original's history, and the new run points back.
     events = conn.execute(
-        "SELECT kind, status, data FROM hewer.task_events WHERE run_id = %s AND kind = 'replayed'", (original,)
+        "SELECT kind, status, data FROM hewer.task_events WHERE run_id = %s AND kind = 'replayed'",
+        (original,),
     ).fetchall()
     assert len(events) == 4 and all(e["data"]["replay_run_id"] == str(new) for e in events)
     assert {e["data"]["kept"] for e in events if e["status"] == "succeeded"} == {True}
-    [listed] = conn.execute("SELECT * FROM hewer.run_list(p_replay_of => %s)", (original,)).fetchall()
+    [listed] = conn.execute(
+        "SELECT * FROM hewer.run_list(p_replay_of => %s)", (original,)
+    ).fetchall()
     assert listed["run_id"] == new and listed["replay_of"] == original
 
 
 def test_replay_from_start_runs_every_step(conn: Conn) -> None:
     original, w = fail_b(conn)
-    [rep] = conn.execute("SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], 'start')", (original,)).fetchall()
+    [rep] = conn.execute(
+        "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], 'start')", (original,)
+    ).fetchall()
     assert rep["kept"] == 0 and rep["to_run"] == 4
-    assert task_states(conn, rep["replay_run_id"]) == {"a": "queued", "b": "pending", "c": "pending", "d": "pending"}
+    assert task_states(conn, rep["replay_run_id"]) == {
+        "a": "queued",
+        "b": "pending",
+        "c": "pending",
+        "d": "pending",
+    }
     [a] = claim(conn, w)
     assert a["step"] == "a" and a["run_id"] == rep["replay_run_id"]
 
@@ -286,13 +346,24 @@ def test_replay_of_a_cancelled_run_and_refusals(conn: Conn) -> None:
     register(conn, "wf", V2)
     [r, live] = trigger(conn, "wf", [{}, {}])
     conn.execute("SELECT * FROM hewer.run_cancel(ARRAY[%s::uuid])", (r["run_id"],))
-    [rep] = conn.execute("SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (r["run_id"],)).fetchall()
+    [rep] = conn.execute(
+        "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (r["run_id"],)
+    ).fetchall()
     assert task_states(conn, rep["replay_run_id"]) == {"a": "queued", "b": "pending"}
 
     before = snapshot(conn)
-    assert sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (live["run_id"],)) == "HW083"
-    assert sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (uuid.uuid4(),)) == "HW009"
-    assert sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], 'middle')", (r["run_id"],)) == "HW084"
+    assert (
+        sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (live["run_id"],))
+        == "HW083"
+    )
+    assert (
+        sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (uuid.uuid4(),))
+        == "HW009"
+    )
+    assert (
+        sqlstate(conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], 'middle')", (r["run_id"],))
+        == "HW084"
+    )
     assert sqlstate(conn, "SELECT * FROM hewer.run_replay(NULL)") == "HW007"
     assert snapshot(conn) == before
 
@@ -302,5 +373,7 @@ def test_replay_runs_on_the_original_version_after_a_new_one(conn: Conn) -> None
     [r] = trigger(conn, "wf", [{}])
     conn.execute("SELECT * FROM hewer.run_cancel(ARRAY[%s::uuid])", (r["run_id"],))
     register(conn, "wf", V1)
-    [rep] = conn.execute("SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (r["run_id"],)).fetchall()
+    [rep] = conn.execute(
+        "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (r["run_id"],)
+    ).fetchall()
     assert run(conn, rep["replay_run_id"])["version"] == run(conn, r["run_id"])["version"]
