@@ -17,6 +17,7 @@ from pydispatch import db
 from pydispatch.errors import HewerError
 from pydispatch.events_cli import _json_object, _table, _text, _when
 from pydispatch.schema import check_schema
+from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
@@ -56,7 +57,7 @@ def workflows_group() -> None:
 def workflows_list() -> None:
     """List the workflows with their current and latest versions."""
     with _conn() as conn:
-        rows = _rows(conn, "SELECT * FROM hewer.workflow_list()")
+        rows = Workflows(conn).list()
     columns = ["name", "current_version", "latest_version", "versions", "description"]
     click.echo(_table(rows, columns, "no workflows"))
 
@@ -67,7 +68,7 @@ def workflows_list() -> None:
 def workflows_show(name: str, version: int | None) -> None:
     """Show a version of workflow NAME (by default the current one) with its spec."""
     with _conn() as conn:
-        [row] = _rows(conn, "SELECT * FROM hewer.workflow_get(%s, %s)", (name, version))
+        row = Workflows(conn).show(name, version)
     _fields(
         [
             ("workflow", row["name"]),
@@ -90,7 +91,7 @@ def workflows_show(name: str, version: int | None) -> None:
 def workflows_versions(name: str) -> None:
     """List every version of workflow NAME; * marks the current one."""
     with _conn() as conn:
-        rows = _rows(conn, "SELECT * FROM hewer.workflow_versions(%s)", (name,))
+        rows = Workflows(conn).versions(name)
     for row in rows:
         row["current"] = "*" if row["is_current"] else ""
         row["checksum"] = row["checksum"][:12]
@@ -104,9 +105,9 @@ def workflows_versions(name: str) -> None:
 def workflows_rollback(name: str, version: int) -> None:
     """Make version --to of workflow NAME current again; runs in flight keep theirs."""
     with _conn() as conn:
-        [row] = _rows(conn, "SELECT * FROM hewer.workflow_rollback(%s, %s)", (name, version))
+        previous = Workflows(conn).rollback(name, version)
     click.echo(
-        f"workflow {name}: version {row['version']} is current (was {row['previous_version']}); "
+        f"workflow {name}: version {version} is current (was {previous}); "
         "new runs bind to it, runs in flight finish on their own version"
     )
 

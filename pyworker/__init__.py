@@ -25,6 +25,7 @@ from pyworker.errors import (
 )
 from pyworker.events import Events
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
+from pyworker.versions import Workflows
 from pyworker.worker import SDK_VERSION, Worker
 from pyworker.workflow import (
     Backoff,
@@ -71,6 +72,7 @@ __all__ = [
     "Wait",
     "Worker",
     "Workflow",
+    "Workflows",
     "build_worker",
     "load_target",
     "parse_duration",

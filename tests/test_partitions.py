@@ -273,6 +273,10 @@ def test_create_moves_rows_out_of_the_default_partition(conn: Conn) -> None:
             expected = f"{table}_default" if ts >= at(14) else f"{table}_p20250310_{ts.hour:02d}00"
             assert home(conn, table, row_id) == expected
     assert any("moved 2 rows of hewer.runs" in n and "runs_p20250310_1000" in n for n in notices)
+    # The moved rows are finished ones: still immutable in their new partitions.
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute("DELETE FROM hewer.runs WHERE id = %s", (next(iter(rows["runs"])),))
+    assert err.value.sqlstate == "HW080"
 
     # Once the window reaches the late rows, they move too.
     create(conn, at(20, 5))

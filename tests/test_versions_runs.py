@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from pyworker import Workflows
 from tests.engine import (
     DIAMOND,
     claim,
@@ -377,3 +378,16 @@ def test_replay_runs_on_the_original_version_after_a_new_one(conn: Conn) -> None
         "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid])", (r["run_id"],)
     ).fetchall()
     assert run(conn, rep["replay_run_id"])["version"] == run(conn, r["run_id"])["version"]
+
+
+def test_python_workflows_api(conn: Conn) -> None:
+    register(conn, "wf", V1)
+    register(conn, "wf", V2)
+    workflows = Workflows(conn)
+    assert [(w["name"], w["current_version"]) for w in workflows.list()] == [("wf", 2)]
+    assert workflows.rollback("wf", 1) == 2
+    assert [v["is_current"] for v in workflows.versions("wf")] == [True, False]
+    assert workflows.show("wf")["spec"] == V1 and workflows.show("wf", 2)["spec"] == V2
+    with pytest.raises(psycopg.Error) as err:
+        workflows.rollback("wf", 3)
+    assert err.value.sqlstate == "HW081"
