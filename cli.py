@@ -16,6 +16,7 @@ from pydispatch.children_cli import metadata_option
 from pydispatch.children_cli import register as register_children_commands
 from pydispatch.errors import HewerError, describe
 from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
+from pydispatch.runs_cli import runs_group, workflows_group
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
@@ -712,7 +713,14 @@ def bench_e2e(
 
 # --- events, filters, cron, schedule (pydispatch/events_cli.py) ----------------------
 
-for _group in (events_group, filters_group, cron_group, schedule_group):
+for _group in (
+    events_group,
+    filters_group,
+    cron_group,
+    schedule_group,
+    workflows_group,
+    runs_group,
+):
     main.add_command(_group)
 
 # --- child runs and metadata (pydispatch/children_cli.py) ---------------------------

@@ -143,3 +143,20 @@ SELECT hewer.event_waits_apply(%(task_ids)s::uuid[], %(event_ids)s::uuid[],
 
 -- name: waits_expire
 SELECT task_id, outcome FROM hewer.waits_expire(%(now)s::timestamptz);
+
+-- name: run_list
+SELECT run_id, workflow, version, status::text AS status, priority, input::text AS input_json,
+       error::text AS error_json, replay_of, tasks::text AS tasks_json, created_at, started_at,
+       finished_at
+FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], %(since)s::timestamptz,
+                    %(until)s::timestamptz, %(input)s::jsonb, %(replay_of)s::uuid, %(limit)s,
+                    %(before)s::uuid);
+
+-- name: run_cancel_matching
+SELECT run_id, cancelled, status::text AS status
+FROM hewer.run_cancel_matching(%(workflow)s, %(statuses)s::hewer.run_status[],
+                               %(since)s::timestamptz, %(until)s::timestamptz, %(input)s::jsonb);
+
+-- name: run_replay
+SELECT run_id, replay_run_id, kept, to_run
+FROM hewer.run_replay(ARRAY[%(run_id)s::uuid], %(start_from)s);

@@ -22,6 +22,7 @@ import grpc
 import psycopg
 from psycopg.rows import DictRow
 
+from pydispatch import run_filters
 from pydispatch import session as codes
 from pydispatch.session import Session
 from pydispatch.status import details, status_code
@@ -246,7 +247,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
 
 
 class RunsService(_Service, pb_grpc.RunsServicer):
-    """Clients: Trigger, Get, Wait, Watch, Cancel; tasks: Spawn."""
+    """Clients: Trigger, Get, Wait, Watch, Cancel, List, CancelMatching, Replay; tasks: Spawn."""
 
     async def Trigger(  # noqa: N802 - gRPC method name
         self, request: pb.TriggerRequest, context: Ctx
@@ -422,6 +423,56 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             log.info("run cancelled", extra={"run_id": str(run_id)})
         return pb.CancelResponse(
             run_id=str(row["run_id"]), cancelled=row["cancelled"], status=row["status"]
+        )
+
+    async def List(  # noqa: N802 - gRPC method name
+        self, request: pb.ListRunsRequest, context: Ctx
+    ) -> pb.ListRunsResponse:
+        await self._open(context)
+        try:
+            params = run_filters.list_params(request)
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        rows = await self._db(context, "run_list", params)
+        return pb.ListRunsResponse(runs=[run_filters.summary_message(r) for r in rows])
+
+    async def CancelMatching(  # noqa: N802 - gRPC method name
+        self, request: pb.CancelMatchingRequest, context: Ctx
+    ) -> pb.CancelMatchingResponse:
+        await self._open(context)
+        try:
+            params = run_filters.filter_params(request.filter)
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        rows = await self._db(context, "run_cancel_matching", params)
+        log.info("runs cancelled by filter", extra={"runs": sum(r["cancelled"] for r in rows)})
+        return pb.CancelMatchingResponse(
+            runs=[
+                pb.CancelResponse(
+                    run_id=str(r["run_id"]), cancelled=r["cancelled"], status=r["status"]
+                )
+                for r in rows
+            ]
+        )
+
+    async def Replay(  # noqa: N802 - gRPC method name
+        self, request: pb.ReplayRequest, context: Ctx
+    ) -> pb.ReplayResponse:
+        await self._open(context)
+        try:
+            params = run_filters.replay_params(request)
+        except BadRequestError as exc:
+            await self._bad(context, exc)
+        [row] = await self._db(context, "run_replay", params)
+        log.info(
+            "run replayed",
+            extra={"run_id": str(row["run_id"]), "replay_run_id": str(row["replay_run_id"])},
+        )
+        return pb.ReplayResponse(
+            run_id=str(row["run_id"]),
+            replay_run_id=str(row["replay_run_id"]),
+            kept=row["kept"],
+            to_run=row["to_run"],
         )
 
 

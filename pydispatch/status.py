@@ -20,6 +20,11 @@ HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
     "HW009": grpc.StatusCode.NOT_FOUND,  # unknown_run
     "HW090": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_metadata
     "HW091": grpc.StatusCode.FAILED_PRECONDITION,  # parent_not_active
+    "HW080": grpc.StatusCode.FAILED_PRECONDITION,  # immutable_history
+    "HW081": grpc.StatusCode.NOT_FOUND,  # unknown_version
+    "HW082": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_run_filter
+    "HW083": grpc.StatusCode.FAILED_PRECONDITION,  # run_not_replayable
+    "HW084": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_replay_from
 }
 
 # Standard SQLSTATE classes and codes that say something about the request.

@@ -7,7 +7,7 @@ and start runs with a `Client` (async) or `SyncClient`.
 
 from pyworker.cel import CelError
 from pyworker.children import ChildRun
-from pyworker.client import Client, RunEvent, RunInfo, SyncClient
+from pyworker.client import Client, RunEvent, RunInfo, RunSummary, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
@@ -26,6 +26,7 @@ from pyworker.errors import (
 )
 from pyworker.events import Events
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
+from pyworker.versions import Workflows
 from pyworker.worker import SDK_VERSION, Worker
 from pyworker.workflow import (
     Backoff,
@@ -64,6 +65,7 @@ __all__ = [
     "RunFailedError",
     "RunInfo",
     "RunNotFoundError",
+    "RunSummary",
     "Strategy",
     "SyncClient",
     "TargetError",
@@ -72,6 +74,7 @@ __all__ = [
     "Wait",
     "Worker",
     "Workflow",
+    "Workflows",
     "build_worker",
     "load_target",
     "parse_duration",

@@ -113,6 +113,67 @@ class RunEvent:
         )
 
 
+@dataclass(frozen=True)
+class RunSummary:
+    """A run as listed (Client.list_runs): no outputs; tasks counts its tasks by status."""
+
+    run_id: str
+    workflow: str
+    version: int
+    status: str
+    priority: int
+    input: Any
+    error: Any
+    replay_of: str | None
+    """The run this one replays (Client.replay), if it is a replay."""
+    tasks: dict[str, int]
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, run: pb.RunSummary) -> RunSummary:
+        tasks = codec.loads(run.tasks_json, {})
+        return cls(
+            run_id=run.run_id,
+            workflow=run.workflow,
+            version=run.version,
+            status=run.status,
+            priority=run.priority,
+            input=codec.loads(run.input_json),
+            error=codec.loads(run.error_json),
+            replay_of=run.replay_of or None,
+            tasks=tasks if isinstance(tasks, dict) else {},
+            created_at=_time(run.created_at_unix_ms),
+            started_at=_time(run.started_at_unix_ms),
+            finished_at=_time(run.finished_at_unix_ms),
+        )
+
+
+def _unix_ms(value: datetime | None, name: str) -> int:
+    if value is None:
+        return 0
+    if value.tzinfo is None:
+        raise TypeError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC)")
+    return int(value.timestamp() * 1000)
+
+
+def _run_filter(
+    workflow: str | Workflow | Task[..., Any] | None,
+    statuses: Sequence[str] | None,
+    since: datetime | None,
+    until: datetime | None,
+    input: Any,
+) -> pb.RunFilter:
+    return pb.RunFilter(
+        workflow="" if workflow is None else workflow_name(workflow),
+        statuses=list(statuses or []),
+        since_unix_ms=_unix_ms(since, "since"),
+        until_unix_ms=_unix_ms(until, "until"),
+        input_json="" if input is None else _input_json(input),
+    )
+
+
 def _input_json(value: Any) -> str:
     text = codec.dumps({} if value is None else value)
     if not text.startswith("{"):
@@ -302,6 +363,66 @@ class Client:
         )
         return response.cancelled
 
+    async def list_runs(
+        self,
+        workflow: str | Workflow | Task[..., Any] | None = None,
+        *,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        input: Any = None,
+        replay_of: str | None = None,
+        limit: int = 100,
+        before: str | None = None,
+    ) -> list[RunSummary]:
+        """The runs matching every filter given, newest first (at most `limit`, 1 to 10000).
+
+        since/until: created in [since, until); input: a JSON object the run's input
+        contains; before: a run id, to page on from the last run of the previous page.
+        """
+        request = pb.ListRunsRequest(
+            filter=_run_filter(workflow, statuses, since, until, input),
+            replay_of=replay_of or "",
+            limit=limit,
+            before=before or "",
+        )
+        response = await self._call("List", lambda runs: runs.List(request, timeout=self.timeout))
+        return [RunSummary.from_proto(r) for r in response.runs]
+
+    async def cancel_many(
+        self,
+        workflow: str | Workflow | Task[..., Any] | None = None,
+        *,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        input: Any = None,
+    ) -> list[str]:
+        """Cancel every queued or running run matching the filters; the ids of those cancelled.
+
+        At least one filter is required; to cancel every active run pass
+        statuses=["queued", "running"]. Running tasks are told to stop on their workers.
+        """
+        request = pb.CancelMatchingRequest(
+            filter=_run_filter(workflow, statuses, since, until, input)
+        )
+        response = await self._call(
+            "CancelMatching", lambda runs: runs.CancelMatching(request, timeout=self.timeout)
+        )
+        return [r.run_id for r in response.runs if r.cancelled]
+
+    async def replay(self, run_id: str, *, start_from: str = "failed") -> str:
+        """Run a failed or cancelled run again as a new run; returns the new run's id.
+
+        start_from="failed" keeps the outputs of the steps that succeeded and runs the
+        others; "start" runs every step again. The original run is left as it is.
+        """
+        request = pb.ReplayRequest(run_id=run_id, start_from=start_from)
+        response = await self._call(
+            "Replay", lambda runs: runs.Replay(request, timeout=self.timeout)
+        )
+        return response.replay_run_id
+
 
 class SyncClient:
     """The Client's calls for sync code: a Client on a private event loop thread.
@@ -370,6 +491,52 @@ class SyncClient:
     def cancel(self, run_id: str) -> bool:
         """See Client.cancel."""
         return self._run(self._client.cancel(run_id))
+
+    def list_runs(
+        self,
+        workflow: str | Workflow | Task[..., Any] | None = None,
+        *,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        input: Any = None,
+        replay_of: str | None = None,
+        limit: int = 100,
+        before: str | None = None,
+    ) -> list[RunSummary]:
+        """See Client.list_runs."""
+        return self._run(
+            self._client.list_runs(
+                workflow,
+                statuses=statuses,
+                since=since,
+                until=until,
+                input=input,
+                replay_of=replay_of,
+                limit=limit,
+                before=before,
+            )
+        )
+
+    def cancel_many(
+        self,
+        workflow: str | Workflow | Task[..., Any] | None = None,
+        *,
+        statuses: Sequence[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        input: Any = None,
+    ) -> list[str]:
+        """See Client.cancel_many."""
+        return self._run(
+            self._client.cancel_many(
+                workflow, statuses=statuses, since=since, until=until, input=input
+            )
+        )
+
+    def replay(self, run_id: str, *, start_from: str = "failed") -> str:
+        """See Client.replay."""
+        return self._run(self._client.replay(run_id, start_from=start_from))
 
     def watch(self, run_id: str) -> Iterator[RunEvent]:
         """See Client.watch: the events, as a blocking iterator."""

@@ -64,6 +64,11 @@ class RunsStub(Protocol):
     Watch: grpc.aio.UnaryStreamMultiCallable[pb.WatchRequest, pb.RunEvent]
     Cancel: grpc.aio.UnaryUnaryMultiCallable[pb.CancelRequest, pb.CancelResponse]
     Spawn: grpc.aio.UnaryUnaryMultiCallable[pb.SpawnRequest, pb.SpawnResponse]
+    List: grpc.aio.UnaryUnaryMultiCallable[pb.ListRunsRequest, pb.ListRunsResponse]
+    CancelMatching: grpc.aio.UnaryUnaryMultiCallable[
+        pb.CancelMatchingRequest, pb.CancelMatchingResponse
+    ]
+    Replay: grpc.aio.UnaryUnaryMultiCallable[pb.ReplayRequest, pb.ReplayResponse]
 
 
 def open_channel(address: str) -> grpc.aio.Channel:

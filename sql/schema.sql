@@ -17,7 +17,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (5);
+INSERT INTO hewer.meta (schema_version) VALUES (6);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -169,6 +169,8 @@ CREATE TABLE hewer.runs (
     parent_run_id uuid,
     parent_task_id uuid,
     additional_metadata jsonb NOT NULL DEFAULT '{}',
+    -- The run this one replays (hewer.run_replay); NULL for a triggered run.
+    replay_of uuid,
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 CREATE INDEX runs_workflow_idx ON hewer.runs (tenant_id, workflow_id, id);
@@ -179,6 +181,7 @@ CREATE INDEX runs_concurrency_key_idx ON hewer.runs (tenant_id, workflow_id, con
 CREATE INDEX runs_parent_idx ON hewer.runs (parent_run_id, id) WHERE parent_run_id IS NOT NULL;
 CREATE INDEX runs_metadata_idx ON hewer.runs USING gin (additional_metadata jsonb_path_ops)
     WHERE additional_metadata <> '{}';
+CREATE INDEX runs_replay_of_idx ON hewer.runs (replay_of) WHERE replay_of IS NOT NULL;
 CREATE TABLE hewer.runs_default PARTITION OF hewer.runs DEFAULT;
 
 CREATE TABLE hewer.tasks (
@@ -238,6 +241,58 @@ CREATE TABLE hewer.task_events (
 ) PARTITION BY RANGE (id);
 CREATE INDEX task_events_task_idx ON hewer.task_events (task_id, id);
 CREATE TABLE hewer.task_events_default PARTITION OF hewer.task_events DEFAULT;
+
+-- History guard: a workflow version, a finished run or task, and every task
+-- event are immutable. BEFORE UPDATE OR DELETE row triggers (cloned onto every
+-- partition) raise HW080; the WHEN clauses keep the hot path (updates of
+-- unfinished runs and tasks) from calling the function at all. Two exceptions:
+-- clearing tasks.holds (the semaphores a task counted against, released just
+-- after it finished) and partition_create moving rows out of a default
+-- partition (it sets hewer.moving_rows for the move). Whole partitions past
+-- their retention are dropped (partition_drop): no row trigger fires.
+CREATE FUNCTION hewer._history_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND TG_ARGV[0] <> 'workflow version'
+       AND current_setting('hewer.moving_rows', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
+    IF TG_OP = 'UPDATE' AND TG_ARGV[0] = 'task' THEN
+        IF to_jsonb(NEW) = to_jsonb(OLD) || '{"holds": null}' THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    IF TG_ARGV[0] = 'workflow version' THEN
+        RAISE EXCEPTION 'cannot % version % of a workflow (id %): a version''s spec never changes once written',
+            TG_OP, OLD.version, OLD.workflow_id
+            USING ERRCODE = 'HW080',
+                  HINT = 'Register a new spec with hewer.workflow_register, or make an older version current '
+                         'with hewer.workflow_rollback.';
+    ELSIF TG_ARGV[0] = 'task event' THEN
+        RAISE EXCEPTION 'cannot % task event % (task %): the task history is append-only',
+            TG_OP, OLD.id, OLD.task_id
+            USING ERRCODE = 'HW080',
+                  HINT = 'Events leave only with their whole partition, dropped past its retention by hewer.partition_drop.';
+    END IF;
+    RAISE EXCEPTION 'cannot % % %: it is %, and a finished % is immutable',
+        TG_OP, TG_ARGV[0], OLD.id, OLD.status, TG_ARGV[0]
+        USING ERRCODE = 'HW080',
+              HINT = 'Replay the run with hewer.run_replay to run it again; finished rows leave only with their '
+                     'whole partition, dropped past its retention by hewer.partition_drop.';
+END
+$$;
+CREATE TRIGGER history_guard BEFORE UPDATE OR DELETE ON hewer.workflow_versions
+    FOR EACH ROW EXECUTE FUNCTION hewer._history_guard('workflow version');
+CREATE TRIGGER history_guard BEFORE UPDATE OR DELETE ON hewer.runs
+    FOR EACH ROW WHEN (OLD.status IN ('succeeded', 'failed', 'cancelled'))
+    EXECUTE FUNCTION hewer._history_guard('run');
+CREATE TRIGGER history_guard BEFORE UPDATE OR DELETE ON hewer.tasks
+    FOR EACH ROW WHEN (OLD.status IN ('succeeded', 'failed', 'cancelled'))
+    EXECUTE FUNCTION hewer._history_guard('task');
+CREATE TRIGGER history_guard BEFORE UPDATE OR DELETE ON hewer.task_events
+    FOR EACH ROW EXECUTE FUNCTION hewer._history_guard('task event');
 
 -- The hot ready queue: one row per ready task attempt, deleted on claim.
 -- Small by design, so it is not partitioned. The identity gives FIFO order.

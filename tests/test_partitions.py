@@ -273,6 +273,10 @@ def test_create_moves_rows_out_of_the_default_partition(conn: Conn) -> None:
             expected = f"{table}_default" if ts >= at(14) else f"{table}_p20250310_{ts.hour:02d}00"
             assert home(conn, table, row_id) == expected
     assert any("moved 2 rows of hewer.runs" in n and "runs_p20250310_1000" in n for n in notices)
+    # The moved rows are finished ones: still immutable in their new partitions.
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute("DELETE FROM hewer.runs WHERE id = %s", (next(iter(rows["runs"])),))
+    assert err.value.sqlstate == "HW080"
 
     # Once the window reaches the late rows, they move too.
     create(conn, at(20, 5))
@@ -449,9 +453,10 @@ def test_drop_rechecks_for_work_revived_while_it_waited(connect: Connect) -> Non
     run_id = insert(conn, "runs", at(10, 10), "succeeded")
     notices = notices_of(conn)
 
-    # Another transaction revives the old run and has not committed when
-    # partition_drop's first (lock-free) check runs; its DETACH then waits.
-    other.execute("UPDATE hewer.runs SET status = 'running' WHERE id = %s", (run_id,))
+    # Another transaction adds an active run to the old partition and has not
+    # committed when partition_drop's first (lock-free) check runs; its DETACH
+    # then waits. (A finished run cannot be revived: the history guard.)
+    insert(other, "runs", at(10, 20), "running")
     result: list[list[Row]] = []
     worker = threading.Thread(target=lambda: result.append(drop(conn, at(14))))
     worker.start()

@@ -183,6 +183,7 @@ def test_a_failing_bundle_file_is_named_and_changes_nothing(
 def test_schema_function_names_come_from_schema_sql() -> None:
     assert migrate.schema_function_names() == [
         "_events_immutable",
+        "_history_guard",
         "current_tenant",
         "uuid_floor",
         "uuid_time",

@@ -342,3 +342,95 @@ class SpawnResponse(_message.Message):
     run_id: str
     created: bool
     def __init__(self, run_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class RunFilter(_message.Message):
+    __slots__ = ("workflow", "statuses", "since_unix_ms", "until_unix_ms", "input_json")
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    SINCE_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    UNTIL_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    INPUT_JSON_FIELD_NUMBER: _ClassVar[int]
+    workflow: str
+    statuses: _containers.RepeatedScalarFieldContainer[str]
+    since_unix_ms: int
+    until_unix_ms: int
+    input_json: str
+    def __init__(self, workflow: _Optional[str] = ..., statuses: _Optional[_Iterable[str]] = ..., since_unix_ms: _Optional[int] = ..., until_unix_ms: _Optional[int] = ..., input_json: _Optional[str] = ...) -> None: ...
+
+class ListRunsRequest(_message.Message):
+    __slots__ = ("filter", "replay_of", "limit", "before")
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_OF_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    filter: RunFilter
+    replay_of: str
+    limit: int
+    before: str
+    def __init__(self, filter: _Optional[_Union[RunFilter, _Mapping]] = ..., replay_of: _Optional[str] = ..., limit: _Optional[int] = ..., before: _Optional[str] = ...) -> None: ...
+
+class RunSummary(_message.Message):
+    __slots__ = ("run_id", "workflow", "version", "status", "priority", "input_json", "error_json", "replay_of", "tasks_json", "created_at_unix_ms", "started_at_unix_ms", "finished_at_unix_ms")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKFLOW_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    INPUT_JSON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_JSON_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_OF_FIELD_NUMBER: _ClassVar[int]
+    TASKS_JSON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    workflow: str
+    version: int
+    status: str
+    priority: int
+    input_json: str
+    error_json: str
+    replay_of: str
+    tasks_json: str
+    created_at_unix_ms: int
+    started_at_unix_ms: int
+    finished_at_unix_ms: int
+    def __init__(self, run_id: _Optional[str] = ..., workflow: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[str] = ..., priority: _Optional[int] = ..., input_json: _Optional[str] = ..., error_json: _Optional[str] = ..., replay_of: _Optional[str] = ..., tasks_json: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., started_at_unix_ms: _Optional[int] = ..., finished_at_unix_ms: _Optional[int] = ...) -> None: ...
+
+class ListRunsResponse(_message.Message):
+    __slots__ = ("runs",)
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[RunSummary]
+    def __init__(self, runs: _Optional[_Iterable[_Union[RunSummary, _Mapping]]] = ...) -> None: ...
+
+class CancelMatchingRequest(_message.Message):
+    __slots__ = ("filter",)
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    filter: RunFilter
+    def __init__(self, filter: _Optional[_Union[RunFilter, _Mapping]] = ...) -> None: ...
+
+class CancelMatchingResponse(_message.Message):
+    __slots__ = ("runs",)
+    RUNS_FIELD_NUMBER: _ClassVar[int]
+    runs: _containers.RepeatedCompositeFieldContainer[CancelResponse]
+    def __init__(self, runs: _Optional[_Iterable[_Union[CancelResponse, _Mapping]]] = ...) -> None: ...
+
+class ReplayRequest(_message.Message):
+    __slots__ = ("run_id", "start_from")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FROM_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    start_from: str
+    def __init__(self, run_id: _Optional[str] = ..., start_from: _Optional[str] = ...) -> None: ...
+
+class ReplayResponse(_message.Message):
+    __slots__ = ("run_id", "replay_run_id", "kept", "to_run")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    KEPT_FIELD_NUMBER: _ClassVar[int]
+    TO_RUN_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    replay_run_id: str
+    kept: int
+    to_run: int
+    def __init__(self, run_id: _Optional[str] = ..., replay_run_id: _Optional[str] = ..., kept: _Optional[int] = ..., to_run: _Optional[int] = ...) -> None: ...

@@ -229,6 +229,21 @@ class RunsStub:
                 request_serializer=pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.SerializeToString,
                 response_deserializer=pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.FromString,
                 _registered_method=True)
+        self.List = channel.unary_unary(
+                '/hewer.v1.Runs/List',
+                request_serializer=pyworker_dot_proto_dot_hewer__pb2.ListRunsRequest.SerializeToString,
+                response_deserializer=pyworker_dot_proto_dot_hewer__pb2.ListRunsResponse.FromString,
+                _registered_method=True)
+        self.CancelMatching = channel.unary_unary(
+                '/hewer.v1.Runs/CancelMatching',
+                request_serializer=pyworker_dot_proto_dot_hewer__pb2.CancelMatchingRequest.SerializeToString,
+                response_deserializer=pyworker_dot_proto_dot_hewer__pb2.CancelMatchingResponse.FromString,
+                _registered_method=True)
+        self.Replay = channel.unary_unary(
+                '/hewer.v1.Runs/Replay',
+                request_serializer=pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.SerializeToString,
+                response_deserializer=pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.FromString,
+                _registered_method=True)
 
 
 class RunsServicer:
@@ -275,6 +290,27 @@ class RunsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def List(self, request, context):
+        """The tenant's runs matching a filter, newest first (hewer.run_list).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelMatching(self, request, context):
+        """Cancel every queued or running run matching a filter (hewer.run_cancel_matching).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Replay(self, request, context):
+        """Run a failed or cancelled run again as a new run (hewer.run_replay).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RunsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -307,6 +343,21 @@ def add_RunsServicer_to_server(servicer, server):
                     servicer.Spawn,
                     request_deserializer=pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.FromString,
                     response_serializer=pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.SerializeToString,
+            ),
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=pyworker_dot_proto_dot_hewer__pb2.ListRunsRequest.FromString,
+                    response_serializer=pyworker_dot_proto_dot_hewer__pb2.ListRunsResponse.SerializeToString,
+            ),
+            'CancelMatching': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelMatching,
+                    request_deserializer=pyworker_dot_proto_dot_hewer__pb2.CancelMatchingRequest.FromString,
+                    response_serializer=pyworker_dot_proto_dot_hewer__pb2.CancelMatchingResponse.SerializeToString,
+            ),
+            'Replay': grpc.unary_unary_rpc_method_handler(
+                    servicer.Replay,
+                    request_deserializer=pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.FromString,
+                    response_serializer=pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -472,6 +523,87 @@ class Runs:
             '/hewer.v1.Runs/Spawn',
             pyworker_dot_proto_dot_hewer__pb2.SpawnRequest.SerializeToString,
             pyworker_dot_proto_dot_hewer__pb2.SpawnResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hewer.v1.Runs/List',
+            pyworker_dot_proto_dot_hewer__pb2.ListRunsRequest.SerializeToString,
+            pyworker_dot_proto_dot_hewer__pb2.ListRunsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelMatching(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hewer.v1.Runs/CancelMatching',
+            pyworker_dot_proto_dot_hewer__pb2.CancelMatchingRequest.SerializeToString,
+            pyworker_dot_proto_dot_hewer__pb2.CancelMatchingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Replay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/hewer.v1.Runs/Replay',
+            pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.SerializeToString,
+            pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,311 @@
+"""`hewer workflows` (list, show, versions, rollback) and `hewer runs` (list, show, cancel,
+replay): thin wrappers over the SQL API; cli.py adds these groups to the `hewer` command."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from pydispatch import db
+from pydispatch.errors import HewerError
+from pydispatch.events_cli import _json_object, _table, _text, _when
+from pydispatch.schema import check_schema
+from pyworker.versions import Workflows
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+@contextmanager
+def _conn() -> Iterator[psycopg.Connection[Any]]:
+    conn = db.connect()
+    try:
+        check_schema(conn)
+        conn.autocommit = True
+        conn.row_factory = dict_row  # type: ignore[assignment]
+        yield conn
+    finally:
+        conn.close()
+
+
+def _rows(conn: psycopg.Connection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
+    return conn.execute(query.encode(), params).fetchall()
+
+
+def _fields(fields: list[tuple[str, Any]]) -> None:
+    shown = [(k, _text(v)) for k, v in fields if v is not None and v != ""]
+    width = max(len(k) for k, _ in shown) + 1
+    for key, value in shown:
+        click.echo(f"{(key + ':').ljust(width)} {value}")
+
+
+# --- workflows ---------------------------------------------------------------------
+
+
+@click.group(name="workflows")
+def workflows_group() -> None:
+    """Workflows and their versions: list, show, versions, rollback."""
+
+
+@workflows_group.command(name="list")
+def workflows_list() -> None:
+    """List the workflows with their current and latest versions."""
+    with _conn() as conn:
+        rows = Workflows(conn).list()
+    columns = ["name", "current_version", "latest_version", "versions", "description"]
+    click.echo(_table(rows, columns, "no workflows"))
+
+
+@workflows_group.command(name="show")
+@click.argument("name")
+@click.option("--version", type=int, help="This version instead of the current one.")
+def workflows_show(name: str, version: int | None) -> None:
+    """Show a version of workflow NAME (by default the current one) with its spec."""
+    with _conn() as conn:
+        row = Workflows(conn).show(name, version)
+    _fields(
+        [
+            ("workflow", row["name"]),
+            ("version", row["version"]),
+            (
+                "current",
+                f"yes (version {row['current_version']})"
+                if row["is_current"]
+                else f"no (current: version {row['current_version']})",
+            ),
+            ("checksum", row["checksum"]),
+            ("created_at", row["created_at"]),
+        ]
+    )
+    click.echo(json.dumps(row["spec"], indent=2))
+
+
+@workflows_group.command(name="versions")
+@click.argument("name")
+def workflows_versions(name: str) -> None:
+    """List every version of workflow NAME; * marks the current one."""
+    with _conn() as conn:
+        rows = Workflows(conn).versions(name)
+    for row in rows:
+        row["current"] = "*" if row["is_current"] else ""
+        row["checksum"] = row["checksum"][:12]
+    columns = ["version", "current", "steps", "active_runs", "checksum", "created_at"]
+    click.echo(_table(rows, columns, "no versions"))
+
+
+@workflows_group.command(name="rollback")
+@click.argument("name")
+@click.option("--to", "version", type=int, required=True, help="The version to make current.")
+def workflows_rollback(name: str, version: int) -> None:
+    """Make version --to of workflow NAME current again; runs in flight keep theirs."""
+    with _conn() as conn:
+        previous = Workflows(conn).rollback(name, version)
+    click.echo(
+        f"workflow {name}: version {version} is current (was {previous}); "
+        "new runs bind to it, runs in flight finish on their own version"
+    )
+
+
+# --- runs --------------------------------------------------------------------------
+
+
+def _filter_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--workflow", help="Runs of this workflow."),
+            click.option(
+                "--status",
+                "statuses",
+                multiple=True,
+                type=click.Choice(RUN_STATUSES),
+                help="Runs with this status (repeatable).",
+            ),
+            click.option("--since", help="Runs created at or after this time (ISO 8601)."),
+            click.option("--until", help="Runs created before this time (ISO 8601)."),
+            click.option(
+                "--input", "input_json", help="Runs whose input contains this JSON object."
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _filter(
+    workflow: str | None,
+    statuses: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    input_json: str | None,
+) -> dict[str, Any]:
+    body = _json_object(input_json, "--input")
+    return {
+        "workflow": workflow,
+        "statuses": list(statuses) or None,
+        "since": _when(since, "--since") if since else None,
+        "until": _when(until, "--until") if until else None,
+        "input": Jsonb(body) if body is not None else None,
+    }
+
+
+@click.group(name="runs")
+def runs_group() -> None:
+    """Runs: list, show, cancel (one or many by filter), replay."""
+
+
+@runs_group.command(name="list")
+@_filter_options
+@click.option("--replay-of", help="Only the replays of this run.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option("--before", help="Runs older than this run id (the next page).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
+def runs_list(
+    workflow: str | None,
+    statuses: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    input_json: str | None,
+    replay_of: str | None,
+    limit: int,
+    before: str | None,
+    as_json: bool,
+) -> None:
+    """List runs matching every filter given, newest first."""
+    params = _filter(workflow, statuses, since, until, input_json)
+    params |= {"replay_of": replay_of, "limit": limit, "before": before}
+    with _conn() as conn:
+        rows = _rows(
+            conn,
+            "SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], "
+            "%(since)s, %(until)s, %(input)s, %(replay_of)s::uuid, %(limit)s, %(before)s::uuid)",
+            params,
+        )
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, default=str))
+        return
+    for row in rows:
+        row["tasks"] = " ".join(f"{k}:{v}" for k, v in sorted(row["tasks"].items()))
+    columns = ["run_id", "workflow", "version", "status", "tasks", "created_at", "replay_of"]
+    click.echo(_table(rows, columns, "no runs"))
+
+
+@runs_group.command(name="show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="The run, its tasks and events as JSON.")
+def runs_show(run_id: str, as_json: bool) -> None:
+    """Show a run: input, output, error, its tasks with attempts, and their event history."""
+    with _conn() as conn:
+        runs = _rows(conn, "SELECT * FROM hewer.run_get(ARRAY[%s::uuid])", (run_id,))
+        if not runs:
+            raise HewerError(f"run {run_id} does not exist (runs are visible only to their tenant)")
+        [run] = runs
+        [lineage] = _rows(conn, "SELECT * FROM hewer.run_lineage(%s::uuid)", (run_id,))
+        task_ids = [t["task_id"] for t in run["tasks"]]
+        events = _rows(
+            conn, "SELECT * FROM hewer.task_history(%s::uuid[]) ORDER BY created_at", (task_ids,)
+        )
+    steps = {t["task_id"]: t["step"] for t in run["tasks"]}
+    for event in events:
+        event["step"] = steps.get(str(event["task_id"]), "")
+    if as_json:
+        body = run | {"replay_of": lineage["replay_of"], "replays": lineage["replays"]}
+        click.echo(json.dumps(body | {"events": events}, default=str, indent=2))
+        return
+    _fields(
+        [
+            ("run", run["run_id"]),
+            ("workflow", f"{run['workflow']} version {run['version']}"),
+            ("status", run["status"]),
+            ("replay of", lineage["replay_of"]),
+            ("replays", ", ".join(str(r) for r in lineage["replays"])),
+            ("input", run["input"]),
+            ("output", run["output"]),
+            ("error", run["error"]),
+            ("created_at", run["created_at"]),
+            ("finished_at", run["finished_at"]),
+        ]
+    )
+    tasks = [
+        t | {"attempts": f"{t['attempt']}/{t['max_attempts']}", "result": t["error"] or t["output"]}
+        for t in run["tasks"]
+    ]
+    click.echo("")
+    click.echo(_table(tasks, ["step", "status", "attempts", "worker_id", "result"], "no tasks"))
+    click.echo("")
+    click.echo(
+        _table(
+            events,
+            ["created_at", "step", "attempt", "kind", "status", "data"],
+            "no events",
+        )
+    )
+
+
+@runs_group.command(name="cancel")
+@click.argument("run_ids", nargs=-1)
+@_filter_options
+def runs_cancel(
+    run_ids: tuple[str, ...],
+    workflow: str | None,
+    statuses: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    input_json: str | None,
+) -> None:
+    """Cancel RUN_IDS, or every queued or running run matching the filters.
+
+    Running tasks are told to stop on their workers' streams.
+    """
+    params = _filter(workflow, statuses, since, until, input_json)
+    given = any(v is not None for v in params.values())
+    if run_ids and given:
+        raise HewerError("give run ids or filters, not both")
+    if not run_ids and not given:
+        raise HewerError(
+            "give run ids or at least one filter (--workflow, --status, --since, --until, "
+            "--input); to cancel every active run: --status queued --status running"
+        )
+    with _conn() as conn:
+        if run_ids:
+            rows = _rows(conn, "SELECT * FROM hewer.run_cancel(%s::uuid[])", (list(run_ids),))
+        else:
+            rows = _rows(
+                conn,
+                "SELECT * FROM hewer.run_cancel_matching(%(workflow)s, "
+                "%(statuses)s::hewer.run_status[], %(since)s, %(until)s, %(input)s)",
+                params,
+            )
+    done = [r for r in rows if r["cancelled"]]
+    for row in rows:
+        if not row["cancelled"]:
+            click.echo(f"{row['run_id']} not cancelled: already {row['status']}", err=True)
+    for row in done:
+        click.echo(row["run_id"])
+    click.echo(f"cancelled {len(done)} runs", err=True)
+
+
+@runs_group.command(name="replay")
+@click.argument("run_id")
+@click.option(
+    "--from",
+    "start_from",
+    type=click.Choice(["failed", "start"]),
+    default="failed",
+    show_default=True,
+    help="failed: keep the outputs of the steps that succeeded; start: run every step again.",
+)
+def runs_replay(run_id: str, start_from: str) -> None:
+    """Run a failed or cancelled run again as a new run; print the new run's id."""
+    with _conn() as conn:
+        [row] = _rows(
+            conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], %s)", (run_id, start_from)
+        )
+    click.echo(row["replay_run_id"])
+    click.echo(f"replay of {run_id}: {row['kept']} steps kept, {row['to_run']} to run", err=True)

@@ -1,0 +1,92 @@
+-- hewer._runs_matching(workflow?, statuses?, since?, until?, input?, replay_of?, function)
+--   -> ids of the tenant's runs that match every filter given, newest first
+--
+-- since/until: created in [since, until) (the time in the run's id, so the
+-- range prunes partitions). input: the run's input contains this JSON
+-- object (jsonb @>). Errors: HW003 unknown workflow, HW082 a bad filter.
+CREATE OR REPLACE FUNCTION hewer._runs_matching(
+    p_workflow text, p_statuses hewer.run_status[], p_since timestamptz, p_until timestamptz,
+    p_input jsonb, p_replay_of uuid, p_function text)
+RETURNS SETOF uuid
+LANGUAGE plpgsql STABLE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_workflow uuid;
+BEGIN
+    IF p_workflow IS NOT NULL THEN
+        v_workflow := hewer._workflow_id(p_workflow);
+    END IF;
+    IF p_since IS NOT NULL AND p_until IS NOT NULL AND p_since >= p_until THEN
+        RAISE EXCEPTION '%: the time range is empty: since % is not before until %', p_function, p_since, p_until
+            USING ERRCODE = 'HW082', HINT = 'Pass since < until (runs created in [since, until)).';
+    END IF;
+    IF NOT isfinite(coalesce(p_since, now())) OR NOT isfinite(coalesce(p_until, now())) THEN
+        RAISE EXCEPTION '%: since and until must be finite timestamps', p_function
+            USING ERRCODE = 'HW082', HINT = 'Omit a bound instead of passing infinity.';
+    END IF;
+    IF p_input IS NOT NULL AND jsonb_typeof(p_input) <> 'object' THEN
+        RAISE EXCEPTION '%: the input filter must be a JSON object, got %', p_function, jsonb_typeof(p_input)
+            USING ERRCODE = 'HW082', HINT = 'Pass the fields the runs'' inputs must contain, e.g. {"customer": 42}.';
+    END IF;
+    IF array_position(p_statuses, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION '%: the statuses filter has a NULL element', p_function
+            USING ERRCODE = 'HW082', HINT = 'Pass statuses among queued, running, succeeded, failed, cancelled.';
+    END IF;
+    RETURN QUERY
+    SELECT r.id FROM hewer.runs r
+    WHERE r.tenant_id = hewer.current_tenant()
+      AND (v_workflow IS NULL OR r.workflow_id = v_workflow)
+      AND (p_statuses IS NULL OR r.status = ANY (p_statuses))
+      AND (p_since IS NULL OR r.id >= hewer.uuid_floor(p_since))
+      AND (p_until IS NULL OR r.id < hewer.uuid_floor(p_until))
+      AND (p_input IS NULL OR r.input @> p_input)
+      AND (p_replay_of IS NULL OR r.replay_of = p_replay_of)
+    ORDER BY r.id DESC;
+END
+$$;
+
+-- hewer.run_list(workflow?, statuses?, since?, until?, input?, replay_of?, limit?, before?)
+--   -> the tenant's runs matching every filter given, newest first
+--
+-- Filters as in hewer._runs_matching above; NULL = any. limit: 1 to 10000
+-- (default 100); before: a run id, to page (runs older than it). tasks:
+-- {status: count} of the run's tasks. Read-only, no locks.
+-- Errors: HW003 unknown workflow, HW082 a bad filter or limit.
+CREATE OR REPLACE FUNCTION hewer.run_list(
+    p_workflow text DEFAULT NULL,
+    p_statuses hewer.run_status[] DEFAULT NULL,
+    p_since timestamptz DEFAULT NULL,
+    p_until timestamptz DEFAULT NULL,
+    p_input jsonb DEFAULT NULL,
+    p_replay_of uuid DEFAULT NULL,
+    p_limit integer DEFAULT 100,
+    p_before uuid DEFAULT NULL)
+RETURNS TABLE (run_id uuid, workflow text, version integer, status hewer.run_status, priority integer,
+               input jsonb, error jsonb, replay_of uuid, tasks jsonb, created_at timestamptz,
+               started_at timestamptz, finished_at timestamptz)
+LANGUAGE plpgsql STABLE
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION 'run_list: limit is %, it must be from 1 to 10000', coalesce(p_limit::text, 'NULL')
+            USING ERRCODE = 'HW082', HINT = 'Page with before => the last run id of the previous page.';
+    END IF;
+    RETURN QUERY
+    SELECT r.id, w.name, v.version, r.status, r.priority, r.input, r.error, r.replay_of,
+           (SELECT coalesce(jsonb_object_agg(c.status, c.n), '{}')
+            FROM (SELECT t.status, count(*) AS n FROM hewer.tasks t
+                  WHERE t.run_id = r.id AND t.id >= hewer.uuid_floor(hewer.uuid_time(r.id))
+                  GROUP BY t.status) c),
+           r.created_at, r.started_at, r.finished_at
+    FROM (SELECT m.id FROM hewer._runs_matching(p_workflow, p_statuses, p_since, p_until, p_input,
+                                                p_replay_of, 'run_list') AS m(id)
+          WHERE p_before IS NULL OR m.id < p_before
+          LIMIT p_limit) m
+    JOIN hewer.runs r ON r.id = m.id
+    JOIN hewer.workflows w ON w.id = r.workflow_id
+    JOIN hewer.workflow_versions v ON v.id = r.version_id
+    ORDER BY r.id DESC;
+END
+$$;
