@@ -147,15 +147,16 @@ SELECT task_id, outcome FROM hewer.waits_expire(%(now)s::timestamptz);
 -- name: run_list
 SELECT run_id, workflow, version, status::text AS status, priority, input::text AS input_json,
        error::text AS error_json, replay_of, tasks::text AS tasks_json, created_at, started_at,
-       finished_at
+       finished_at, additional_metadata::text AS metadata_json
 FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], %(since)s::timestamptz,
                     %(until)s::timestamptz, %(input)s::jsonb, %(replay_of)s::uuid, %(limit)s,
-                    %(before)s::uuid);
+                    %(before)s::uuid, %(metadata)s::jsonb);
 
 -- name: run_cancel_matching
 SELECT run_id, cancelled, status::text AS status
 FROM hewer.run_cancel_matching(%(workflow)s, %(statuses)s::hewer.run_status[],
-                               %(since)s::timestamptz, %(until)s::timestamptz, %(input)s::jsonb);
+                               %(since)s::timestamptz, %(until)s::timestamptz, %(input)s::jsonb,
+                               p_metadata => %(metadata)s::jsonb);
 
 -- name: run_replay
 SELECT run_id, replay_run_id, kept, to_run

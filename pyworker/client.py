@@ -20,7 +20,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -130,10 +130,13 @@ class RunSummary:
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The run's key/value tags (Client.trigger(metadata=...)); {} for none."""
 
     @classmethod
     def from_proto(cls, run: pb.RunSummary) -> RunSummary:
         tasks = codec.loads(run.tasks_json, {})
+        metadata = codec.loads(run.metadata_json, {})
         return cls(
             run_id=run.run_id,
             workflow=run.workflow,
@@ -147,6 +150,7 @@ class RunSummary:
             created_at=_time(run.created_at_unix_ms),
             started_at=_time(run.started_at_unix_ms),
             finished_at=_time(run.finished_at_unix_ms),
+            metadata=metadata if isinstance(metadata, dict) else {},
         )
 
 
@@ -164,6 +168,7 @@ def _run_filter(
     since: datetime | None,
     until: datetime | None,
     input: Any,
+    metadata: Mapping[str, Any] | None,
 ) -> pb.RunFilter:
     return pb.RunFilter(
         workflow="" if workflow is None else workflow_name(workflow),
@@ -171,6 +176,7 @@ def _run_filter(
         since_unix_ms=_unix_ms(since, "since"),
         until_unix_ms=_unix_ms(until, "until"),
         input_json="" if input is None else _input_json(input),
+        metadata_json=_metadata_json(metadata),
     )
 
 
@@ -374,14 +380,16 @@ class Client:
         replay_of: str | None = None,
         limit: int = 100,
         before: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[RunSummary]:
         """The runs matching every filter given, newest first (at most `limit`, 1 to 10000).
 
         since/until: created in [since, until); input: a JSON object the run's input
-        contains; before: a run id, to page on from the last run of the previous page.
+        contains; metadata: tags the run carries, e.g. {"customer": "acme"}; before: a run
+        id, to page on from the last run of the previous page.
         """
         request = pb.ListRunsRequest(
-            filter=_run_filter(workflow, statuses, since, until, input),
+            filter=_run_filter(workflow, statuses, since, until, input, metadata),
             replay_of=replay_of or "",
             limit=limit,
             before=before or "",
@@ -397,14 +405,16 @@ class Client:
         since: datetime | None = None,
         until: datetime | None = None,
         input: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Cancel every queued or running run matching the filters; the ids of those cancelled.
 
-        At least one filter is required; to cancel every active run pass
-        statuses=["queued", "running"]. Running tasks are told to stop on their workers.
+        Filters as in list_runs. At least one is required ({} metadata is none); to cancel
+        every active run pass statuses=["queued", "running"]. Running tasks are told to
+        stop on their workers.
         """
         request = pb.CancelMatchingRequest(
-            filter=_run_filter(workflow, statuses, since, until, input)
+            filter=_run_filter(workflow, statuses, since, until, input, metadata)
         )
         response = await self._call(
             "CancelMatching", lambda runs: runs.CancelMatching(request, timeout=self.timeout)
@@ -503,6 +513,7 @@ class SyncClient:
         replay_of: str | None = None,
         limit: int = 100,
         before: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[RunSummary]:
         """See Client.list_runs."""
         return self._run(
@@ -515,6 +526,7 @@ class SyncClient:
                 replay_of=replay_of,
                 limit=limit,
                 before=before,
+                metadata=metadata,
             )
         )
 
@@ -526,11 +538,17 @@ class SyncClient:
         since: datetime | None = None,
         until: datetime | None = None,
         input: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """See Client.cancel_many."""
         return self._run(
             self._client.cancel_many(
-                workflow, statuses=statuses, since=since, until=until, input=input
+                workflow,
+                statuses=statuses,
+                since=since,
+                until=until,
+                input=input,
+                metadata=metadata,
             )
         )
 
