@@ -279,7 +279,10 @@ def tokens_group() -> None:
 
 @tokens_group.command(name="create")
 @click.argument("name")
-@click.option("--tenant", help="The tenant the token acts for (default: the default tenant).")
+@click.option(
+    "--tenant",
+    help="The tenant the token acts for (default $HEWER_TENANT, else the default tenant).",
+)
 @click.option(
     "--expires-in",
     metavar="DURATION",

@@ -9,6 +9,7 @@ tokens, and raw protocol streams. test_isolation_matrix prints the method x outc
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -447,3 +448,34 @@ def test_token_expiring_later_still_works(conn: Conn, server: ServerThread) -> N
     assert token is not None
     with SyncClient([server.address], token=token["token"]) as client:
         assert client.list_runs() == []
+
+
+def test_leader_starts_event_and_scheduled_runs_in_their_tenant(conn: Conn, dsn: str) -> None:
+    """The leader works across tenants: a routed event and a scheduled run start in the
+    tenant that pushed or scheduled them, and no other tenant sees them."""
+    a, token_a, _ = new_tenant(conn, "a")
+    b, token_b, _ = new_tenant(conn, "b")
+    on_orders = {"steps": [{"name": "only"}], "on_events": ["order.*"]}
+    for tenant in (a, b):
+        act_for(conn, tenant)
+        register(conn, "on_order", on_orders)
+        register(conn, "later", ONE)
+    act_for(conn, b)
+    conn.execute("SELECT hewer.push_event('order.new', '{\"n\": 1}')")
+    conn.execute("SELECT hewer.run_schedule('later', '{}', now() + interval '300 ms')")
+    settings = DispatcherSettings(
+        listen="127.0.0.1:0", database_url=dsn, **(FAST | {"event_interval": 0.3})
+    )
+    server = ServerThread(settings).start()
+    try:
+        with (
+            SyncClient([server.address], token=token_a) as client_a,
+            SyncClient([server.address], token=token_b) as client_b,
+        ):
+            deadline = datetime.now(UTC) + timedelta(seconds=30)
+            while len(client_b.list_runs()) < 2 and datetime.now(UTC) < deadline:
+                time.sleep(0.1)
+            assert sorted(r.workflow for r in client_b.list_runs()) == ["later", "on_order"]
+            assert client_a.list_runs() == []
+    finally:
+        server.stop()
