@@ -9,6 +9,7 @@ tokens, and raw protocol streams. test_isolation_matrix prints the method x outc
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -244,8 +245,27 @@ def _workflow(tenant: str) -> Workflow:
     return wf
 
 
-def test_workers_receive_only_their_tenants_tasks(conn: Conn, dsn: str) -> None:
+def _heartbeats(conn: Conn) -> dict[Any, Any]:
+    rows = conn.execute("SELECT id, last_heartbeat_at FROM hewer.workers").fetchall()
+    return {r["id"]: r["last_heartbeat_at"] for r in rows}
+
+
+async def _until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+def test_workers_receive_only_their_tenants_tasks(
+    conn: Conn, dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="hewer.dispatcher")
     asyncio.run(_workers_receive_only_their_tenants_tasks(conn, dsn))
+    # Each worker's stream stayed up throughout: no heartbeat or claim for the wrong
+    # tenant found a worker "gone" and ended its stream.
+    connected = [r for r in caplog.records if r.getMessage() == "worker connected"]
+    assert len(connected) == 2
 
 
 async def _workers_receive_only_their_tenants_tasks(conn: Conn, dsn: str) -> None:
@@ -275,6 +295,19 @@ async def _workers_receive_only_their_tenants_tasks(conn: Conn, dsn: str) -> Non
             try:
                 for run_id in runs_b:
                     assert await client_b.result(run_id, timeout=30) == {"step": {"ran_for": "b"}}
+                # Both at once: reports of both tenants share batches, claims and
+                # heartbeats interleave; each call acts for its stream's tenant.
+                both = await asyncio.gather(
+                    *(c.trigger("job", {"i": i}) for i in range(10) for c in (client_a, client_b))
+                )
+                results = await asyncio.gather(*(
+                    (client_a, client_b)[n % 2].result(r, timeout=30) for n, r in enumerate(both)
+                ))  # fmt: skip
+                assert results == [{"step": {"ran_for": t}} for _ in range(10) for t in "ab"]
+                # The dispatcher heartbeats each tenant's workers in that tenant.
+                seen = _heartbeats(conn)
+                await _until(lambda: all(_heartbeats(conn)[w] > seen[w] for w in seen))
+                assert len(d.connected_workers()) == 2
             finally:
                 worker_b.stop()
                 await asyncio.wait_for(worker_b.wait_closed(), 30)
@@ -286,8 +319,8 @@ async def _workers_receive_only_their_tenants_tasks(conn: Conn, dsn: str) -> Non
             (b,),
         ).fetchall()
         assert [(r["name"], r["of_b"], r["n"]) for r in by_worker] == [
-            ("worker-a", False, 5),
-            ("worker-b", True, 5),
+            ("worker-a", False, 15),
+            ("worker-b", True, 15),
         ]
         worker_a.stop()
         await asyncio.wait_for(worker_a.wait_closed(), 30)
