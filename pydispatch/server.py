@@ -95,6 +95,9 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._claimers: set[asyncio.Task[None]] = set()
         self.tenants = TenantSettings()
+        # Tokens seen revoked (or expired) while this dispatcher runs: Wait and Watch calls
+        # opened with one end at their next wake-up.
+        self.revoked_tokens: set[uuid.UUID] = set()
 
     # -- public state --------------------------------------------------------------------------
 
@@ -358,10 +361,12 @@ class Dispatcher:
         elif channel == "hewer_tokens":
             revoked = maybe_uuid(payload.strip())
             if revoked is not None:
-                self.end_token_sessions({revoked})
+                self.tokens_revoked({revoked})
 
-    def end_token_sessions(self, token_ids: set[uuid.UUID]) -> None:
+    def tokens_revoked(self, token_ids: set[uuid.UUID]) -> None:
         """End the streams opened with these tokens (revoked or expired): UNAUTHENTICATED."""
+        self.revoked_tokens |= token_ids
+        self._wake_runs(None)  # Wait and Watch calls check their token when woken
         for s in list(self._sessions.values()):
             if s.token_id is None or s.token_id not in token_ids or s.ended:
                 continue
@@ -565,7 +570,7 @@ class Dispatcher:
         cur = await conn.execute(QUERIES["tokens_valid"], {"token_ids": list(token_ids)})
         valid = {row["token_id"] for row in await cur.fetchall()}
         if token_ids - valid:
-            self.end_token_sessions(token_ids - valid)
+            self.tokens_revoked(token_ids - valid)
 
     async def _cancel_loop(self) -> None:
         """Send CancelTask once per (task, attempt) whose cancel was requested."""

@@ -101,6 +101,15 @@ class _Service:
                 "this dispatcher is shutting down: retry on another dispatcher",
             )
 
+    async def _check_token(self, context: Ctx, caller: Caller) -> None:
+        """End a long call (Wait, Watch) whose token was revoked meanwhile."""
+        if caller.token_id is not None and caller.token_id in self.core.revoked_tokens:
+            await context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                f"token revoked: the API token {caller.token_id} this call presented was "
+                "revoked: call again with a valid token (HEWER_TOKEN)",
+            )
+
     async def _db(
         self,
         context: Ctx,
@@ -407,6 +416,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                     async with asyncio.timeout(pause):
                         await event.wait()
                 await self._open(context)
+                await self._check_token(context, caller)
 
     async def Watch(  # noqa: N802 - gRPC method name
         self, request: pb.WatchRequest, context: Ctx
@@ -455,6 +465,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                     async with asyncio.timeout(pause):
                         await event.wait()
                 await self._open(context)
+                await self._check_token(context, caller)
 
     async def Cancel(  # noqa: N802 - gRPC method name
         self, request: pb.CancelRequest, context: Ctx

@@ -333,7 +333,9 @@ def test_revoked_token_is_refused_and_ends_worker_streams(conn: Conn, dsn: str) 
 
 
 async def _revoked_token_is_refused_and_ends_worker_streams(conn: Conn, dsn: str) -> None:
-    _, token_a, token_id_a = new_tenant(conn, "a")
+    a, token_a, token_id_a = new_tenant(conn, "a")
+    act_for(conn, a)
+    register(conn, "idle", ONE)  # no worker runs it: its run stays queued
     # A worker timeout of 10 minutes puts the heartbeat loop's token check (every
     # worker_timeout / 6) out of reach: the hewer_tokens notification ends the stream.
     settings = DispatcherSettings(
@@ -348,7 +350,22 @@ async def _revoked_token_is_refused_and_ends_worker_streams(conn: Conn, dsn: str
             run_id = await client.trigger("job", {})
             assert (await client.result(run_id, timeout=30))["step"]["ran_for"] == "a"
             assert len(d.connected_workers()) == 1
+            idle = await client.trigger("idle", {})
+            first_event = asyncio.Event()
+
+            async def watch() -> None:
+                async for _ in client.watch(idle):
+                    first_event.set()
+
+            watching = asyncio.ensure_future(watch())
+            waiting = asyncio.ensure_future(client.wait(idle))
+            await asyncio.wait_for(first_event.wait(), 15)
             conn.execute("SELECT hewer.token_revoke(%s)", (token_id_a,))
+            # Calls in flight end...
+            with pytest.raises(AuthenticationError, match="token revoked"):
+                await asyncio.wait_for(watching, 15)
+            with pytest.raises(AuthenticationError, match="revoked"):
+                await asyncio.wait_for(waiting, 15)
             # The very next call is refused...
             with pytest.raises(AuthenticationError, match="was revoked") as info:
                 await client.get(run_id)
