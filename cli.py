@@ -10,7 +10,7 @@ from typing import Any
 import click
 import psycopg
 
-from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
+from pydispatch import bench, db, dev, embedded, limits, migrate, partitions, tenants_cli
 from pydispatch.chaos import chaos
 from pydispatch.children_cli import metadata_option
 from pydispatch.children_cli import register as register_children_commands
@@ -21,6 +21,7 @@ from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
 from pydispatch.table import format_table
+from pydispatch.tenants_cli import tenants_group, tokens_group
 from pyworker.client import SyncClient
 from pyworker.errors import HewerError as SdkError
 from pyworker.runner import run_worker
@@ -281,7 +282,7 @@ def ratelimits_group() -> None:
 @click.option("--burst", type=float, help="Tokens a bucket saves up at most (default: the rate).")
 def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> None:
     """Create or update rate limit NAME: RATE tokens per period."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.rate_set(conn, name, rate, period, burst)
     click.echo(format_table(rows, limits.RATE_COLUMNS[:4]))
 
@@ -289,7 +290,7 @@ def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> 
 @ratelimits_group.command(name="list")
 def ratelimits_list() -> None:
     """List the rate limits, their buckets and the tokens left in the static bucket."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.rate_list(conn)
     click.echo(format_table(rows, limits.RATE_COLUMNS, empty="no rate limits"))
 
@@ -298,7 +299,7 @@ def ratelimits_list() -> None:
 @click.argument("name")
 def ratelimits_delete(name: str) -> None:
     """Delete rate limit NAME; steps that spend from it are no longer gated."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         limits.rate_delete(conn, name)
     click.echo(f"deleted rate limit {name}")
 
@@ -314,7 +315,7 @@ def limits_group() -> None:
 @click.argument("max_running", metavar="MAX", type=int, required=False)
 def limits_set(scope: str, name: str, max_running: int | None) -> None:
     """At most MAX running tasks for SCOPE NAME (tenant: name ""); no MAX removes the limit."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.concurrency_set(conn, scope, name, max_running)
     click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS[:3], empty="limit removed"))
 
@@ -322,7 +323,7 @@ def limits_set(scope: str, name: str, max_running: int | None) -> None:
 @limits_group.command(name="list")
 def limits_list() -> None:
     """List tenant and action limits with how many tasks hold them."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.concurrency_list(conn)
     click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS, empty="no limits"))
 
@@ -335,6 +336,13 @@ _DISPATCHERS_OPTION = click.option(
     multiple=True,
     envvar="HEWER_DISPATCHERS",
     help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
+)
+
+_TOKEN_OPTION = click.option(
+    "--token",
+    envvar="HEWER_TOKEN",
+    metavar="TOKEN",
+    help="API token presented to the dispatchers (default $HEWER_TOKEN; see hewer tokens).",
 )
 
 
@@ -411,12 +419,14 @@ def dispatcher_cmd(
 @click.option("--name", help="Worker name (default: host and pid).")
 @click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once.")
 @click.option("--shutdown-grace", type=float, help="Seconds to finish work on SIGTERM.")
+@_TOKEN_OPTION
 def worker_cmd(
     target: str,
     dispatchers: tuple[str, ...],
     name: str | None,
     slots: int | None,
     shutdown_grace: float | None,
+    token: str | None,
 ) -> None:
     """Run the workflows of TARGET ("module:attr": a Worker, Workflow, task or list of them)."""
     run_worker(
@@ -425,6 +435,7 @@ def worker_cmd(
         name=name,
         slots=slots,
         shutdown_grace=shutdown_grace,
+        token=token,
     )
 
 
@@ -437,6 +448,7 @@ def worker_cmd(
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", type=float, help="With --wait: give up after this many seconds.")
 @_DISPATCHERS_OPTION
+@_TOKEN_OPTION
 def run_cmd(
     workflow: str,
     input_json: str,
@@ -446,6 +458,7 @@ def run_cmd(
     wait: bool,
     timeout: float | None,
     dispatchers: tuple[str, ...],
+    token: str | None,
 ) -> None:
     """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
     example = '\'{"text": "hi"}\''
@@ -464,7 +477,7 @@ def run_cmd(
             f"pass e.g. {example}"
         )
     metadata = metadata_option(metadata_json)
-    with SyncClient(_split(dispatchers) or None) as client:
+    with SyncClient(_split(dispatchers) or None, token=token or "") as client:
         run_id = client.trigger(
             workflow,
             payload,
@@ -726,6 +739,28 @@ for _group in (
 # --- child runs and metadata (pydispatch/children_cli.py) ---------------------------
 
 register_children_commands(main)
+
+# --- tenants and tokens (pydispatch/tenants_cli.py) ----------------------------------
+
+main.add_command(tenants_group)
+main.add_command(tokens_group)
+# The commands that work on a tenant's data in the database take --tenant NAME; the
+# leader's own steps (events route, cron tick) work across tenants.
+tenants_cli.add_tenant_option(
+    [
+        workflows_group,
+        runs_group,
+        events_group,
+        filters_group,
+        cron_group,
+        schedule_group,
+        ratelimits_group,
+        limits_group,
+        main.commands["children"],
+        main.commands["tagged"],
+    ],
+    skip=["route", "tick"],
+)
 
 
 # --- helpers -----------------------------------------------------------------------

@@ -13,9 +13,8 @@ from typing import Any, Final
 import click
 from psycopg.rows import dict_row
 
-from pydispatch import db
+from pydispatch import tenants_cli
 from pydispatch.errors import HewerError
-from pydispatch.schema import check_schema
 from pydispatch.table import format_table
 
 CHILD_COLUMNS: Final = ["run_id", "workflow", "status", "child_key", "metadata", "created_at"]
@@ -73,11 +72,9 @@ def metadata_tags(values: tuple[str, ...], option: str = "--metadata") -> dict[s
 
 
 def _rows(query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    with db.connect() as conn:
-        check_schema(conn)
-        with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query.encode(), params)
-            rows = cur.fetchall()
+    with tenants_cli.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query.encode(), params)
+        rows = cur.fetchall()
     for row in rows:
         row["metadata"] = json.dumps(row.pop("additional_metadata"), sort_keys=True)
     return rows

@@ -4,6 +4,18 @@
 -- non-strict mode (p_strict => false): a stale or unknown report is answered
 -- on its own row instead of failing its whole batch.
 
+-- name: token_tenant
+-- The tenant an RPC's API token acts for (HW093 when it is bad, revoked or expired,
+-- or missing while tokens exist); checked on every call.
+SELECT hewer.token_tenant(%(token)s) AS tenant;
+
+-- name: tokens_valid
+SELECT token_id FROM hewer.tokens_valid(%(token_ids)s::uuid[]) AS token_id;
+
+-- name: set_tenant
+-- Act for a tenant on this connection (session-level; the dispatcher's role is trusted).
+SELECT set_config('hewer.tenant', %(tenant)s, false);
+
 -- name: worker_register
 SELECT hewer.worker_register(
     %(name)s, %(actions)s::text[], %(slots)s, %(labels)s::jsonb, %(sdk_version)s,
@@ -62,6 +74,7 @@ SELECT pg_advisory_unlock(%(key)s) AS unlocked;
 LISTEN hewer_ready;
 LISTEN hewer_cancel;
 LISTEN hewer_run_done;
+LISTEN hewer_tokens;
 
 -- name: workflow_register
 SELECT workflow_id, version_id, version, created

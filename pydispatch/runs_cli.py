@@ -13,11 +13,10 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pydispatch import db
+from pydispatch import tenants_cli
 from pydispatch.children_cli import metadata_tags
 from pydispatch.errors import HewerError
 from pydispatch.events_cli import _json_object, _table, _text, _when
-from pydispatch.schema import check_schema
 from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -25,11 +24,10 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 @contextmanager
 def _conn() -> Iterator[psycopg.Connection[Any]]:
-    conn = db.connect()
+    conn = tenants_cli.connect()
     try:
-        check_schema(conn)
         conn.autocommit = True
-        conn.row_factory = dict_row  # type: ignore[assignment]
+        conn.row_factory = dict_row
         yield conn
     finally:
         conn.close()
