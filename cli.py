@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from typing import Any
 
@@ -619,6 +620,40 @@ def bench_events(quick: bool, as_json: bool) -> None:
     else:
         for line in result.lines():
             click.echo(line)
+
+
+@bench_group.command(name="tenants")
+@click.option("--quick", is_flag=True, help="Quick W1 sizes: a smoke run.")
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--server",
+    type=click.Choice(["configured", "own"]),
+    default="configured",
+    show_default=True,
+    help="own: a bench-only embedded server in $HEWER_HOME/bench-pgdata.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_tenants(quick: bool, rounds: int, server: str, as_json: bool) -> None:
+    """What tenant isolation costs on W1: the default tenant against a tenant working through
+    its own role (row-level security) and API token, in alternating rounds."""
+    bench.require_extra(["hewer"])
+    from pydispatch import bench_pg  # noqa: PLC0415 - needs the `bench` extra
+    from pydispatch import bench_tenants as tenants_bench  # noqa: PLC0415
+
+    bench_server = bench_pg.BenchServer.connect(own=server == "own")
+    logdir = tempfile.mkdtemp(prefix="hewer-bench-tenants-")
+    result = tenants_bench.run(bench_server, quick, rounds, logdir)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"W1, {result['tasks_per_round']} tasks per round, {rounds} rounds (medians)")
+    for what in ("enqueue", "drain"):
+        r = result[what]
+        click.echo(
+            f"{what:8} default tenant {r['default_tasks_per_s']:>9,.0f} tasks/s   "
+            f"tenant role + token {r['tenant_tasks_per_s']:>9,.0f} tasks/s   "
+            f"cost {r['cost_percent']:+.1f}%"
+        )
 
 
 @bench_group.command(name="profile")
