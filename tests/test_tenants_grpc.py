@@ -22,6 +22,7 @@ import pytest
 
 from pydispatch.server import Dispatcher
 from pydispatch.settings import DispatcherSettings
+from pydispatch.tenancy import DEFAULT_TENANT, TenantSettings
 from pyworker import AuthenticationError, Client, RpcError, SyncClient, Worker, Workflow
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
@@ -529,3 +530,34 @@ def test_leader_starts_event_and_scheduled_runs_in_their_tenant(conn: Conn, dsn:
             assert client_a.list_runs() == []
     finally:
         server.stop()
+
+
+def test_tenant_setting_is_sent_only_when_it_changes(conn: Conn, dsn: str) -> None:
+    a, _, _ = new_tenant(conn, "a")
+
+    async def scenario() -> None:
+        settings = TenantSettings()
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+
+            async def tenant() -> str:
+                cur = await aconn.execute("SELECT hewer.current_tenant()::text")
+                row = await cur.fetchone()
+                assert row is not None
+                return str(row[0])
+
+            await settings.use(aconn, DEFAULT_TENANT)  # a new connection is the default
+            assert settings.switches == 0
+            await settings.use(aconn, a)
+            await settings.use(aconn, a)
+            assert (settings.switches, await tenant()) == (1, str(a))
+            await settings.use(aconn, DEFAULT_TENANT)
+            assert (settings.switches, await tenant()) == (2, str(DEFAULT_TENANT))
+            # A set_config that fails leaves the setting unknown: the next use sends it
+            # again, even for the default tenant.
+            conn.execute("SELECT pg_terminate_backend(%s)", (aconn.info.backend_pid,))
+            with pytest.raises(psycopg.OperationalError):
+                await settings.use(aconn, a)
+            with pytest.raises(psycopg.OperationalError):
+                await settings.use(aconn, DEFAULT_TENANT)
+
+    asyncio.run(scenario())
