@@ -388,11 +388,12 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
     """No NOTIFY comes when a token expires: the heartbeat loop's check ends the stream."""
     conn.execute("SELECT hewer.tenant_create('a')")
     token = conn.execute(
-        "SELECT * FROM hewer.token_create('short', 'a', now() + interval '2 seconds')"
+        "SELECT * FROM hewer.token_create('short', 'a', now() + interval '1 hour')"
     ).fetchone()
     assert token is not None
+    # The database heartbeat, and with it the token check, every worker_timeout / 6 = 0.5 s.
     settings = DispatcherSettings(
-        listen="127.0.0.1:0", database_url=dsn, **(FAST | {"worker_timeout": 1.2})
+        listen="127.0.0.1:0", database_url=dsn, **(FAST | {"worker_timeout": 3.0})
     )
     d = Dispatcher(settings)
     address = f"127.0.0.1:{await d.start()}"
@@ -404,7 +405,9 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
             pb.RegisterRequest(name="raw", actions=["x:y"], slots=1), metadata=metadata
         )
         outgoing: asyncio.Queue[pb.WorkerMessage | None] = asyncio.Queue()
-        outgoing.put_nowait(pb.WorkerMessage(hello=pb.Hello(worker_id=registered.worker_id)))
+        outgoing.put_nowait(
+            pb.WorkerMessage(request_id=1, hello=pb.Hello(worker_id=registered.worker_id))
+        )
 
         async def requests() -> Any:
             while (message := await outgoing.get()) is not None:
@@ -423,6 +426,12 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
             async for message in call:
                 if message.WhichOneof("body") == "error":
                     errors.append(message.error.code)
+                elif message.ack.request_id == 1:
+                    # The stream is open: the token expires now (as if its time had come).
+                    conn.execute(
+                        "UPDATE hewer.api_tokens SET expires_at = now() WHERE id = %s",
+                        (token["token_id"],),
+                    )
 
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await read()
