@@ -60,7 +60,9 @@ class TenantSettings:
     """The hewer.tenant each connection has, so it is set only when it changes."""
 
     def __init__(self) -> None:
-        self._current: weakref.WeakKeyDictionary[AsyncConnection[Any], uuid.UUID] = (
+        # A connection not in here has never set hewer.tenant: the default tenant. None: the
+        # setting is unknown (a set_config that failed), so the next call sets it again.
+        self._current: weakref.WeakKeyDictionary[AsyncConnection[Any], uuid.UUID | None] = (
             weakref.WeakKeyDictionary()
         )
         self.switches = 0  # set_config statements sent (for tests and metrics)
@@ -69,8 +71,7 @@ class TenantSettings:
         """Make `conn` act for `tenant` (a session-level setting; nothing if it does already)."""
         if self._current.get(conn, DEFAULT_TENANT) == tenant:
             return
-        # Forget first: if the statement fails, the connection's setting is unknown.
-        self._current.pop(conn, None)
+        self._current[conn] = None
         await conn.execute(QUERIES["set_tenant"], {"tenant": str(tenant)})
         self._current[conn] = tenant
         self.switches += 1

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -13,7 +17,10 @@ from click.testing import CliRunner, Result
 
 from cli import main
 from pydispatch.settings import DispatcherSettings
+from pyworker import SyncClient
 from tests.engine import register, trigger
+from tests.harness import trigger_when_registered
+from tests.test_cli import _env
 from tests.test_dispatcher import FAST, ServerThread
 
 Conn = psycopg.Connection[Any]
@@ -213,3 +220,41 @@ def test_run_presents_the_token(hewer: Hewer, conn: Conn, dsn: str) -> None:
         server.stop()
     runs = conn.execute("SELECT run_id FROM hewer.run_list(p_limit => 10)").fetchall()
     assert sorted(str(r["run_id"]) for r in runs) == sorted([by_option, by_env])
+
+
+def test_worker_command_presents_the_token(conn: Conn, dsn: str, tmp_path: Path) -> None:
+    a = conn.execute("SELECT tenant_id FROM hewer.tenant_create('a')").fetchone()
+    token = conn.execute("SELECT token FROM hewer.token_create('w', 'a')").fetchone()
+    assert a is not None and token is not None
+    env = _env(HEWER_DATABASE_URL=dsn, HEWER_TEST_LOG=str(tmp_path / "effects.log"))
+    env.pop("HEWER_TOKEN", None)
+    server = ServerThread(DispatcherSettings(listen="127.0.0.1:0", database_url=dsn, **FAST))
+    server.start()
+    argv = [sys.executable, "-m", "cli", "worker", "tests.flows:pipeline"]
+    argv += ["--dispatcher", server.address, "--shutdown-grace", "1"]
+    try:
+        refused = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert refused.returncode == 1
+        last = refused.stderr.splitlines()[-1]
+        assert last.startswith("hewer: RegisterWorkflow failed: UNAUTHENTICATED")
+        assert "an API token is required" in last and "HEWER_TOKEN" in last
+
+        worker = subprocess.Popen([*argv, "--token", token["token"]], env=env)
+        try:
+            with SyncClient([server.address], token=token["token"]) as client:
+                run_id = trigger_when_registered(client, "proc_pipeline", {"n": 3})
+                assert client.result(run_id, timeout=60) == {
+                    "fetch": {"n": 3},
+                    "double": 6,
+                    "square": 9,
+                    "total": 15,
+                }
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(30) == 0
+    finally:
+        server.stop()
+    workers = conn.execute("SELECT tenant_id FROM hewer.workers").fetchall()
+    assert workers == [{"tenant_id": a["tenant_id"]}]

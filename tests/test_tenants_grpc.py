@@ -22,6 +22,7 @@ import pytest
 
 from pydispatch.server import Dispatcher
 from pydispatch.settings import DispatcherSettings
+from pydispatch.tenancy import DEFAULT_TENANT, TenantSettings
 from pyworker import AuthenticationError, Client, RpcError, SyncClient, Worker, Workflow
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
@@ -387,11 +388,12 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
     """No NOTIFY comes when a token expires: the heartbeat loop's check ends the stream."""
     conn.execute("SELECT hewer.tenant_create('a')")
     token = conn.execute(
-        "SELECT * FROM hewer.token_create('short', 'a', now() + interval '2 seconds')"
+        "SELECT * FROM hewer.token_create('short', 'a', now() + interval '1 hour')"
     ).fetchone()
     assert token is not None
+    # The database heartbeat, and with it the token check, every worker_timeout / 6 = 0.5 s.
     settings = DispatcherSettings(
-        listen="127.0.0.1:0", database_url=dsn, **(FAST | {"worker_timeout": 1.2})
+        listen="127.0.0.1:0", database_url=dsn, **(FAST | {"worker_timeout": 3.0})
     )
     d = Dispatcher(settings)
     address = f"127.0.0.1:{await d.start()}"
@@ -403,7 +405,9 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
             pb.RegisterRequest(name="raw", actions=["x:y"], slots=1), metadata=metadata
         )
         outgoing: asyncio.Queue[pb.WorkerMessage | None] = asyncio.Queue()
-        outgoing.put_nowait(pb.WorkerMessage(hello=pb.Hello(worker_id=registered.worker_id)))
+        outgoing.put_nowait(
+            pb.WorkerMessage(request_id=1, hello=pb.Hello(worker_id=registered.worker_id))
+        )
 
         async def requests() -> Any:
             while (message := await outgoing.get()) is not None:
@@ -422,6 +426,12 @@ async def _expired_token_ends_stream_on_heartbeat_check(conn: Conn, dsn: str) ->
             async for message in call:
                 if message.WhichOneof("body") == "error":
                     errors.append(message.error.code)
+                elif message.ack.request_id == 1:
+                    # The stream is open: the token expires now (as if its time had come).
+                    conn.execute(
+                        "UPDATE hewer.api_tokens SET expires_at = now() WHERE id = %s",
+                        (token["token_id"],),
+                    )
 
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await read()
@@ -529,3 +539,34 @@ def test_leader_starts_event_and_scheduled_runs_in_their_tenant(conn: Conn, dsn:
             assert client_a.list_runs() == []
     finally:
         server.stop()
+
+
+def test_tenant_setting_is_sent_only_when_it_changes(conn: Conn, dsn: str) -> None:
+    a, _, _ = new_tenant(conn, "a")
+
+    async def scenario() -> None:
+        settings = TenantSettings()
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as aconn:
+
+            async def tenant() -> str:
+                cur = await aconn.execute("SELECT hewer.current_tenant()::text")
+                row = await cur.fetchone()
+                assert row is not None
+                return str(row[0])
+
+            await settings.use(aconn, DEFAULT_TENANT)  # a new connection is the default
+            assert settings.switches == 0
+            await settings.use(aconn, a)
+            await settings.use(aconn, a)
+            assert (settings.switches, await tenant()) == (1, str(a))
+            await settings.use(aconn, DEFAULT_TENANT)
+            assert (settings.switches, await tenant()) == (2, str(DEFAULT_TENANT))
+            # A set_config that fails leaves the setting unknown: the next use sends it
+            # again, even for the default tenant.
+            conn.execute("SELECT pg_terminate_backend(%s)", (aconn.info.backend_pid,))
+            with pytest.raises(psycopg.OperationalError):
+                await settings.use(aconn, a)
+            with pytest.raises(psycopg.OperationalError):
+                await settings.use(aconn, DEFAULT_TENANT)
+
+    asyncio.run(scenario())
