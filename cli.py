@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 import psycopg
 
-from pydispatch import bench, db, dev, embedded, limits, migrate, partitions
+from pydispatch import bench, db, dev, embedded, limits, migrate, partitions, tenants_cli
 from pydispatch.chaos import chaos
 from pydispatch.children_cli import metadata_option
 from pydispatch.children_cli import register as register_children_commands
@@ -21,6 +22,7 @@ from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
 from pydispatch.table import format_table
+from pydispatch.tenants_cli import tenants_group, tokens_group
 from pyworker.client import SyncClient
 from pyworker.errors import HewerError as SdkError
 from pyworker.runner import run_worker
@@ -281,7 +283,7 @@ def ratelimits_group() -> None:
 @click.option("--burst", type=float, help="Tokens a bucket saves up at most (default: the rate).")
 def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> None:
     """Create or update rate limit NAME: RATE tokens per period."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.rate_set(conn, name, rate, period, burst)
     click.echo(format_table(rows, limits.RATE_COLUMNS[:4]))
 
@@ -289,7 +291,7 @@ def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> 
 @ratelimits_group.command(name="list")
 def ratelimits_list() -> None:
     """List the rate limits, their buckets and the tokens left in the static bucket."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.rate_list(conn)
     click.echo(format_table(rows, limits.RATE_COLUMNS, empty="no rate limits"))
 
@@ -298,7 +300,7 @@ def ratelimits_list() -> None:
 @click.argument("name")
 def ratelimits_delete(name: str) -> None:
     """Delete rate limit NAME; steps that spend from it are no longer gated."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         limits.rate_delete(conn, name)
     click.echo(f"deleted rate limit {name}")
 
@@ -314,7 +316,7 @@ def limits_group() -> None:
 @click.argument("max_running", metavar="MAX", type=int, required=False)
 def limits_set(scope: str, name: str, max_running: int | None) -> None:
     """At most MAX running tasks for SCOPE NAME (tenant: name ""); no MAX removes the limit."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.concurrency_set(conn, scope, name, max_running)
     click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS[:3], empty="limit removed"))
 
@@ -322,7 +324,7 @@ def limits_set(scope: str, name: str, max_running: int | None) -> None:
 @limits_group.command(name="list")
 def limits_list() -> None:
     """List tenant and action limits with how many tasks hold them."""
-    with _checked_connection() as conn:
+    with tenants_cli.connect() as conn:
         rows = limits.concurrency_list(conn)
     click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS, empty="no limits"))
 
@@ -335,6 +337,13 @@ _DISPATCHERS_OPTION = click.option(
     multiple=True,
     envvar="HEWER_DISPATCHERS",
     help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
+)
+
+_TOKEN_OPTION = click.option(
+    "--token",
+    envvar="HEWER_TOKEN",
+    metavar="TOKEN",
+    help="API token presented to the dispatchers (default $HEWER_TOKEN; see hewer tokens).",
 )
 
 
@@ -411,12 +420,14 @@ def dispatcher_cmd(
 @click.option("--name", help="Worker name (default: host and pid).")
 @click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once.")
 @click.option("--shutdown-grace", type=float, help="Seconds to finish work on SIGTERM.")
+@_TOKEN_OPTION
 def worker_cmd(
     target: str,
     dispatchers: tuple[str, ...],
     name: str | None,
     slots: int | None,
     shutdown_grace: float | None,
+    token: str | None,
 ) -> None:
     """Run the workflows of TARGET ("module:attr": a Worker, Workflow, task or list of them)."""
     run_worker(
@@ -425,6 +436,7 @@ def worker_cmd(
         name=name,
         slots=slots,
         shutdown_grace=shutdown_grace,
+        token=token,
     )
 
 
@@ -437,6 +449,7 @@ def worker_cmd(
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")
 @click.option("--timeout", type=float, help="With --wait: give up after this many seconds.")
 @_DISPATCHERS_OPTION
+@_TOKEN_OPTION
 def run_cmd(
     workflow: str,
     input_json: str,
@@ -446,6 +459,7 @@ def run_cmd(
     wait: bool,
     timeout: float | None,
     dispatchers: tuple[str, ...],
+    token: str | None,
 ) -> None:
     """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
     example = '\'{"text": "hi"}\''
@@ -464,7 +478,7 @@ def run_cmd(
             f"pass e.g. {example}"
         )
     metadata = metadata_option(metadata_json)
-    with SyncClient(_split(dispatchers) or None) as client:
+    with SyncClient(_split(dispatchers) or None, token=token or "") as client:
         run_id = client.trigger(
             workflow,
             payload,
@@ -608,6 +622,40 @@ def bench_events(quick: bool, as_json: bool) -> None:
             click.echo(line)
 
 
+@bench_group.command(name="tenants")
+@click.option("--quick", is_flag=True, help="Quick W1 sizes: a smoke run.")
+@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--server",
+    type=click.Choice(["configured", "own"]),
+    default="configured",
+    show_default=True,
+    help="own: a bench-only embedded server in $HEWER_HOME/bench-pgdata.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_tenants(quick: bool, rounds: int, server: str, as_json: bool) -> None:
+    """What tenant isolation costs on W1: the default tenant against a tenant working through
+    its own role (row-level security) and API token, in alternating rounds."""
+    bench.require_extra(["hewer"])
+    from pydispatch import bench_pg  # noqa: PLC0415 - needs the `bench` extra
+    from pydispatch import bench_tenants as tenants_bench  # noqa: PLC0415
+
+    bench_server = bench_pg.BenchServer.connect(own=server == "own")
+    logdir = tempfile.mkdtemp(prefix="hewer-bench-tenants-")
+    result = tenants_bench.run(bench_server, quick, rounds, logdir)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"W1, {result['tasks_per_round']} tasks per round, {rounds} rounds (medians)")
+    for what in ("enqueue", "drain"):
+        r = result[what]
+        click.echo(
+            f"{what:8} default tenant {r['default_tasks_per_s']:>9,.0f} tasks/s   "
+            f"tenant role + token {r['tenant_tasks_per_s']:>9,.0f} tasks/s   "
+            f"cost {r['cost_percent']:+.1f}%"
+        )
+
+
 @bench_group.command(name="profile")
 @click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
 @click.option(
@@ -726,6 +774,28 @@ for _group in (
 # --- child runs and metadata (pydispatch/children_cli.py) ---------------------------
 
 register_children_commands(main)
+
+# --- tenants and tokens (pydispatch/tenants_cli.py) ----------------------------------
+
+main.add_command(tenants_group)
+main.add_command(tokens_group)
+# The commands that work on a tenant's data in the database take --tenant NAME; the
+# leader's own steps (events route, cron tick) work across tenants.
+tenants_cli.add_tenant_option(
+    [
+        workflows_group,
+        runs_group,
+        events_group,
+        filters_group,
+        cron_group,
+        schedule_group,
+        ratelimits_group,
+        limits_group,
+        main.commands["children"],
+        main.commands["tagged"],
+    ],
+    skip=["route", "tick"],
+)
 
 
 # --- helpers -----------------------------------------------------------------------

@@ -72,6 +72,9 @@ class HewerSystem(System):
 
     async def install(self, url: str) -> None:
         await asyncio.to_thread(migrate.up, url)
+        await self.register_workflows(url)
+
+    async def register_workflows(self, url: str) -> None:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             for wf in (noop, stamp, diamond):
                 await conn.execute(

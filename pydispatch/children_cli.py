@@ -13,9 +13,8 @@ from typing import Any, Final
 import click
 from psycopg.rows import dict_row
 
-from pydispatch import db
+from pydispatch import tenants_cli
 from pydispatch.errors import HewerError
-from pydispatch.schema import check_schema
 from pydispatch.table import format_table
 
 CHILD_COLUMNS: Final = ["run_id", "workflow", "status", "child_key", "metadata", "created_at"]
@@ -40,12 +39,42 @@ def metadata_option(value: str | None, option: str = "--metadata") -> dict[str, 
     return parsed
 
 
+def metadata_tags(values: tuple[str, ...], option: str = "--metadata") -> dict[str, Any] | None:
+    """Repeated metadata options as one object of tags; None when none are given.
+
+    Each value is KEY=VALUE (a string tag) or a JSON object, as `hewer run --metadata`
+    takes (for number or boolean tags, e.g. '{"batch": 7}'); a key given twice with
+    different values is an error, since a run carries one value per tag.
+    """
+    if not values:
+        return None
+    tags: dict[str, Any] = {}
+    example = f"{option} customer=acme or {option} '{{\"batch\": 7}}'"
+    for value in values:
+        if value.lstrip().startswith("{"):
+            given = metadata_option(value, option) or {}
+        else:
+            key, sep, text = value.partition("=")
+            if not sep or not key:
+                raise HewerError(
+                    f"{option} {value!r} is not KEY=VALUE or a JSON object of tags; "
+                    f"pass e.g. {example}"
+                )
+            given = {key: text}
+        for key, tag in given.items():
+            if key in tags and tags[key] != tag:
+                raise HewerError(
+                    f"{option} gives tag {key!r} twice ({json.dumps(tags[key])} and "
+                    f"{json.dumps(tag)}); a run carries one value per tag, pass one"
+                )
+            tags[key] = tag
+    return tags
+
+
 def _rows(query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    with db.connect() as conn:
-        check_schema(conn)
-        with conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query.encode(), params)
-            rows = cur.fetchall()
+    with tenants_cli.connect() as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query.encode(), params)
+        rows = cur.fetchall()
     for row in rows:
         row["metadata"] = json.dumps(row.pop("additional_metadata"), sort_keys=True)
     return rows

@@ -14,7 +14,7 @@ import click
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from pydispatch import db
+from pydispatch import db, tenants_cli
 from pydispatch.errors import HewerError
 from pydispatch.events import Router, Ticker
 from pydispatch.schema import check_schema
@@ -24,9 +24,8 @@ from pyworker.events import Events
 
 @contextmanager
 def _events() -> Iterator[Events]:
-    conn = db.connect()
+    conn = tenants_cli.connect()
     try:
-        check_schema(conn)
         yield Events(conn)
     finally:
         conn.close()

@@ -24,9 +24,11 @@ def migrations_dir() -> Path:
 
 
 def function_files() -> list[Path]:
-    """The function bundle in load order: functions/*.sql, then partitions/*.sql, each sorted."""
+    """The function bundle in load order: functions/*.sql, then partitions/*.sql, each sorted,
+    then privileges.sql (who may call which function: it needs them all loaded)."""
     base = sql_dir()
     files: list[Path] = []
     for sub in ("functions", "partitions"):
         files.extend(sorted((base / sub).glob("*.sql")))
+    files.append(base / "privileges.sql")
     return files

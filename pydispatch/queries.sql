@@ -4,6 +4,18 @@
 -- non-strict mode (p_strict => false): a stale or unknown report is answered
 -- on its own row instead of failing its whole batch.
 
+-- name: token_tenant
+-- The tenant an RPC's API token acts for (HW093 when it is bad, revoked or expired,
+-- or missing while tokens exist); checked on every call.
+SELECT hewer.token_tenant(%(token)s) AS tenant;
+
+-- name: tokens_valid
+SELECT token_id FROM hewer.tokens_valid(%(token_ids)s::uuid[]) AS token_id;
+
+-- name: set_tenant
+-- Act for a tenant on this connection (session-level; the dispatcher's role is trusted).
+SELECT set_config('hewer.tenant', %(tenant)s, false);
+
 -- name: worker_register
 SELECT hewer.worker_register(
     %(name)s, %(actions)s::text[], %(slots)s, %(labels)s::jsonb, %(sdk_version)s,
@@ -62,6 +74,7 @@ SELECT pg_advisory_unlock(%(key)s) AS unlocked;
 LISTEN hewer_ready;
 LISTEN hewer_cancel;
 LISTEN hewer_run_done;
+LISTEN hewer_tokens;
 
 -- name: workflow_register
 SELECT workflow_id, version_id, version, created
@@ -147,15 +160,16 @@ SELECT task_id, outcome FROM hewer.waits_expire(%(now)s::timestamptz);
 -- name: run_list
 SELECT run_id, workflow, version, status::text AS status, priority, input::text AS input_json,
        error::text AS error_json, replay_of, tasks::text AS tasks_json, created_at, started_at,
-       finished_at
+       finished_at, additional_metadata::text AS metadata_json
 FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], %(since)s::timestamptz,
                     %(until)s::timestamptz, %(input)s::jsonb, %(replay_of)s::uuid, %(limit)s,
-                    %(before)s::uuid);
+                    %(before)s::uuid, %(metadata)s::jsonb);
 
 -- name: run_cancel_matching
 SELECT run_id, cancelled, status::text AS status
 FROM hewer.run_cancel_matching(%(workflow)s, %(statuses)s::hewer.run_status[],
-                               %(since)s::timestamptz, %(until)s::timestamptz, %(input)s::jsonb);
+                               %(since)s::timestamptz, %(until)s::timestamptz, %(input)s::jsonb,
+                               p_metadata => %(metadata)s::jsonb);
 
 -- name: run_replay
 SELECT run_id, replay_run_id, kept, to_run

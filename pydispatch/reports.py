@@ -4,7 +4,8 @@ Reports from every stream go through one queue. The batcher takes the first, wai
 `delay` for more (up to `size`), then applies them kind by kind in lifecycle order
 (start, refresh, complete, fail) so that a worker's start and completion that land
 in one batch apply in the order they happened; batches apply one after another.
-Calls are non-strict: each report gets its own accepted/reason. If a whole call
+Reports are grouped by their stream's tenant (the SQL fences by tenant): one call per
+kind per tenant. Calls are non-strict: each report gets its own accepted/reason. If a whole call
 fails (say one payload PostgreSQL refuses), its reports are retried one by one,
 so one bad report never sinks the others.
 """
@@ -30,6 +31,7 @@ from pydispatch import session as codes
 from pydispatch import status
 from pydispatch.queries import QUERIES
 from pydispatch.session import Session
+from pydispatch.tenancy import TenantSettings, by_tenant
 
 log = logging.getLogger("hewer.dispatcher")
 
@@ -87,8 +89,10 @@ class ReportBatcher:
         size: int,
         delay: float,
         on_release: Callable[[Session], None],
+        tenants: TenantSettings | None = None,
     ) -> None:
         self._pool = pool
+        self._tenants = tenants or TenantSettings()
         self._size = size
         self._delay = delay
         self._on_release = on_release
@@ -141,15 +145,16 @@ class ReportBatcher:
             reports = [r for r in batch if r.kind is kind]
             if not reports:
                 continue
-            if kind is Kind.REFRESH:
-                # task_heartbeat takes one extend_by per call: one call per distinct value.
-                groups: dict[timedelta | None, list[Report]] = {}
-                for r in reports:
-                    groups.setdefault(r.extend_by, []).append(r)
-                for group in groups.values():
-                    await self._call(kind, group)
-            else:
-                await self._call(kind, reports)
+            for tenant_reports in by_tenant(reports, lambda r: r.session.tenant).values():
+                if kind is Kind.REFRESH:
+                    # task_heartbeat takes one extend_by per call: one call per distinct value.
+                    groups: dict[timedelta | None, list[Report]] = {}
+                    for r in tenant_reports:
+                        groups.setdefault(r.extend_by, []).append(r)
+                    for group in groups.values():
+                        await self._call(kind, group)
+                else:
+                    await self._call(kind, tenant_reports)
 
     async def _call(self, kind: Kind, reports: list[Report]) -> None:
         try:
@@ -212,6 +217,8 @@ class ReportBatcher:
         for attempt in range(_CONNECTION_RETRIES + 1):
             try:
                 async with self._pool.connection() as conn:
+                    # Every report of a call comes from streams of one tenant (see _apply).
+                    await self._tenants.use(conn, reports[0].session.tenant)
                     cur = await conn.execute(QUERIES[_QUERY[kind]], params)
                     return await cur.fetchall()
             except psycopg.OperationalError:

@@ -25,12 +25,20 @@ def filter_params(run_filter: pb.RunFilter) -> dict[str, Any]:
             "filter.input_json",
             'send the fields the inputs must contain as a JSON object, e.g. {"customer": 42}',
         )
+    metadata_json = None
+    if run_filter.metadata_json:
+        metadata_json = check_json(
+            run_filter.metadata_json,
+            "filter.metadata_json",
+            'send the tags the runs must carry as a JSON object, e.g. {"customer": "acme"}',
+        )
     return {
         "workflow": run_filter.workflow or None,
         "statuses": list(run_filter.statuses) or None,
         "since": _when(run_filter.since_unix_ms),
         "until": _when(run_filter.until_unix_ms),
         "input": input_json,
+        "metadata": metadata_json,
     }
 
 
@@ -69,4 +77,5 @@ def summary_message(row: Mapping[str, Any]) -> pb.RunSummary:
         created_at_unix_ms=unix_ms(row["created_at"]),
         started_at_unix_ms=unix_ms(row["started_at"]),
         finished_at_unix_ms=unix_ms(row["finished_at"]),
+        metadata_json=row["metadata_json"] or "{}",
     )

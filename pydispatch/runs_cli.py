@@ -13,10 +13,10 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pydispatch import db
+from pydispatch import tenants_cli
+from pydispatch.children_cli import metadata_tags
 from pydispatch.errors import HewerError
 from pydispatch.events_cli import _json_object, _table, _text, _when
-from pydispatch.schema import check_schema
 from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -24,11 +24,10 @@ RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 
 @contextmanager
 def _conn() -> Iterator[psycopg.Connection[Any]]:
-    conn = db.connect()
+    conn = tenants_cli.connect()
     try:
-        check_schema(conn)
         conn.autocommit = True
-        conn.row_factory = dict_row  # type: ignore[assignment]
+        conn.row_factory = dict_row
         yield conn
     finally:
         conn.close()
@@ -131,6 +130,13 @@ def _filter_options(func: Any) -> Any:
             click.option(
                 "--input", "input_json", help="Runs whose input contains this JSON object."
             ),
+            click.option(
+                "--metadata",
+                "metadata",
+                multiple=True,
+                help="Runs tagged KEY=VALUE, or with every tag of a JSON object "
+                "(repeatable; all must match).",
+            ),
         ]
     ):
         func = option(func)
@@ -143,14 +149,17 @@ def _filter(
     since: str | None,
     until: str | None,
     input_json: str | None,
+    metadata: tuple[str, ...],
 ) -> dict[str, Any]:
     body = _json_object(input_json, "--input")
+    tags = metadata_tags(metadata)
     return {
         "workflow": workflow,
         "statuses": list(statuses) or None,
         "since": _when(since, "--since") if since else None,
         "until": _when(until, "--until") if until else None,
         "input": Jsonb(body) if body is not None else None,
+        "metadata": Jsonb(tags) if tags else None,
     }
 
 
@@ -171,19 +180,21 @@ def runs_list(
     since: str | None,
     until: str | None,
     input_json: str | None,
+    metadata: tuple[str, ...],
     replay_of: str | None,
     limit: int,
     before: str | None,
     as_json: bool,
 ) -> None:
     """List runs matching every filter given, newest first."""
-    params = _filter(workflow, statuses, since, until, input_json)
+    params = _filter(workflow, statuses, since, until, input_json, metadata)
     params |= {"replay_of": replay_of, "limit": limit, "before": before}
     with _conn() as conn:
         rows = _rows(
             conn,
             "SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], "
-            "%(since)s, %(until)s, %(input)s, %(replay_of)s::uuid, %(limit)s, %(before)s::uuid)",
+            "%(since)s, %(until)s, %(input)s, %(replay_of)s::uuid, %(limit)s, %(before)s::uuid, "
+            "%(metadata)s)",
             params,
         )
     if as_json:
@@ -192,7 +203,17 @@ def runs_list(
         return
     for row in rows:
         row["tasks"] = " ".join(f"{k}:{v}" for k, v in sorted(row["tasks"].items()))
-    columns = ["run_id", "workflow", "version", "status", "tasks", "created_at", "replay_of"]
+        row["metadata"] = row.pop("additional_metadata") or None
+    columns = [
+        "run_id",
+        "workflow",
+        "version",
+        "status",
+        "tasks",
+        "created_at",
+        "replay_of",
+        "metadata",
+    ]
     click.echo(_table(rows, columns, "no runs"))
 
 
@@ -258,19 +279,20 @@ def runs_cancel(
     since: str | None,
     until: str | None,
     input_json: str | None,
+    metadata: tuple[str, ...],
 ) -> None:
     """Cancel RUN_IDS, or every queued or running run matching the filters.
 
     Running tasks are told to stop on their workers' streams.
     """
-    params = _filter(workflow, statuses, since, until, input_json)
+    params = _filter(workflow, statuses, since, until, input_json, metadata)
     given = any(v is not None for v in params.values())
     if run_ids and given:
         raise HewerError("give run ids or filters, not both")
     if not run_ids and not given:
         raise HewerError(
             "give run ids or at least one filter (--workflow, --status, --since, --until, "
-            "--input); to cancel every active run: --status queued --status running"
+            "--input, --metadata); to cancel every active run: --status queued --status running"
         )
     with _conn() as conn:
         if run_ids:
@@ -279,7 +301,8 @@ def runs_cancel(
             rows = _rows(
                 conn,
                 "SELECT * FROM hewer.run_cancel_matching(%(workflow)s, "
-                "%(statuses)s::hewer.run_status[], %(since)s, %(until)s, %(input)s)",
+                "%(statuses)s::hewer.run_status[], %(since)s, %(until)s, %(input)s, "
+                "p_metadata => %(metadata)s)",
                 params,
             )
     done = [r for r in rows if r["cancelled"]]

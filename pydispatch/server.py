@@ -1,12 +1,17 @@
 """The dispatcher: a gRPC server (services Dispatcher and Runs) in front of the hewer SQL API.
 
 One process holds: a psycopg pool for the calls, one connection that LISTENs on
-hewer_ready, hewer_cancel and hewer_run_done, a session per connected worker
+hewer_ready, hewer_cancel, hewer_run_done and hewer_tokens, a session per connected worker
 stream, the report batcher, and the leader-elected maintenance loop. It claims
 work only for its own connected workers (hewer.task_claim per worker, one claim
 at a time per worker), woken by notifications, freed slots, new streams and a
 bounded poll. Every state change is a hewer function call; the SQL is in
 queries.sql.
+
+Tenants: every RPC's API token is resolved to a tenant (pydispatch.tenancy), and every
+database call acts for that tenant. A worker's session keeps its tenant, so claims,
+heartbeats, cancellation polls and batched reports are made per tenant; a revoked
+token (NOTIFY hewer_tokens, re-checked on the heartbeat loop) ends its streams.
 
 The gRPC services themselves are in pydispatch.services, request checks in
 pydispatch.validate.
@@ -46,6 +51,7 @@ from pydispatch.services import DispatcherService, RunsService
 from pydispatch.session import Session
 from pydispatch.settings import DispatcherSettings
 from pydispatch.status import details
+from pydispatch.tenancy import DEFAULT_TENANT, TenantSettings, by_tenant
 from pydispatch.validate import BadRequestError, maybe_uuid, parse_report, parse_uuid, unix_ms
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
@@ -88,6 +94,10 @@ class Dispatcher:
         self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._claimers: set[asyncio.Task[None]] = set()
+        self.tenants = TenantSettings()
+        # Tokens seen revoked (or expired) while this dispatcher runs: Wait and Watch calls
+        # opened with one end at their next wake-up.
+        self.revoked_tokens: set[uuid.UUID] = set()
 
     # -- public state --------------------------------------------------------------------------
 
@@ -162,6 +172,7 @@ class Dispatcher:
             size=self.settings.report_batch_size,
             delay=self.settings.report_batch_delay,
             on_release=lambda s: s.wake.set(),
+            tenants=self.tenants,
         )
         self._leader = Leader(url, self.settings)
         self._tasks = [
@@ -274,9 +285,18 @@ class Dispatcher:
             raise RuntimeError("dispatcher not started")
         return self._pool_obj
 
-    async def fetch(self, name: str, params: Mapping[str, Any] | None = None) -> list[DictRow]:
-        """Run the named query of queries.sql on a pool connection; all its rows."""
+    async def fetch(
+        self,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        tenant: uuid.UUID | None = DEFAULT_TENANT,
+    ) -> list[DictRow]:
+        """Run the named query of queries.sql on a pool connection, acting for `tenant`
+        (None: a query that does not depend on the tenant); all its rows."""
         async with self._pool.connection() as conn:
+            if tenant is not None:
+                await self.tenants.use(conn, tenant)
             cur = await conn.execute(QUERIES[name], params)
             return await cur.fetchall()
 
@@ -338,6 +358,28 @@ class Dispatcher:
             self._wake_runs(
                 None if not isinstance(runs, list) else [u for r in runs if (u := maybe_uuid(r))]
             )
+        elif channel == "hewer_tokens":
+            revoked = maybe_uuid(payload.strip())
+            if revoked is not None:
+                self.tokens_revoked({revoked})
+
+    def tokens_revoked(self, token_ids: set[uuid.UUID]) -> None:
+        """End the streams opened with these tokens (revoked or expired): UNAUTHENTICATED."""
+        self.revoked_tokens |= token_ids
+        self._wake_runs(None)  # Wait and Watch calls check their token when woken
+        for s in list(self._sessions.values()):
+            if s.token_id is None or s.token_id not in token_ids or s.ended:
+                continue
+            message = (
+                f"token revoked: the API token {s.token_id} this stream was opened with was "
+                "revoked or has expired; restart the worker with a valid token (HEWER_TOKEN)"
+            )
+            log.info(
+                "ending stream: its token was revoked",
+                extra={"worker_id": str(s.worker_id), "token_id": str(s.token_id)},
+            )
+            s.error(codes.UNAUTHENTICATED, message)
+            s.end((grpc.StatusCode.UNAUTHENTICATED, message))
 
     def _wake_everything(self) -> None:
         for s in self._sessions.values():
@@ -414,7 +456,9 @@ class Dispatcher:
             async with lock:
                 try:
                     rows = await self.fetch(
-                        "task_claim", {"worker_id": s.worker_id, "limit": min(limit, 10000)}
+                        "task_claim",
+                        {"worker_id": s.worker_id, "limit": min(limit, 10000)},
+                        tenant=s.tenant,
                     )
                 except psycopg.Error as exc:
                     if exc.sqlstate == "HW008":
@@ -461,7 +505,8 @@ class Dispatcher:
 
     async def _heartbeat_loop(self) -> None:
         """Every heartbeat interval: end silent streams; every db_heartbeat_interval, one
-        hewer.worker_heartbeat call for all live workers."""
+        hewer.worker_heartbeat call per tenant for its live workers, and a check that the
+        streams' tokens are still valid (in case a hewer_tokens notification was lost)."""
         interval = self.settings.heartbeat_interval
         next_beat = 0.0
         # Its own connection, retried every interval: after a database outage the pool
@@ -484,10 +529,15 @@ class Dispatcher:
                             application_name="hewer-dispatcher-heartbeat",
                             connect_timeout=max(2, int(interval * 2)),
                         )
-                    cur = await conn.execute(
-                        QUERIES["worker_heartbeat"], {"worker_ids": [s.worker_id for s in live]}
-                    )
-                    rows = await cur.fetchall()
+                    rows = []
+                    for tenant, group in by_tenant(live, lambda s: s.tenant).items():
+                        await self.tenants.use(conn, tenant)
+                        cur = await conn.execute(
+                            QUERIES["worker_heartbeat"],
+                            {"worker_ids": [s.worker_id for s in group]},
+                        )
+                        rows += await cur.fetchall()
+                    await self._check_tokens(conn, live)
                 except psycopg.Error as exc:
                     log.warning("worker heartbeat failed", extra={"error": str(exc)})
                     if conn is not None:
@@ -512,6 +562,16 @@ class Dispatcher:
                 with contextlib.suppress(psycopg.Error):
                     await conn.close()
 
+    async def _check_tokens(self, conn: AsyncConnection[DictRow], live: list[Session]) -> None:
+        """End the streams whose token is no longer valid (revoked or expired)."""
+        token_ids = {s.token_id for s in live if s.token_id is not None}
+        if not token_ids:
+            return
+        cur = await conn.execute(QUERIES["tokens_valid"], {"token_ids": list(token_ids)})
+        valid = {row["token_id"] for row in await cur.fetchall()}
+        if token_ids - valid:
+            self.tokens_revoked(token_ids - valid)
+
     async def _cancel_loop(self) -> None:
         """Send CancelTask once per (task, attempt) whose cancel was requested."""
         while True:
@@ -522,8 +582,14 @@ class Dispatcher:
             sessions = dict(self._sessions)
             if not sessions:
                 continue
+            rows = []
             try:
-                rows = await self.fetch("task_cancellations", {"worker_ids": list(sessions)})
+                for tenant, group in by_tenant(sessions.values(), lambda s: s.tenant).items():
+                    rows += await self.fetch(
+                        "task_cancellations",
+                        {"worker_ids": [s.worker_id for s in group]},
+                        tenant=tenant,
+                    )
             except psycopg.Error as exc:
                 log.warning("task_cancellations failed", extra={"error": str(exc)})
                 continue

@@ -2,8 +2,10 @@
 
 Thin: each call validates its request (pydispatch.validate), calls hewer functions
 through the Dispatcher core, and maps database errors to status codes in one
-place (pydispatch.status). Listen hands the stream to the core once hello names a
-registered, live worker.
+place (pydispatch.status). Every call first resolves the API token of its metadata to a
+tenant (hewer.token_tenant, on every call: a revoked token is refused at once) and acts for
+that tenant. Listen hands the stream to the core once hello names a registered, live
+worker of that tenant.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import grpc
@@ -26,6 +29,7 @@ from pydispatch import run_filters
 from pydispatch import session as codes
 from pydispatch.session import Session
 from pydispatch.status import details, status_code
+from pydispatch.tenancy import BadAuthorizationError, bearer_token, token_id
 from pydispatch.validate import BadRequestError, check_json, parse_uuid, unix_ms
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
@@ -68,9 +72,27 @@ def _run_message(row: Mapping[str, Any]) -> pb.Run:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a call acts for: the tenant of its API token, and the token's id (None: none)."""
+
+    tenant: uuid.UUID
+    token_id: uuid.UUID | None
+
+
 class _Service:
     def __init__(self, core: Dispatcher) -> None:
         self.core = core
+
+    async def _begin(self, context: Ctx) -> Caller:
+        """Refuse calls while shutting down; resolve the call's token to its tenant."""
+        await self._open(context)
+        try:
+            token = bearer_token(context.invocation_metadata())
+        except BadAuthorizationError as exc:
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        [row] = await self._db(context, None, "token_tenant", {"token": token})
+        return Caller(row["tenant"], token_id(token))
 
     async def _open(self, context: Ctx) -> None:
         if self.core.closing:
@@ -79,11 +101,27 @@ class _Service:
                 "this dispatcher is shutting down: retry on another dispatcher",
             )
 
+    async def _check_token(self, context: Ctx, caller: Caller) -> None:
+        """End a long call (Wait, Watch) whose token was revoked meanwhile."""
+        if caller.token_id is not None and caller.token_id in self.core.revoked_tokens:
+            await context.abort(
+                grpc.StatusCode.UNAUTHENTICATED,
+                f"token revoked: the API token {caller.token_id} this call presented was "
+                "revoked: call again with a valid token (HEWER_TOKEN)",
+            )
+
     async def _db(
-        self, context: Ctx, name: str, params: Mapping[str, Any] | None = None
+        self,
+        context: Ctx,
+        caller: Caller | None,
+        name: str,
+        params: Mapping[str, Any] | None = None,
     ) -> list[DictRow]:
+        """A named query acting for the caller's tenant (None: a tenant-free query)."""
         try:
-            return await self.core.fetch(name, params)
+            return await self.core.fetch(
+                name, params, tenant=None if caller is None else caller.tenant
+            )
         except psycopg.Error as exc:
             code = status_code(exc)
             if code in (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE):
@@ -100,7 +138,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
     async def Register(  # noqa: N802 - gRPC method name
         self, request: pb.RegisterRequest, context: Ctx
     ) -> pb.RegisterResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             worker_id = (
                 parse_uuid(request.worker_id, "RegisterRequest.worker_id")
@@ -111,6 +149,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             await self._bad(context, exc)
         [row] = await self._db(
             context,
+            caller,
             "worker_register",
             {
                 "name": request.name,
@@ -139,7 +178,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
     async def Listen(  # noqa: N802 - gRPC method name
         self, request_iterator: AsyncIterator[pb.WorkerMessage], context: Ctx
     ) -> None:
-        await self._open(context)
+        caller = await self._begin(context)
         core = self.core
         requests = aiter(request_iterator)
         try:
@@ -156,7 +195,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 f"no hello within {core.settings.hello_timeout:g} s: the first message on a "
                 "Listen stream must be hello with the worker_id from Register",
             )
-        s = await self._hello(first, context)
+        s = await self._hello(first, context, caller)
         await self._open(context)  # it may have begun to shut down meanwhile
         core.attach(s)
         s.ack(first.request_id, True)
@@ -173,7 +212,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
         if s.end_status is not None:
             await context.abort(*s.end_status)
 
-    async def _hello(self, first: pb.WorkerMessage, context: Ctx) -> Session:
+    async def _hello(self, first: pb.WorkerMessage, context: Ctx, caller: Caller) -> Session:
         rid = first.request_id
         body = first.WhichOneof("body")
         if body != "hello":
@@ -192,7 +231,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             await _refuse(
                 context, grpc.StatusCode.INVALID_ARGUMENT, codes.INVALID_ARGUMENT, rid, str(exc)
             )
-        rows = await self._db(context, "worker_get", {"worker_ids": [worker_id]})
+        rows = await self._db(context, caller, "worker_get", {"worker_ids": [worker_id]})
         if not rows:
             await _refuse(
                 context,
@@ -218,12 +257,19 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 f"worker {worker_id} {why}: call Register with worker_id {worker_id} to make "
                 "it active again, then Listen",
             )
-        return Session(worker_id, row["actions"], row["slots"], row["held_task_ids"] or ())
+        return Session(
+            worker_id,
+            row["actions"],
+            row["slots"],
+            row["held_task_ids"] or (),
+            tenant=caller.tenant,
+            token_id=caller.token_id,
+        )
 
     async def RegisterWorkflow(  # noqa: N802 - gRPC method name
         self, request: pb.RegisterWorkflowRequest, context: Ctx
     ) -> pb.RegisterWorkflowResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             spec = check_json(
                 request.spec_json,
@@ -232,7 +278,9 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             )
         except BadRequestError as exc:
             await self._bad(context, exc)
-        [row] = await self._db(context, "workflow_register", {"name": request.name, "spec": spec})
+        [row] = await self._db(
+            context, caller, "workflow_register", {"name": request.name, "spec": spec}
+        )
         if row["created"]:
             log.info(
                 "workflow registered",
@@ -252,7 +300,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
     async def Trigger(  # noqa: N802 - gRPC method name
         self, request: pb.TriggerRequest, context: Ctx
     ) -> pb.TriggerResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             run_input = check_json(
                 request.input_json or "{}",
@@ -263,6 +311,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             await self._bad(context, exc)
         [row] = await self._db(
             context,
+            caller,
             "run_trigger",
             {
                 "workflow": request.workflow,
@@ -289,7 +338,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         self, request: pb.SpawnRequest, context: Ctx
     ) -> pb.SpawnResponse:
         """A task starts a child run (hewer.run_spawn), fenced by its (task_id, attempt)."""
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             task_id = parse_uuid(request.task_id, "task_id")
             child_input = check_json(
@@ -301,6 +350,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             await self._bad(context, exc)
         [row] = await self._db(
             context,
+            caller,
             "run_spawn",
             {
                 "task_id": task_id,
@@ -319,8 +369,8 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         except BadRequestError as exc:
             await self._bad(context, exc)
 
-    async def _get(self, context: Ctx, run_id: uuid.UUID) -> DictRow:
-        rows = await self._db(context, "run_get", {"run_id": run_id})
+    async def _get(self, context: Ctx, caller: Caller, run_id: uuid.UUID) -> DictRow:
+        rows = await self._db(context, caller, "run_get", {"run_id": run_id})
         if not rows:
             await context.abort(
                 grpc.StatusCode.NOT_FOUND,
@@ -329,12 +379,12 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         return rows[0]
 
     async def Get(self, request: pb.GetRunRequest, context: Ctx) -> pb.Run:  # noqa: N802
-        await self._open(context)
+        caller = await self._begin(context)
         run_id = await self._run_id(context, request.run_id)
-        return _run_message(await self._get(context, run_id))
+        return _run_message(await self._get(context, caller, run_id))
 
     async def Wait(self, request: pb.WaitRequest, context: Ctx) -> pb.Run:  # noqa: N802
-        await self._open(context)
+        caller = await self._begin(context)
         core = self.core
         run_id = await self._run_id(context, request.run_id)
         if request.timeout_ms < 0:
@@ -353,7 +403,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         with core.run_waiter(run_id) as event:
             while True:
                 event.clear()
-                row = await self._get(context, run_id)
+                row = await self._get(context, caller, run_id)
                 if row["status"] in TERMINAL_RUN_STATUSES:
                     return _run_message(row)
                 now = time.monotonic()
@@ -366,11 +416,12 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                     async with asyncio.timeout(pause):
                         await event.wait()
                 await self._open(context)
+                await self._check_token(context, caller)
 
     async def Watch(  # noqa: N802 - gRPC method name
         self, request: pb.WatchRequest, context: Ctx
     ) -> AsyncIterator[pb.RunEvent]:
-        await self._open(context)
+        caller = await self._begin(context)
         core = self.core
         run_id = await self._run_id(context, request.run_id)
         seen: set[uuid.UUID] = set()
@@ -379,9 +430,11 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         with core.run_waiter(run_id) as event:
             while True:
                 event.clear()
-                run = await self._get(context, run_id)
+                run = await self._get(context, caller, run_id)
                 after = None if newest_ms is None else _uuid_floor_ms(newest_ms - WATCH_REREAD_MS)
-                rows = await self._db(context, "run_events", {"run_id": run_id, "after": after})
+                rows = await self._db(
+                    context, caller, "run_events", {"run_id": run_id, "after": after}
+                )
                 for row in rows:
                     event_id: uuid.UUID = row["event_id"]
                     if event_id in seen:
@@ -412,13 +465,14 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                     async with asyncio.timeout(pause):
                         await event.wait()
                 await self._open(context)
+                await self._check_token(context, caller)
 
     async def Cancel(  # noqa: N802 - gRPC method name
         self, request: pb.CancelRequest, context: Ctx
     ) -> pb.CancelResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         run_id = await self._run_id(context, request.run_id)
-        [row] = await self._db(context, "run_cancel", {"run_id": run_id})
+        [row] = await self._db(context, caller, "run_cancel", {"run_id": run_id})
         if row["cancelled"]:
             log.info("run cancelled", extra={"run_id": str(run_id)})
         return pb.CancelResponse(
@@ -428,23 +482,23 @@ class RunsService(_Service, pb_grpc.RunsServicer):
     async def List(  # noqa: N802 - gRPC method name
         self, request: pb.ListRunsRequest, context: Ctx
     ) -> pb.ListRunsResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             params = run_filters.list_params(request)
         except BadRequestError as exc:
             await self._bad(context, exc)
-        rows = await self._db(context, "run_list", params)
+        rows = await self._db(context, caller, "run_list", params)
         return pb.ListRunsResponse(runs=[run_filters.summary_message(r) for r in rows])
 
     async def CancelMatching(  # noqa: N802 - gRPC method name
         self, request: pb.CancelMatchingRequest, context: Ctx
     ) -> pb.CancelMatchingResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             params = run_filters.filter_params(request.filter)
         except BadRequestError as exc:
             await self._bad(context, exc)
-        rows = await self._db(context, "run_cancel_matching", params)
+        rows = await self._db(context, caller, "run_cancel_matching", params)
         log.info("runs cancelled by filter", extra={"runs": sum(r["cancelled"] for r in rows)})
         return pb.CancelMatchingResponse(
             runs=[
@@ -458,12 +512,12 @@ class RunsService(_Service, pb_grpc.RunsServicer):
     async def Replay(  # noqa: N802 - gRPC method name
         self, request: pb.ReplayRequest, context: Ctx
     ) -> pb.ReplayResponse:
-        await self._open(context)
+        caller = await self._begin(context)
         try:
             params = run_filters.replay_params(request)
         except BadRequestError as exc:
             await self._bad(context, exc)
-        [row] = await self._db(context, "run_replay", params)
+        [row] = await self._db(context, caller, "run_replay", params)
         log.info(
             "run replayed",
             extra={"run_id": str(row["run_id"]), "replay_run_id": str(row["replay_run_id"])},

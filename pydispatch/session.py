@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import grpc
 
+from pydispatch.tenancy import DEFAULT_TENANT
 from pyworker.proto import hewer_pb2 as pb
 
 # StreamError codes the dispatcher sends (StreamError.code).
@@ -19,6 +20,7 @@ WORKER_DEAD = "worker_dead"
 REPLACED = "replaced"
 SILENT = "silent"
 SHUTTING_DOWN = "shutting_down"
+UNAUTHENTICATED = "unauthenticated"
 INTERNAL = "internal"
 
 
@@ -31,9 +33,20 @@ class Session:
     """
 
     def __init__(
-        self, worker_id: uuid.UUID, actions: Iterable[str], slots: int, held: Iterable[uuid.UUID]
+        self,
+        worker_id: uuid.UUID,
+        actions: Iterable[str],
+        slots: int,
+        held: Iterable[uuid.UUID],
+        *,
+        tenant: uuid.UUID = DEFAULT_TENANT,
+        token_id: uuid.UUID | None = None,
     ) -> None:
         self.worker_id = worker_id
+        # The tenant the stream's token acts for: every call for this worker acts for it.
+        self.tenant = tenant
+        # The API token the stream was opened with (None: none); revoking it ends the stream.
+        self.token_id = token_id
         self.actions = frozenset(actions)
         self.slots = slots
         # task id -> attempt (0: held before this stream opened, attempt unknown here).

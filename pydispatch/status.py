@@ -25,6 +25,10 @@ HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
     "HW082": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_run_filter
     "HW083": grpc.StatusCode.FAILED_PRECONDITION,  # run_not_replayable
     "HW084": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_replay_from
+    "HW092": grpc.StatusCode.NOT_FOUND,  # unknown tenant or role
+    "HW093": grpc.StatusCode.UNAUTHENTICATED,  # bad, unknown, revoked or expired API token
+    "HW094": grpc.StatusCode.RESOURCE_EXHAUSTED,  # over the tenant's trigger rate
+    "HW095": grpc.StatusCode.PERMISSION_DENIED,  # only a trusted role may do this
 }
 
 # Standard SQLSTATE classes and codes that say something about the request.

@@ -11,6 +11,7 @@ from pyworker.client import Client, RunEvent, RunInfo, RunSummary, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
+    AuthenticationError,
     DefinitionError,
     HewerError,
     LeaseLostError,
@@ -42,6 +43,7 @@ from pyworker.workflow import (
 
 __all__ = [
     "SDK_VERSION",
+    "AuthenticationError",
     "Backoff",
     "CelError",
     "ChildRun",

@@ -20,7 +20,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -30,7 +30,13 @@ import grpc.aio
 from pyworker import codec, rpc
 from pyworker.children import workflow_name
 from pyworker.durations import Duration, parse_duration
-from pyworker.errors import RpcError, RunCancelledError, RunFailedError, RunNotFoundError
+from pyworker.errors import (
+    AuthenticationError,
+    RpcError,
+    RunCancelledError,
+    RunFailedError,
+    RunNotFoundError,
+)
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.workflow import Task, Workflow
 
@@ -130,10 +136,13 @@ class RunSummary:
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The run's key/value tags (Client.trigger(metadata=...)); {} for none."""
 
     @classmethod
     def from_proto(cls, run: pb.RunSummary) -> RunSummary:
         tasks = codec.loads(run.tasks_json, {})
+        metadata = codec.loads(run.metadata_json, {})
         return cls(
             run_id=run.run_id,
             workflow=run.workflow,
@@ -147,6 +156,7 @@ class RunSummary:
             created_at=_time(run.created_at_unix_ms),
             started_at=_time(run.started_at_unix_ms),
             finished_at=_time(run.finished_at_unix_ms),
+            metadata=metadata if isinstance(metadata, dict) else {},
         )
 
 
@@ -164,6 +174,7 @@ def _run_filter(
     since: datetime | None,
     until: datetime | None,
     input: Any,
+    metadata: Mapping[str, Any] | None,
 ) -> pb.RunFilter:
     return pb.RunFilter(
         workflow="" if workflow is None else workflow_name(workflow),
@@ -171,6 +182,7 @@ def _run_filter(
         since_unix_ms=_unix_ms(since, "since"),
         until_unix_ms=_unix_ms(until, "until"),
         input_json="" if input is None else _input_json(input),
+        metadata_json=_metadata_json(metadata),
     )
 
 
@@ -197,13 +209,17 @@ def _metadata_json(value: Mapping[str, Any] | None) -> str:
 def _error(method: str, exc: grpc.aio.AioRpcError) -> RpcError:
     code = rpc.status_name(exc)
     details = exc.details() or ""
+    if code == "UNAUTHENTICATED":
+        return AuthenticationError(method, code, details)
     if code == "NOT_FOUND" and method != "Trigger":
         return RunNotFoundError(method, code, details)
     return RpcError(method, code, details)
 
 
-def _wait(request: pb.WaitRequest, timeout: float, runs: rpc.RunsStub) -> Awaitable[pb.Run]:
-    return runs.Wait(request, timeout=timeout)
+def _wait(
+    request: pb.WaitRequest, timeout: float, metadata: rpc.Metadata, runs: rpc.RunsStub
+) -> Awaitable[pb.Run]:
+    return runs.Wait(request, timeout=timeout, metadata=metadata)
 
 
 class Client:
@@ -211,11 +227,22 @@ class Client:
 
     Use it on one event loop (channels belong to the loop they were opened on); close it with
     `await client.close()` or `async with Client(...) as client:`.
+
+    token: the API token every call presents (default $HEWER_TOKEN; none when unset), which
+    selects the tenant the calls act for (docs/tenants.md). A refused token raises
+    AuthenticationError.
     """
 
-    def __init__(self, dispatchers: Sequence[str] | None = None, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        dispatchers: Sequence[str] | None = None,
+        *,
+        timeout: float = 10.0,
+        token: str | None = None,
+    ) -> None:
         self.dispatchers = list(dispatchers) if dispatchers else rpc.default_dispatchers()
         self.timeout = timeout
+        self._metadata = rpc.call_metadata(rpc.default_token(token))
         self._index = 0
         self._channel: grpc.aio.Channel | None = None
         self._stub: rpc.RunsStub | None = None
@@ -279,7 +306,8 @@ class Client:
             metadata_json=_metadata_json(metadata),
         )
         response = await self._call(
-            "Trigger", lambda runs: runs.Trigger(request, timeout=self.timeout)
+            "Trigger",
+            lambda runs: runs.Trigger(request, timeout=self.timeout, metadata=self._metadata),
         )
         return response.run_id
 
@@ -302,13 +330,17 @@ class Client:
             key=key or "",
             metadata_json=_metadata_json(metadata),
         )
-        response = await self._call("Spawn", lambda runs: runs.Spawn(request, timeout=self.timeout))
+        response = await self._call(
+            "Spawn", lambda runs: runs.Spawn(request, timeout=self.timeout, metadata=self._metadata)
+        )
         return response.run_id, response.created
 
     async def get(self, run_id: str) -> RunInfo:
         """The run's current state."""
         request = pb.GetRunRequest(run_id=run_id)
-        run = await self._call("Get", lambda runs: runs.Get(request, timeout=self.timeout))
+        run = await self._call(
+            "Get", lambda runs: runs.Get(request, timeout=self.timeout, metadata=self._metadata)
+        )
         return RunInfo.from_proto(run)
 
     async def wait(self, run_id: str, timeout: Duration | None = None) -> RunInfo:
@@ -321,7 +353,9 @@ class Client:
                 return await self.get(run_id)
             request = pb.WaitRequest(run_id=run_id, timeout_ms=max(1, int(left * 1000)))
             started = loop.time()
-            run = await self._call("Wait", functools.partial(_wait, request, left + self.timeout))
+            run = await self._call(
+                "Wait", functools.partial(_wait, request, left + self.timeout, self._metadata)
+            )
             info = RunInfo.from_proto(run)
             if info.done:
                 return info
@@ -346,7 +380,7 @@ class Client:
     async def watch(self, run_id: str) -> AsyncIterator[RunEvent]:
         """The run's task events as they happen, until the run is terminal."""
         request = pb.WatchRequest(run_id=run_id)
-        stream = self._runs().Watch(request)
+        stream = self._runs().Watch(request, metadata=self._metadata)
         try:
             async for event in stream:
                 yield RunEvent.from_proto(event)
@@ -359,7 +393,8 @@ class Client:
         """Cancel a run; False if it had already finished."""
         request = pb.CancelRequest(run_id=run_id)
         response = await self._call(
-            "Cancel", lambda runs: runs.Cancel(request, timeout=self.timeout)
+            "Cancel",
+            lambda runs: runs.Cancel(request, timeout=self.timeout, metadata=self._metadata),
         )
         return response.cancelled
 
@@ -374,19 +409,23 @@ class Client:
         replay_of: str | None = None,
         limit: int = 100,
         before: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[RunSummary]:
         """The runs matching every filter given, newest first (at most `limit`, 1 to 10000).
 
         since/until: created in [since, until); input: a JSON object the run's input
-        contains; before: a run id, to page on from the last run of the previous page.
+        contains; metadata: tags the run carries, e.g. {"customer": "acme"}; before: a run
+        id, to page on from the last run of the previous page.
         """
         request = pb.ListRunsRequest(
-            filter=_run_filter(workflow, statuses, since, until, input),
+            filter=_run_filter(workflow, statuses, since, until, input, metadata),
             replay_of=replay_of or "",
             limit=limit,
             before=before or "",
         )
-        response = await self._call("List", lambda runs: runs.List(request, timeout=self.timeout))
+        response = await self._call(
+            "List", lambda runs: runs.List(request, timeout=self.timeout, metadata=self._metadata)
+        )
         return [RunSummary.from_proto(r) for r in response.runs]
 
     async def cancel_many(
@@ -397,17 +436,22 @@ class Client:
         since: datetime | None = None,
         until: datetime | None = None,
         input: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Cancel every queued or running run matching the filters; the ids of those cancelled.
 
-        At least one filter is required; to cancel every active run pass
-        statuses=["queued", "running"]. Running tasks are told to stop on their workers.
+        Filters as in list_runs. At least one is required ({} metadata is none); to cancel
+        every active run pass statuses=["queued", "running"]. Running tasks are told to
+        stop on their workers.
         """
         request = pb.CancelMatchingRequest(
-            filter=_run_filter(workflow, statuses, since, until, input)
+            filter=_run_filter(workflow, statuses, since, until, input, metadata)
         )
         response = await self._call(
-            "CancelMatching", lambda runs: runs.CancelMatching(request, timeout=self.timeout)
+            "CancelMatching",
+            lambda runs: runs.CancelMatching(
+                request, timeout=self.timeout, metadata=self._metadata
+            ),
         )
         return [r.run_id for r in response.runs if r.cancelled]
 
@@ -419,7 +463,8 @@ class Client:
         """
         request = pb.ReplayRequest(run_id=run_id, start_from=start_from)
         response = await self._call(
-            "Replay", lambda runs: runs.Replay(request, timeout=self.timeout)
+            "Replay",
+            lambda runs: runs.Replay(request, timeout=self.timeout, metadata=self._metadata),
         )
         return response.replay_run_id
 
@@ -430,8 +475,14 @@ class SyncClient:
     Close it (or use `with SyncClient(...) as client:`) to stop that thread.
     """
 
-    def __init__(self, dispatchers: Sequence[str] | None = None, *, timeout: float = 10.0) -> None:
-        self._client = Client(dispatchers, timeout=timeout)
+    def __init__(
+        self,
+        dispatchers: Sequence[str] | None = None,
+        *,
+        timeout: float = 10.0,
+        token: str | None = None,
+    ) -> None:
+        self._client = Client(dispatchers, timeout=timeout, token=token)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="hewer-client", daemon=True
@@ -503,6 +554,7 @@ class SyncClient:
         replay_of: str | None = None,
         limit: int = 100,
         before: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[RunSummary]:
         """See Client.list_runs."""
         return self._run(
@@ -515,6 +567,7 @@ class SyncClient:
                 replay_of=replay_of,
                 limit=limit,
                 before=before,
+                metadata=metadata,
             )
         )
 
@@ -526,11 +579,17 @@ class SyncClient:
         since: datetime | None = None,
         until: datetime | None = None,
         input: Any = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """See Client.cancel_many."""
         return self._run(
             self._client.cancel_many(
-                workflow, statuses=statuses, since=since, until=until, input=input
+                workflow,
+                statuses=statuses,
+                since=since,
+                until=until,
+                input=input,
+                metadata=metadata,
             )
         )
 

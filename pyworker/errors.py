@@ -55,6 +55,18 @@ class RpcError(HewerError):
         self.details = details
 
 
+class AuthenticationError(RpcError, RegistrationError):
+    """The dispatcher refused the API token (UNAUTHENTICATED): none, malformed, unknown,
+    revoked or expired. The message says how to get a valid one."""
+
+    def __init__(self, method: str, code: str, details: str) -> None:
+        super().__init__(method, code, details)
+        self.args = (
+            f"{method} failed: {code}: {details} -- set HEWER_TOKEN (or pass token=...) to a "
+            "valid API token; create one with: hewer tokens create NAME --tenant TENANT",
+        )
+
+
 class RunNotFoundError(RpcError):
     """No run with this id (or not visible to this tenant)."""
 

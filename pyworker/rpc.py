@@ -13,6 +13,10 @@ from pyworker.proto import hewer_pb2_grpc
 
 DEFAULT_DISPATCHER = "127.0.0.1:7077"
 DISPATCHERS_ENV = "HEWER_DISPATCHERS"
+TOKEN_ENV = "HEWER_TOKEN"  # noqa: S105 - the name of a variable, not a token
+
+# Call metadata: what every RPC carries (the API token, when there is one).
+Metadata = tuple[tuple[str, str], ...]
 
 # Large outputs and inputs travel inline; the server caps what it accepts.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -98,3 +102,15 @@ def default_dispatchers() -> list[str]:
     env = os.environ.get(DISPATCHERS_ENV, "")
     found = [a.strip() for a in env.split(",") if a.strip()]
     return found or [DEFAULT_DISPATCHER]
+
+
+def default_token(token: str | None = None) -> str | None:
+    """`token` when given, else $HEWER_TOKEN; None (no token) when neither is set."""
+    if token is None:
+        token = os.environ.get(TOKEN_ENV, "")
+    return token.strip() or None
+
+
+def call_metadata(token: str | None) -> Metadata:
+    """The metadata of every call: `authorization: Bearer <token>` (nothing without a token)."""
+    return (("authorization", f"Bearer {token}"),) if token else ()

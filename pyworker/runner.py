@@ -61,6 +61,7 @@ def build_worker(
     slots: int | None = None,
     labels: Mapping[str, str] | None = None,
     shutdown_grace: float | None = None,
+    token: str | None = None,
 ) -> Worker:
     """A Worker from a loaded target: a Worker (options given here override its own), or a
     Workflow, a @task, or a list or tuple of those (a new Worker with these options)."""
@@ -76,6 +77,8 @@ def build_worker(
             worker.labels = {**worker.labels, **{str(k): str(v) for k, v in labels.items()}}
         if shutdown_grace is not None:
             worker.shutdown_grace = shutdown_grace
+        if token:
+            worker.use_token(token)
         return worker
     items: list[Any]
     if isinstance(obj, Workflow | Task):
@@ -87,7 +90,7 @@ def build_worker(
             f"worker target {target!r} is {type(obj).__name__} {obj!r:.80}; expected a Worker, "
             "a Workflow, a @task, or a list of workflows and tasks"
         )
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"token": token}
     if shutdown_grace is not None:
         options["shutdown_grace"] = shutdown_grace
     return Worker(
@@ -108,6 +111,7 @@ def run_worker(
     slots: int | None = None,
     labels: Mapping[str, str] | None = None,
     shutdown_grace: float | None = None,
+    token: str | None = None,
 ) -> None:
     """Load `target` ("module:attr"), build its Worker and run it until SIGTERM or SIGINT.
 
@@ -129,6 +133,7 @@ def run_worker(
         slots=slots,
         labels=labels,
         shutdown_grace=shutdown_grace,
+        token=token,
     )
     asyncio.run(serve_worker(worker))
 

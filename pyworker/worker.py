@@ -25,7 +25,7 @@ import grpc.aio
 
 from pyworker import codec, rpc
 from pyworker.client import Client
-from pyworker.errors import DefinitionError, RegistrationError
+from pyworker.errors import AuthenticationError, DefinitionError, RegistrationError
 from pyworker.execution import Execution
 from pyworker.outbox import Outbox
 from pyworker.proto import hewer_pb2 as pb
@@ -75,7 +75,9 @@ class Worker:
     the dispatcher; rpc_timeout for unary calls; reconnect_base/reconnect_max, the backoff
     between failed connections; lease_grace, seconds past a task's lease before the worker
     stops it (None: leave it to the server); flush_timeout, how long a stopping worker waits
-    for its last reports to be acknowledged.
+    for its last reports to be acknowledged; token, the API token every call presents
+    (default $HEWER_TOKEN): the worker runs the tasks of that token's tenant only, and stops
+    with AuthenticationError when a dispatcher refuses the token (or it is revoked).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class Worker:
         reconnect_max: float = 30.0,
         lease_grace: float | None = 5.0,
         flush_timeout: float = 5.0,
+        token: str | None = None,
     ) -> None:
         self.name = name or default_worker_name()
         if not 1 <= len(self.name) <= 200:
@@ -113,6 +116,7 @@ class Worker:
         self.reconnect_max = reconnect_max
         self.lease_grace = lease_grace
         self.flush_timeout = flush_timeout
+        self.use_token(token)
         # How long cancelled tasks get to end after the grace period, before being abandoned.
         self.cancel_wait = 2.0
 
@@ -150,6 +154,11 @@ class Worker:
     async def __aexit__(self, *exc: object) -> None:
         self.stop()
         await self.wait_closed()
+
+    def use_token(self, token: str | None) -> None:
+        """Present this API token from the next call on (None: $HEWER_TOKEN, or none)."""
+        self._token = rpc.default_token(token)
+        self._metadata = rpc.call_metadata(self._token)
 
     @staticmethod
     def _map_actions(workflows: list[Workflow]) -> dict[str, Task[..., Any]]:
@@ -372,8 +381,11 @@ class Worker:
                 continue
             request = pb.RegisterWorkflowRequest(name=wf.name, spec_json=wf.spec_json())
             try:
-                response = await stub.RegisterWorkflow(request, timeout=self.rpc_timeout)
+                response = await stub.RegisterWorkflow(
+                    request, timeout=self.rpc_timeout, metadata=self._metadata
+                )
             except grpc.aio.AioRpcError as exc:
+                _check_token("RegisterWorkflow", exc)
                 if exc.code() in rpc.FATAL_CODES:
                     raise RegistrationError(
                         f"dispatcher {address} rejected workflow {wf.name!r}: "
@@ -398,8 +410,11 @@ class Worker:
             worker_id=self.worker_id or "",
         )
         try:
-            response = await stub.Register(request, timeout=self.rpc_timeout)
+            response = await stub.Register(
+                request, timeout=self.rpc_timeout, metadata=self._metadata
+            )
         except grpc.aio.AioRpcError as exc:
+            _check_token("Register", exc)
             if exc.code() in rpc.FATAL_CODES:
                 raise RegistrationError(
                     f"dispatcher {address} rejected worker {self.name!r}: "
@@ -431,7 +446,7 @@ class Worker:
             )
             if self._flushing:
                 self._outbox.end_stream()  # stopping: send the pending reports, then close
-            call = stub.Listen(Outbox.stream(queue))
+            call = stub.Listen(Outbox.stream(queue), metadata=self._metadata)
             self._call = call
             self._last_received = asyncio.get_running_loop().time()
             self._beat_acked = False
@@ -557,7 +572,7 @@ class Worker:
     def _runs_client(self) -> Client:
         """The Runs client of task contexts (spawn, wait_for): one per worker, on its loop."""
         if self._runs is None:
-            self._runs = Client(self.dispatchers, timeout=self.rpc_timeout)
+            self._runs = Client(self.dispatchers, timeout=self.rpc_timeout, token=self._token or "")
         return self._runs
 
     def _refuse(self, assignment: pb.Assignment, error_type: str, message: str) -> None:
@@ -589,3 +604,9 @@ class Worker:
             del self._executions[execution.key]
         if not self._executions:
             self._idle.set()
+
+
+def _check_token(method: str, exc: grpc.aio.AioRpcError) -> None:
+    """Raise AuthenticationError when the dispatcher refused the worker's token."""
+    if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+        raise AuthenticationError(method, rpc.status_name(exc), exc.details() or "") from None

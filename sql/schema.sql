@@ -9,6 +9,23 @@
 
 CREATE SCHEMA hewer;
 
+-- The group role every tenant's database role joins: it may read its own
+-- tenant's rows (row-level security) and call the API functions. Roles are
+-- shared by all databases of a server, so it may exist already.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'hewer_client') THEN
+        CREATE ROLE hewer_client NOLOGIN;
+    END IF;
+EXCEPTION
+    WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    WHEN insufficient_privilege THEN
+        RAISE EXCEPTION 'migration 7 needs the role hewer_client, and % may not create roles', current_user
+            USING HINT = 'Ask a superuser to run: CREATE ROLE hewer_client NOLOGIN; then migrate again.';
+END
+$$;
+
 -- Bookkeeping: which schema version this database has and which function
 -- bundle is loaded. Every Hewer process compares both with its own before it
 -- does anything.
@@ -17,7 +34,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (6);
+INSERT INTO hewer.meta (schema_version) VALUES (7);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -57,14 +74,51 @@ AS $$
         / 1000.0)
 $$;
 
--- The tenant of the current session: the `hewer.tenant` setting, or the
--- default tenant when unset. Every API function scopes its work by it.
+-- Trusted sessions: their login role (session_user, which no SET ROLE
+-- changes) is a superuser, has BYPASSRLS, or is a member of the owner of
+-- schema hewer. Only they may choose a tenant with the hewer.tenant setting,
+-- and they see every tenant's rows; every other session is the tenant its
+-- login role is mapped to (tenants.db_role).
+CREATE FUNCTION hewer._trusted()
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(bool_or(r.rolbypassrls OR pg_has_role(r.oid, n.nspowner, 'MEMBER')), false)
+    FROM pg_roles r, pg_namespace n
+    WHERE r.rolname = session_user AND n.nspname = 'hewer'
+$$;
+
+-- The tenant of the current session. Trusted sessions: the hewer.tenant
+-- setting (a tenant id), or the default tenant when unset. Others: the
+-- tenant whose db_role is their login role, or the one role their login
+-- role is a member of; an unmapped role gets HW092.
 CREATE FUNCTION hewer.current_tenant()
 RETURNS uuid
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(nullif(current_setting('hewer.tenant', true), ''),
-                    '00000000-0000-0000-0000-000000000000')::uuid
+DECLARE
+    v_ids uuid[];
+BEGIN
+    IF hewer._trusted() THEN
+        RETURN coalesce(nullif(current_setting('hewer.tenant', true), ''),
+                        '00000000-0000-0000-0000-000000000000')::uuid;
+    END IF;
+    v_ids := ARRAY(SELECT t.id FROM hewer.tenants t
+                   WHERE t.db_role = session_user
+                      OR (t.db_role IS NOT NULL
+                          AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = t.db_role)
+                          AND pg_has_role(session_user, t.db_role, 'MEMBER'))
+                   ORDER BY t.db_role = session_user DESC, t.id);
+    IF cardinality(v_ids) = 0 THEN
+        RAISE EXCEPTION 'role % is not mapped to a Hewer tenant', session_user
+            USING ERRCODE = 'HW092',
+                  HINT = 'Connect as a tenant''s role (hewer tenants create NAME --role ROLE), '
+                         'or as a role trusted with every tenant.';
+    END IF;
+    RETURN v_ids[1];
+END
 $$;
 
 CREATE TYPE hewer.run_status AS ENUM ('queued', 'running', 'succeeded', 'failed', 'cancelled');
@@ -80,7 +134,16 @@ CREATE TYPE hewer.task_status AS ENUM
 CREATE TABLE hewer.tenants (
     id uuid PRIMARY KEY DEFAULT hewer.uuidv7(),
     name text NOT NULL UNIQUE,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- The database role whose sessions are this tenant (see hewer.current_tenant).
+    db_role name UNIQUE,
+    -- Limits: runs started and events pushed per second (a token bucket of
+    -- trigger_burst, default the rate rounded up), bytes per stored payload.
+    max_trigger_rate double precision CHECK (max_trigger_rate > 0 AND max_trigger_rate <= 1e9),
+    trigger_burst integer CHECK (trigger_burst > 0),
+    max_payload_bytes bigint CHECK (max_payload_bytes > 0),
+    trigger_tokens double precision,
+    trigger_refilled_at timestamptz
 );
 INSERT INTO hewer.tenants (id, name)
 VALUES ('00000000-0000-0000-0000-000000000000', 'default');
@@ -392,7 +455,8 @@ CREATE TABLE hewer.semaphores (
 -- it finishes.
 CREATE TABLE hewer.run_holds (
     run_id uuid PRIMARY KEY,
-    sem_id bigint NOT NULL
+    sem_id bigint NOT NULL,
+    tenant_id uuid NOT NULL
 );
 
 -- Token buckets: `rate` tokens per `period`, at most `burst` saved up.
@@ -574,3 +638,52 @@ CREATE TABLE hewer.task_waits (
 CREATE INDEX task_waits_event_idx ON hewer.task_waits (tenant_id, event_key)
     WHERE status = 'waiting' AND kind = 'event';
 CREATE INDEX task_waits_deadline_idx ON hewer.task_waits (deadline) WHERE status = 'waiting';
+
+-- API tokens for gRPC and CLI clients: `hwt_<id>_<secret>`; only the SHA-256
+-- of the secret is stored. A token acts for its tenant until revoked or expired.
+CREATE TABLE hewer.api_tokens (
+    tenant_id uuid NOT NULL REFERENCES hewer.tenants (id),
+    id uuid NOT NULL DEFAULT hewer.uuidv7(),
+    name text NOT NULL,
+    secret_sha256 bytea NOT NULL,
+    created_at timestamptz NOT NULL,
+    expires_at timestamptz,
+    revoked_at timestamptz,
+    PRIMARY KEY (id),
+    UNIQUE (tenant_id, name)
+);
+
+
+-- Row-level security: a session sees the rows of its tenant; trusted
+-- sessions see every row (their functions scope by hewer.current_tenant()).
+-- The subqueries make each policy an init plan, evaluated once per statement.
+ALTER TABLE hewer.tenants ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON hewer.tenants
+    USING (id = (SELECT hewer.current_tenant()) OR (SELECT hewer._trusted()))
+    WITH CHECK ((SELECT hewer._trusted()));
+
+DO $$
+DECLARE
+    v_table text;
+BEGIN
+    FOREACH v_table IN ARRAY ARRAY[
+        'workflows', 'workflow_versions', 'steps', 'runs', 'tasks', 'task_events', 'queue',
+        'idempotency_keys', 'workers', 'concurrency_limits', 'semaphores', 'run_holds',
+        'rate_limits', 'rate_buckets', 'events', 'filters', 'event_matches', 'crons',
+        'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens']
+    LOOP
+        EXECUTE format('ALTER TABLE hewer.%I ENABLE ROW LEVEL SECURITY', v_table);
+        EXECUTE format('CREATE POLICY tenant_isolation ON hewer.%I '
+                       'USING (tenant_id = (SELECT hewer.current_tenant()) OR (SELECT hewer._trusted())) '
+                       'WITH CHECK (tenant_id = (SELECT hewer.current_tenant()) OR (SELECT hewer._trusted()))',
+                       v_table);
+        IF v_table <> 'api_tokens' THEN
+            EXECUTE format('GRANT SELECT ON hewer.%I TO hewer_client', v_table);
+        END IF;
+    END LOOP;
+END
+$$;
+GRANT USAGE ON SCHEMA hewer TO hewer_client;
+GRANT SELECT (id, name, max_trigger_rate, trigger_burst, max_payload_bytes, created_at)
+    ON hewer.tenants TO hewer_client;
+GRANT SELECT (tenant_id, id, name, created_at, expires_at, revoked_at) ON hewer.api_tokens TO hewer_client;

@@ -71,6 +71,27 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
     assert "error" not in table.split("took")[0]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_quick_tenant_bench_measures_both_modes(dsn: str, tmp_path: Path) -> None:
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli", "bench", "tenants", "--quick", "--rounds", "1", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=220,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    result = json.loads(proc.stdout)
+    for what in ("enqueue", "drain"):
+        assert result[what]["default_tasks_per_s"] > 0
+        assert result[what]["tenant_tasks_per_s"] > 0
+        assert len(result[what]["samples"]["tenant"]) == 1
+
+
 def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     full, quick = Sizes.full(), Sizes.quick()
     assert (full.drain_tasks, full.backlog_large, full.dag_runs) == (20_000, 1_000_000, 500)

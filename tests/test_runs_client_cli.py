@@ -10,13 +10,26 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import grpc
 import psycopg
 import pytest
 
 from pydispatch.settings import DispatcherSettings
 from pyworker import SyncClient
 from pyworker.errors import RpcError
-from tests.engine import DIAMOND, claim, complete, fail, register, task_states, trigger, worker
+from pyworker.proto import hewer_pb2 as pb
+from pyworker.proto import hewer_pb2_grpc as pb_grpc
+from tests.engine import (
+    DIAMOND,
+    claim,
+    complete,
+    fail,
+    register,
+    snapshot,
+    task_states,
+    trigger,
+    worker,
+)
 from tests.test_cli import _env
 from tests.test_dispatcher import FAST, ServerThread
 
@@ -25,15 +38,20 @@ Hewer = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
-def client(dsn: str) -> Iterator[SyncClient]:
-    server = ServerThread(
+def server(dsn: str) -> Iterator[ServerThread]:
+    thread = ServerThread(
         DispatcherSettings(listen="127.0.0.1:0", database_url=dsn, **FAST)
     ).start()
     try:
-        with SyncClient([server.address]) as c:
-            yield c
+        yield thread
     finally:
-        server.stop()
+        thread.stop()
+
+
+@pytest.fixture
+def client(server: ServerThread) -> Iterator[SyncClient]:
+    with SyncClient([server.address]) as c:
+        yield c
 
 
 @pytest.fixture
@@ -160,3 +178,114 @@ def test_cli_runs_list_show_cancel_replay(conn: Conn, hewer: Hewer) -> None:
     failed_only = hewer("runs", "list", "--status", "failed")
     assert two in failed_only.stdout and one not in failed_only.stdout
     assert hewer("runs", "replay", one).returncode == 1
+
+
+def test_client_lists_and_cancels_by_metadata(
+    conn: Conn, client: SyncClient, server: ServerThread
+) -> None:
+    register(conn, "wf", DIAMOND)
+    b1 = client.trigger("wf", {"n": 1}, metadata={"batch": "b1", "team": "x"})
+    b1_too = client.trigger("wf", {"n": 2}, metadata={"batch": "b1", "size": 7})
+    b2 = client.trigger("wf", {"n": 3}, metadata={"batch": "b2"})
+    bare = client.trigger("wf", {"n": 4})
+
+    assert [r.run_id for r in client.list_runs(metadata={"batch": "b1"})] == [b1_too, b1]
+    assert [r.run_id for r in client.list_runs("wf", metadata={"size": 7})] == [b1_too]
+    assert client.list_runs(metadata={"batch": "b1", "team": "y"}) == []
+    listed = {r.run_id: r.metadata for r in client.list_runs("wf")}
+    assert listed == {
+        b1: {"batch": "b1", "team": "x"},
+        b1_too: {"batch": "b1", "size": 7},
+        b2: {"batch": "b2"},
+        bare: {},
+    }
+
+    # The runs' first tasks are held by a worker (b1's running): cancelling asks it to stop.
+    w = worker(conn, ["wf:a"])
+    held = {str(t["run_id"]): t for t in claim(conn, w)}
+    conn.execute(
+        "SELECT * FROM hewer.task_start(%s::uuid[], %s::integer[])",
+        ([held[b1]["task_id"]], [held[b1]["attempt"]]),
+    )
+    before = snapshot(conn)
+    for bad in ({"batch": ["b1"]}, {"batch": None}):
+        with pytest.raises(RpcError) as err:
+            client.cancel_many(metadata=bad)
+        assert err.value.code == "INVALID_ARGUMENT" and "HW082" in str(err.value)
+        assert "metadata filter" in str(err.value)
+    with pytest.raises(RpcError) as err:
+        client.cancel_many(metadata={})  # {} is no filter
+    assert err.value.code == "INVALID_ARGUMENT" and "no filter given" in str(err.value)
+    channel = grpc.insecure_channel(server.address)
+    with pytest.raises(grpc.RpcError) as raw:
+        pb_grpc.RunsStub(channel).List(
+            pb.ListRunsRequest(filter=pb.RunFilter(metadata_json='{"batch": '))
+        )
+    channel.close()
+    assert raw.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "filter.metadata_json is not valid JSON" in (raw.value.details() or "")
+    assert snapshot(conn) == before
+
+    assert sorted(client.cancel_many(metadata={"batch": "b1"})) == sorted([b1, b1_too])
+    assert client.get(b1).status == "cancelled" and client.get(b1_too).status == "cancelled"
+    assert client.get(b2).status == "running" and client.get(bare).status == "running"
+    asked = conn.execute("SELECT * FROM hewer.task_cancellations(ARRAY[%s::uuid])", (w,)).fetchall()
+    assert {x["task_id"] for x in asked} == {held[b1]["task_id"], held[b1_too]["task_id"]}
+
+    replay = client.replay(b1_too, start_from="start")
+    [summary] = client.list_runs(replay_of=b1_too)
+    assert summary.run_id == replay and summary.metadata == {"batch": "b1", "size": 7}
+
+
+def test_cli_runs_list_and_cancel_by_metadata(conn: Conn, hewer: Hewer) -> None:
+    register(conn, "wf", DIAMOND)
+    rows = conn.execute(
+        "SELECT * FROM hewer.run_trigger('wf', array_fill('{}'::jsonb, ARRAY[4]), "
+        "p_metadata => %s::jsonb[])",
+        (
+            [
+                json.dumps({"customer": "acme", "batch": 7}),
+                json.dumps({"customer": "acme"}),
+                json.dumps({"customer": "globex", "batch": 7}),
+                None,
+            ],
+        ),
+    ).fetchall()
+    acme7, acme, globex7, _bare = (str(r["run_id"]) for r in rows)
+
+    def listed(*args: str) -> list[str]:
+        result = hewer("runs", "list", "--json", *args)
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line)["run_id"] for line in result.stdout.splitlines()]
+
+    assert listed("--metadata", "customer=acme") == [acme, acme7]
+    assert listed("--metadata", "customer=acme", "--metadata", '{"batch": 7}') == [acme7]
+    assert listed("--metadata", '{"batch": 7}') == [globex7, acme7]
+    assert listed("--metadata", "batch=7") == []  # KEY=VALUE is a string tag
+    as_json = hewer("runs", "list", "--json", "--metadata", "customer=globex")
+    assert json.loads(as_json.stdout)["additional_metadata"] == {"customer": "globex", "batch": 7}
+    table = hewer("runs", "list", "--metadata", "customer=globex")
+    assert '{"batch":7,"customer":"globex"}' in table.stdout.splitlines()[2]
+
+    for bad, message in [
+        (["--metadata", "customer"], "--metadata 'customer' is not KEY=VALUE or a JSON object"),
+        (["--metadata", "=acme"], "--metadata '=acme' is not KEY=VALUE"),
+        (["--metadata", "{nope"], "--metadata is not valid JSON"),
+        (["--metadata", "a=1", "--metadata", "a=2"], 'gives tag \'a\' twice ("1" and "2")'),
+        (["--metadata", '{"a": [1]}'], "HW082"),
+    ]:
+        for command in ("list", "cancel"):
+            result = hewer("runs", command, *bad)
+            assert result.returncode == 1, (command, bad, result.stdout)
+            assert message in result.stderr, result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--metadata" in hewer("runs", "cancel", "--metadata", "{}").stderr  # no filter
+    assert {r["status"] for r in conn.execute("SELECT status FROM hewer.runs")} == {"queued"}
+
+    cancelled = hewer("runs", "cancel", "--metadata", "batch=x", "--metadata", '{"batch": 7}')
+    assert cancelled.returncode == 1 and "gives tag 'batch' twice" in cancelled.stderr
+    cancelled = hewer("runs", "cancel", "--metadata", '{"batch": 7}', "--workflow", "wf")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert sorted(cancelled.stdout.split()) == sorted([acme7, globex7])
+    assert "cancelled 2 runs" in cancelled.stderr
+    assert listed("--status", "queued", "--metadata", "customer=acme") == [acme]

@@ -184,6 +184,7 @@ def test_schema_function_names_come_from_schema_sql() -> None:
     assert migrate.schema_function_names() == [
         "_events_immutable",
         "_history_guard",
+        "_trusted",
         "current_tenant",
         "uuid_floor",
         "uuid_time",

@@ -3,6 +3,7 @@ replay) and the immutability of versions and finished history."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from pydispatch import migrate
 from pyworker import Workflows
 from tests.engine import (
     DIAMOND,
@@ -391,3 +393,265 @@ def test_python_workflows_api(conn: Conn) -> None:
     with pytest.raises(psycopg.Error) as err:
         workflows.rollback("wf", 3)
     assert err.value.sqlstate == "HW081"
+
+
+# --- filtering by metadata (key/value tags) -----------------------------------------
+
+
+def tagged(
+    conn: Conn, workflow: str, tags: list[dict[str, Any] | None], now: datetime | None = None
+) -> list[uuid.UUID]:
+    rows = conn.execute(
+        "SELECT * FROM hewer.run_trigger(%s, array_fill('{}'::jsonb, ARRAY[%s]), "
+        "p_now => coalesce(%s, now()), p_metadata => %s::jsonb[])",
+        (workflow, len(tags), now, [None if t is None else json.dumps(t) for t in tags]),
+    ).fetchall()
+    return [r["run_id"] for r in rows]
+
+
+BAD_METADATA_FILTERS = [
+    ('"acme"', "must be a JSON object of tags, got string"),
+    ("[1]", "must be a JSON object of tags, got array"),
+    ("null", "must be a JSON object of tags, got null"),
+    ('{"customer": {"id": 1}}', 'tag customer is {"id": 1}'),
+    ('{"customer": "acme", "batch": [7]}', "tag batch is [7]"),
+    ('{"customer": null}', "tag customer is null"),
+]
+
+
+def test_list_runs_by_metadata(conn: Conn) -> None:
+    register(conn, "wf", V1)
+    register(conn, "other", V1)
+    t0 = datetime(2030, 1, 1, tzinfo=UTC)
+    acme, globex, acme7, bare = tagged(
+        conn,
+        "wf",
+        [{"customer": "acme"}, {"customer": "globex"}, {"customer": "acme", "batch": 7}, None],
+        now=t0,
+    )
+    [acme_late] = tagged(conn, "wf", [{"customer": "acme"}], now=t0 + timedelta(hours=1))
+    [acme_other] = tagged(
+        conn, "other", [{"customer": "acme", "vip": True}], now=t0 + timedelta(minutes=1)
+    )
+
+    def ids(**kw: Any) -> list[uuid.UUID]:
+        args = ", ".join(f"p_{k} => %({k})s" for k in kw)
+        return [r["run_id"] for r in conn.execute(f"SELECT * FROM hewer.run_list({args})", kw)]  # noqa: S608
+
+    everything = [acme_late, acme_other, bare, acme7, globex, acme]
+    assert set(ids(metadata=Jsonb({"customer": "acme"}))) == {acme, acme7, acme_late, acme_other}
+    assert ids(workflow="wf", metadata=Jsonb({"customer": "acme"})) == [acme_late, acme7, acme]
+    assert ids(metadata=Jsonb({"customer": "acme", "batch": 7})) == [acme7]
+    assert ids(metadata=Jsonb({"batch": "7"})) == []  # a tag's value keeps its JSON type
+    assert ids(metadata=Jsonb({"vip": True})) == [acme_other]
+    assert ids(metadata=Jsonb({"customer": "initech"})) == []
+    assert ids(metadata=Jsonb({"customer": "acme"}), until=t0 + timedelta(minutes=30)) == [
+        acme_other,
+        acme7,
+        acme,
+    ]
+    assert ids(metadata=Jsonb({"customer": "acme"}), statuses=["succeeded"]) == []
+    assert ids(metadata=Jsonb({"customer": "acme"}), limit=1, before=acme7) == [acme]
+    assert sorted(ids(metadata=Jsonb({}))) == sorted(everything)  # {} matches every run
+    # The run's tags come back with it.
+    rows = conn.execute(
+        "SELECT run_id, additional_metadata FROM hewer.run_list(p_workflow => 'wf')"
+    ).fetchall()
+    assert {r["run_id"]: r["additional_metadata"] for r in rows}[acme7] == {
+        "customer": "acme",
+        "batch": 7,
+    }
+    assert {r["run_id"]: r["additional_metadata"] for r in rows}[bare] == {}
+    # A call written before the metadata filter (every argument by position) still works.
+    old_style = conn.execute(
+        "SELECT run_id FROM hewer.run_list('wf', NULL, NULL, NULL, NULL, NULL, 100, NULL)"
+    ).fetchall()
+    assert [r["run_id"] for r in old_style] == [acme_late, bare, acme7, globex, acme]
+
+    for bad, problem in BAD_METADATA_FILTERS:
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute("SELECT * FROM hewer.run_list(p_metadata => %s::jsonb)", (bad,))
+        assert err.value.sqlstate == "HW082", bad
+        assert err.value.diag.message_primary is not None
+        assert "run_list: the metadata filter" in err.value.diag.message_primary
+        assert problem in err.value.diag.message_primary, err.value.diag.message_primary
+        assert err.value.diag.message_hint is not None and "customer" in err.value.diag.message_hint
+
+
+def test_cancel_by_metadata_cancels_only_the_tagged_active_runs(conn: Conn) -> None:
+    register(conn, "wf", V2)
+    t0 = datetime(2030, 1, 1, tzinfo=UTC)
+    b1, b1_too, b2, bare = tagged(
+        conn,
+        "wf",
+        [{"batch": "b1", "team": "x"}, {"batch": "b1"}, {"batch": "b2"}, None],
+        now=t0,
+    )
+    w = worker(conn, ["wf:a"])
+    at = t0 + timedelta(minutes=1)
+    held = {t["run_id"]: t for t in claim(conn, w, now=at)}
+    assert set(held) == {b1, b1_too, b2, bare}
+    complete(conn, [held[b1_too]], now=at)  # b1_too moves on to b (queued); b1 stays running
+    conn.execute(
+        "SELECT * FROM hewer.task_start(%s::uuid[], %s::integer[])",
+        ([held[b1]["task_id"]], [held[b1]["attempt"]]),
+    )
+
+    # A bad metadata filter, or {} and nothing else: refused, nothing changes.
+    before = snapshot(conn)
+    for bad, problem in BAD_METADATA_FILTERS:
+        with pytest.raises(psycopg.Error) as err:
+            conn.execute(
+                "SELECT * FROM hewer.run_cancel_matching(p_workflow => 'wf', "
+                "p_metadata => %s::jsonb)",
+                (bad,),
+            )
+        assert err.value.sqlstate == "HW082" and problem in str(err.value), bad
+    assert sqlstate(conn, "SELECT * FROM hewer.run_cancel_matching(p_metadata => '{}')") == "HW082"
+    assert snapshot(conn) == before
+
+    cancelled = conn.execute(
+        "SELECT * FROM hewer.run_cancel_matching(p_metadata => %s, p_now => %s)",
+        (Jsonb({"batch": "b1"}), at),
+    ).fetchall()
+    assert {r["run_id"] for r in cancelled} == {b1, b1_too}
+    assert all(r["cancelled"] and r["status"] == "cancelled" for r in cancelled)
+    assert task_states(conn, b1_too) == {"a": "succeeded", "b": "cancelled"}
+    # b1's task was running on the worker: asked to stop, on its worker's stream.
+    assert run(conn, b1)["tasks"][0]["cancel_requested"] is True
+    asked = conn.execute("SELECT * FROM hewer.task_cancellations(ARRAY[%s::uuid])", (w,)).fetchall()
+    assert [x["task_id"] for x in asked] == [held[b1]["task_id"]]
+    for untouched in (b2, bare):
+        assert run(conn, untouched)["status"] == "running"
+        assert run(conn, untouched)["tasks"][0]["cancel_requested"] is False
+
+    # Combined with the other filters; a positional call from before metadata still works.
+    assert (
+        conn.execute(
+            "SELECT * FROM hewer.run_cancel_matching(p_metadata => %s, p_statuses => '{queued}')",
+            (Jsonb({"batch": "b2"}),),
+        ).fetchall()
+        == []
+    )
+    rest = conn.execute(
+        "SELECT * FROM hewer.run_cancel_matching('wf', '{running}', NULL, NULL, NULL, %s)", (at,)
+    ).fetchall()
+    assert {r["run_id"] for r in rest} == {b2, bare}
+
+
+def test_the_run_filters_have_one_signature_after_a_reload(conn: Conn) -> None:
+    """The reload drops the signatures of an older release: no stale overload lingers."""
+    conn.execute(
+        """
+        CREATE OR REPLACE FUNCTION hewer.run_list(
+            p_workflow text DEFAULT NULL, p_statuses hewer.run_status[] DEFAULT NULL,
+            p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL,
+            p_input jsonb DEFAULT NULL, p_replay_of uuid DEFAULT NULL,
+            p_limit integer DEFAULT 100, p_before uuid DEFAULT NULL)
+        RETURNS SETOF uuid LANGUAGE sql AS 'SELECT NULL::uuid';
+        CREATE OR REPLACE FUNCTION hewer.run_cancel_matching(
+            p_workflow text DEFAULT NULL, p_statuses hewer.run_status[] DEFAULT NULL,
+            p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL,
+            p_input jsonb DEFAULT NULL, p_now timestamptz DEFAULT now())
+        RETURNS SETOF uuid LANGUAGE sql AS 'SELECT NULL::uuid';
+        """
+    )
+    migrate.load_functions(conn)
+    signatures = conn.execute(
+        "SELECT p.proname, pg_get_function_identity_arguments(p.oid) AS args FROM pg_proc p "
+        "WHERE p.pronamespace = 'hewer'::regnamespace "
+        "AND p.proname IN ('run_list', 'run_cancel_matching', '_runs_matching') ORDER BY 1"
+    ).fetchall()
+    assert [(s["proname"], s["args"].split(", ")[-1]) for s in signatures] == [
+        ("_runs_matching", "p_function text"),
+        ("run_cancel_matching", "p_metadata jsonb"),
+        ("run_list", "p_metadata jsonb"),
+    ]
+    # Unambiguous: every argument left out still resolves to the one function.
+    assert conn.execute("SELECT count(*) AS n FROM hewer.run_list()").fetchone() == {"n": 0}
+
+
+def test_a_metadata_filter_uses_the_tags_index_and_prunes_partitions(conn: Conn) -> None:
+    register(conn, "wf", V1)
+    now = datetime.now(UTC)
+    conn.execute("SELECT * FROM hewer.partition_create(%s)", (now - timedelta(days=3),))
+    conn.execute("SELECT * FROM hewer.partition_create(%s)", (now,))
+    for days in (3, 0):
+        tagged(
+            conn,
+            "wf",
+            [{"c": f"x{i % 20}"} if i % 2 else None for i in range(200)],
+            now=now - timedelta(days=days),
+        )
+    old = conn.execute(
+        "SELECT tableoid::regclass::text AS part FROM hewer.runs WHERE id < hewer.uuid_floor(%s)",
+        (now - timedelta(days=1),),
+    ).fetchone()
+    assert old is not None and old["part"] != "hewer.runs_default"
+    conn.execute("ANALYZE hewer.runs")
+    plans: list[str] = []
+    conn.add_notice_handler(lambda d: plans.append(d.message_primary or ""))
+    for setting in (
+        "LOAD 'auto_explain'",
+        "SET auto_explain.log_min_duration = 0",
+        "SET auto_explain.log_nested_statements = on",
+        "SET auto_explain.log_level = notice",
+        "SET client_min_messages = notice",
+        "SET enable_seqscan = off",  # so few rows would otherwise be read whole
+    ):
+        conn.execute(setting)
+    rows = conn.execute(
+        'SELECT * FROM hewer.run_list(p_metadata => \'{"c": "x3"}\', p_since => %s)',
+        (now - timedelta(hours=1),),
+    ).fetchall()
+    conn.execute("RESET client_min_messages")
+    assert len(rows) == 10
+    [plan] = [p for p in plans if "additional_metadata @> p_metadata" in p]
+    assert "additional_metadata_idx" in plan  # the partial GIN index runs_metadata_idx
+    assert old["part"].removeprefix("hewer.") not in plan  # the older partition is pruned
+
+
+def test_a_replay_keeps_the_metadata_and_is_a_root_run(conn: Conn) -> None:
+    register(conn, "parent", V1)
+    register(conn, "child", V1)
+    [p] = tagged(conn, "parent", [{"customer": "acme"}])
+    w = worker(conn, ["parent:a", "child:a"])
+    [fan] = claim(conn, w)
+    [kid] = conn.execute(
+        "SELECT * FROM hewer.run_spawn(%s, %s, 'child', ARRAY['{}'::jsonb], ARRAY['k1'], "
+        "ARRAY['{\"part\": 1}'::jsonb])",
+        (fan["task_id"], fan["attempt"]),
+    ).fetchall()
+    conn.execute("SELECT * FROM hewer.run_cancel(ARRAY[%s::uuid])", (p,))
+    assert run(conn, kid["run_id"])["status"] == "cancelled"  # the cascade
+
+    replays = conn.execute(
+        "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid, %s::uuid])", (p, kid["run_id"])
+    ).fetchall()
+    new = {r["run_id"]: r["replay_run_id"] for r in replays}
+    stored = {
+        r["id"]: r
+        for r in conn.execute(
+            "SELECT id, additional_metadata, parent_run_id, parent_task_id, idempotency_key "
+            "FROM hewer.runs WHERE replay_of IS NOT NULL"
+        )
+    }
+    assert stored[new[p]]["additional_metadata"] == {"customer": "acme"}
+    child_replay = stored[new[kid["run_id"]]]
+    assert child_replay["additional_metadata"] == {"customer": "acme", "part": 1}
+    # A root run: no parent link, and the child key stays with the original.
+    assert child_replay["parent_run_id"] is None and child_replay["parent_task_id"] is None
+    assert child_replay["idempotency_key"] is None
+    assert [
+        c["run_id"] for c in conn.execute("SELECT * FROM hewer.run_children(ARRAY[%s::uuid])", (p,))
+    ] == [kid["run_id"]]
+    # Found by the original's tags, and cancelled by them.
+    listed = conn.execute(
+        "SELECT run_id FROM hewer.run_list(p_metadata => %s, p_statuses => '{queued}')",
+        (Jsonb({"customer": "acme"}),),
+    ).fetchall()
+    assert {r["run_id"] for r in listed} == set(new.values())
+    cancelled = conn.execute(
+        "SELECT * FROM hewer.run_cancel_matching(p_metadata => %s)", (Jsonb({"part": 1}),)
+    ).fetchall()
+    assert [r["run_id"] for r in cancelled] == [new[kid["run_id"]]]

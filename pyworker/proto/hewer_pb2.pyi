@@ -344,18 +344,20 @@ class SpawnResponse(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., created: _Optional[bool] = ...) -> None: ...
 
 class RunFilter(_message.Message):
-    __slots__ = ("workflow", "statuses", "since_unix_ms", "until_unix_ms", "input_json")
+    __slots__ = ("workflow", "statuses", "since_unix_ms", "until_unix_ms", "input_json", "metadata_json")
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
     SINCE_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     UNTIL_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     INPUT_JSON_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
     workflow: str
     statuses: _containers.RepeatedScalarFieldContainer[str]
     since_unix_ms: int
     until_unix_ms: int
     input_json: str
-    def __init__(self, workflow: _Optional[str] = ..., statuses: _Optional[_Iterable[str]] = ..., since_unix_ms: _Optional[int] = ..., until_unix_ms: _Optional[int] = ..., input_json: _Optional[str] = ...) -> None: ...
+    metadata_json: str
+    def __init__(self, workflow: _Optional[str] = ..., statuses: _Optional[_Iterable[str]] = ..., since_unix_ms: _Optional[int] = ..., until_unix_ms: _Optional[int] = ..., input_json: _Optional[str] = ..., metadata_json: _Optional[str] = ...) -> None: ...
 
 class ListRunsRequest(_message.Message):
     __slots__ = ("filter", "replay_of", "limit", "before")
@@ -370,7 +372,7 @@ class ListRunsRequest(_message.Message):
     def __init__(self, filter: _Optional[_Union[RunFilter, _Mapping]] = ..., replay_of: _Optional[str] = ..., limit: _Optional[int] = ..., before: _Optional[str] = ...) -> None: ...
 
 class RunSummary(_message.Message):
-    __slots__ = ("run_id", "workflow", "version", "status", "priority", "input_json", "error_json", "replay_of", "tasks_json", "created_at_unix_ms", "started_at_unix_ms", "finished_at_unix_ms")
+    __slots__ = ("run_id", "workflow", "version", "status", "priority", "input_json", "error_json", "replay_of", "tasks_json", "created_at_unix_ms", "started_at_unix_ms", "finished_at_unix_ms", "metadata_json")
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
     WORKFLOW_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -383,6 +385,7 @@ class RunSummary(_message.Message):
     CREATED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     FINISHED_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
     run_id: str
     workflow: str
     version: int
@@ -395,7 +398,8 @@ class RunSummary(_message.Message):
     created_at_unix_ms: int
     started_at_unix_ms: int
     finished_at_unix_ms: int
-    def __init__(self, run_id: _Optional[str] = ..., workflow: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[str] = ..., priority: _Optional[int] = ..., input_json: _Optional[str] = ..., error_json: _Optional[str] = ..., replay_of: _Optional[str] = ..., tasks_json: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., started_at_unix_ms: _Optional[int] = ..., finished_at_unix_ms: _Optional[int] = ...) -> None: ...
+    metadata_json: str
+    def __init__(self, run_id: _Optional[str] = ..., workflow: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[str] = ..., priority: _Optional[int] = ..., input_json: _Optional[str] = ..., error_json: _Optional[str] = ..., replay_of: _Optional[str] = ..., tasks_json: _Optional[str] = ..., created_at_unix_ms: _Optional[int] = ..., started_at_unix_ms: _Optional[int] = ..., finished_at_unix_ms: _Optional[int] = ..., metadata_json: _Optional[str] = ...) -> None: ...
 
 class ListRunsResponse(_message.Message):
     __slots__ = ("runs",)

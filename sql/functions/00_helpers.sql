@@ -263,6 +263,8 @@ $$;
 -- 'input', 'output' and 'spec' use the setting hewer.max_payload_bytes
 -- (default 4 MiB), 'error' uses hewer.max_error_bytes (default 256 KiB). A DBA
 -- changes them with ALTER DATABASE ... SET hewer.max_payload_bytes = '16MB'.
+-- A tenant's max_payload_bytes (hewer.tenant_update) lowers the payload limit
+-- for that tenant.
 -- Payloads travel with every assignment of every task of a run (inputs) and of
 -- every child (outputs): large data belongs in object storage, by reference.
 CREATE OR REPLACE FUNCTION hewer._payload_limit(p_kind text)
@@ -272,16 +274,23 @@ AS $$
 DECLARE
     v_setting text := CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END;
     v_value text := nullif(current_setting(v_setting, true), '');
+    v_limit bigint;
+    v_tenant bigint;
 BEGIN
     IF v_value IS NULL THEN
-        RETURN CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
+        v_limit := CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
+    ELSE
+        BEGIN
+            v_limit := pg_size_bytes(v_value);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE EXCEPTION 'setting % is %, not a size', v_setting, quote_literal(v_value)
+                USING ERRCODE = 'HW007', HINT = 'Use bytes or a unit, e.g. ''4MB''.';
+        END;
     END IF;
-    BEGIN
-        RETURN pg_size_bytes(v_value);
-    EXCEPTION WHEN OTHERS THEN
-        RAISE EXCEPTION 'setting % is %, not a size', v_setting, quote_literal(v_value)
-            USING ERRCODE = 'HW007', HINT = 'Use bytes or a unit, e.g. ''4MB''.';
-    END;
+    IF p_kind <> 'error' THEN
+        SELECT t.max_payload_bytes INTO v_tenant FROM hewer.tenants t WHERE t.id = hewer.current_tenant();
+    END IF;
+    RETURN least(v_limit, v_tenant);
 END
 $$;
 
@@ -306,7 +315,9 @@ BEGIN
                   HINT = 'Keep large data in object storage and pass a reference, or raise the limit: '
                       || 'ALTER DATABASE ... SET '
                       || CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END
-                      || ' = ''16MB''.';
+                      || ' = ''16MB'''
+                      || CASE WHEN p_kind = 'error' THEN '.'
+                              ELSE ' (and a tenant''s own limit: hewer tenants update NAME --max-payload-bytes N).' END;
     END IF;
 END
 $$;

@@ -12,7 +12,8 @@
 --   left in the static bucket (key '').
 -- hewer.concurrency_limit_set(scope, name, max) -> scope 'tenant' (name '')
 --   or 'action' (name = the action): at most `max` running tasks; max NULL
---   removes the limit.
+--   removes the limit. The tenant scope is the operator's (HW095 for a
+--   tenant role; see hewer.tenant_update's max_running).
 -- hewer.concurrency_limit_list() -> limits with how many tasks hold them.
 -- Locks: the limit row, then the queue rows waiting on it. Errors: HW022 bad value (zero, negative, NULL,
 -- unknown scope), HW023 unknown rate limit (delete).
@@ -101,6 +102,11 @@ BEGIN
         RAISE EXCEPTION 'concurrency_limit_set: unknown scope %', coalesce(quote_literal(p_scope), 'NULL')
             USING ERRCODE = 'HW022',
                   HINT = 'Use ''tenant'' (name '''') or ''action''; workflow and step limits go in the workflow spec.';
+    END IF;
+    IF p_scope = 'tenant' AND NOT hewer._trusted() THEN
+        RAISE EXCEPTION 'concurrency_limit_set: the tenant-wide limit is set by the operator, not by a tenant role'
+            USING ERRCODE = 'HW095',
+                  HINT = 'Ask the operator to run: hewer tenants update NAME --max-running N (action limits are yours to set).';
     END IF;
     IF p_scope = 'tenant' AND coalesce(p_name, '') <> '' THEN
         RAISE EXCEPTION 'concurrency_limit_set: a tenant limit has no name, got %', quote_literal(p_name)

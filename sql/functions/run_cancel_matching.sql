@@ -1,11 +1,13 @@
--- hewer.run_cancel_matching(workflow?, statuses?, since?, until?, input?, now?)
+-- hewer.run_cancel_matching(workflow?, statuses?, since?, until?, input?, now?, metadata?)
 --   -> (run_id, cancelled, status) for every queued or running run matching
 --
 -- Cancels the active runs of the tenant that match every filter given
 -- (filters as in hewer.run_list), exactly as hewer.run_cancel does: pending,
 -- waiting and queued tasks are cancelled, running ones are asked to stop on
 -- their workers' streams (NOTIFY hewer_cancel). At least one filter is
--- required; statuses may name only queued and running.
+-- required ({} metadata is none: it matches every run); statuses may name
+-- only queued and running. metadata came last so that calls written before
+-- it (now given by position) keep working.
 -- Locks: as run_cancel (runs in id order, ...). NOTIFY hewer_run_done once.
 -- Errors: HW003 unknown workflow, HW082 a bad or missing filter.
 CREATE OR REPLACE FUNCTION hewer.run_cancel_matching(
@@ -14,17 +16,18 @@ CREATE OR REPLACE FUNCTION hewer.run_cancel_matching(
     p_since timestamptz DEFAULT NULL,
     p_until timestamptz DEFAULT NULL,
     p_input jsonb DEFAULT NULL,
-    p_now timestamptz DEFAULT now())
+    p_now timestamptz DEFAULT now(),
+    p_metadata jsonb DEFAULT NULL)
 RETURNS TABLE (run_id uuid, cancelled boolean, status hewer.run_status)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM hewer._require_now('run_cancel_matching', p_now);
-    IF num_nonnulls(p_workflow, p_statuses, p_since, p_until, p_input) = 0 THEN
+    IF num_nonnulls(p_workflow, p_statuses, p_since, p_until, p_input, nullif(p_metadata, '{}')) = 0 THEN
         RAISE EXCEPTION 'run_cancel_matching: no filter given, so every active run would be cancelled'
             USING ERRCODE = 'HW082',
-                  HINT = 'Pass a workflow, a time range or an input filter; to cancel every active run, '
+                  HINT = 'Pass a workflow, a time range, an input or a metadata filter; to cancel every active run, '
                          'pass statuses => ''{queued,running}''.';
     END IF;
     IF EXISTS (SELECT 1 FROM unnest(p_statuses) AS s(v) WHERE s.v IS NULL OR s.v NOT IN ('queued', 'running')) THEN
@@ -36,7 +39,8 @@ BEGIN
     SELECT c.run_id, c.cancelled, c.status
     FROM hewer.run_cancel(ARRAY(
         SELECT m.id FROM hewer._runs_matching(p_workflow, coalesce(p_statuses, '{queued,running}'),
-                                              p_since, p_until, p_input, NULL, 'run_cancel_matching') AS m(id)
+                                              p_since, p_until, p_input, NULL, p_metadata,
+                                              'run_cancel_matching') AS m(id)
         ORDER BY m.id), p_now) c;
 END
 $$;

@@ -2,7 +2,18 @@
 --
 -- Runs failed or cancelled runs again, each as a NEW run (replay_of = the
 -- original) on the original's workflow version, with the same input,
--- priority and limits; the original and its history are never changed.
+-- priority, limits and metadata (additional_metadata, so hewer.run_list and
+-- run_cancel_matching find a replay by the original's tags); the original
+-- and its history are never changed.
+-- A replay is a root run: the parent link of a child run is NOT copied.
+-- The parent awaits the child it spawned (that run id; a retried parent's
+-- child key returns the original, never a replay), so a replay linked to it
+-- would be a child nobody awaits. And the parent has usually finished by
+-- then (a failed child fails the parent awaiting it): run_spawn refuses
+-- children to a finished parent (HW091), and the cancel cascade, which runs
+-- when a parent is cancelled or fails, would never reach the replay. The
+-- way back: replay_of (run_lineage) leads to the original, whose
+-- parent_run_id is the parent (run_children lists the original).
 -- from 'failed' (default): the steps that succeeded are kept, their tasks
 -- created succeeded with the original output (attempt 0, no worker); the
 -- other steps run again, those whose parents all succeeded queued at once.
@@ -81,10 +92,11 @@ BEGIN
         FROM src s
     ), runs AS (
         INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority, tasks_left,
-                                created_at, finished_at, concurrency_key, replay_of)
+                                created_at, finished_at, concurrency_key, replay_of, additional_metadata)
         SELECT q.tenant_id, q.new_id, q.workflow_id, q.version_id,
                CASE WHEN l.n = 0 THEN 'succeeded' ELSE 'queued' END::hewer.run_status,
-               q.input, q.priority, l.n, p_now, CASE WHEN l.n = 0 THEN p_now END, q.concurrency_key, q.orig_id
+               q.input, q.priority, l.n, p_now, CASE WHEN l.n = 0 THEN p_now END, q.concurrency_key, q.orig_id,
+               q.additional_metadata
         FROM req q
         CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT s.keep)::integer AS n
                             FROM src s WHERE s.new_id = q.new_id) l

@@ -27,7 +27,8 @@
 -- Errors: HW003 unknown workflow, HW004 input not a JSON object,
 -- HW007 bad arrays or priority, HW010 an input over hewer.max_payload_bytes
 -- (4 MiB by default), HW021 a key cannot be evaluated for an input,
--- HW090 metadata that is not an object of scalar values.
+-- HW090 metadata that is not an object of scalar values, HW094 over the
+-- tenant's trigger rate (hewer.tenant_update).
 CREATE OR REPLACE FUNCTION hewer.run_trigger(
     p_workflow text,
     p_inputs jsonb[],
@@ -73,6 +74,7 @@ BEGIN
             USING ERRCODE = 'HW003',
                   HINT = 'Register it first with hewer.workflow_register(name, spec); names are case-sensitive.';
     END IF;
+    PERFORM hewer._tenant_admit('run_trigger', v_n);
     IF v_n = 0 THEN
         RETURN;
     END IF;

@@ -35,6 +35,7 @@ BEGIN
         GROUP BY d.tenant_id, w.name
     LOOP
         PERFORM set_config('hewer.tenant', v_group.tenant_id::text, true);
+        PERFORM set_config('hewer.admitted', 'on', true);
         RETURN QUERY
         WITH started AS (
             SELECT v_group.ids[t.ord] AS sid, t.run_id AS rid
@@ -46,5 +47,6 @@ BEGIN
         RETURNING s.id, s.run_id;
     END LOOP;
     PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
+    PERFORM set_config('hewer.admitted', '', true);
 END
 $$;

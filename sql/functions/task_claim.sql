@@ -350,8 +350,8 @@ BEGIN
                     UNION ALL SELECT unnest(v_new_run_sems)) h
               GROUP BY h.id) d
         WHERE s.id = d.id;
-        INSERT INTO hewer.run_holds (run_id, sem_id)
-        SELECT u.r, u.s FROM unnest(v_new_runs, v_new_run_sems) AS u(r, s);
+        INSERT INTO hewer.run_holds (run_id, sem_id, tenant_id)
+        SELECT u.r, u.s, v_tenant FROM unnest(v_new_runs, v_new_run_sems) AS u(r, s);
         IF cardinality(v_bk_names) > 0 THEN
             UPDATE hewer.rate_buckets b SET tokens = u.t, refilled_at = p_now
             FROM unnest(v_bk_names, v_bk_keys, v_bk_tokens) AS u(n, k, t)

@@ -1,0 +1,337 @@
+"""`hewer tenants` and `hewer tokens`, and how the SQL-side commands act for a tenant.
+
+Tenants and tokens are managed over SQL (hewer.tenant_create, token_create, ...: docs/
+tenants.md) by a role trusted with every tenant. The commands that work on a tenant's data
+directly in the database (`hewer runs`, `workflows`, `events`, `cron`, ...) take
+`--tenant NAME` (or $HEWER_TENANT): `connect()` resolves the name and sets hewer.tenant on
+the connection, the one place where this happens. cli.py adds these groups and options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import click
+import psycopg
+from psycopg.rows import dict_row, tuple_row
+
+from pydispatch import db
+from pydispatch.errors import HewerError
+from pydispatch.schema import check_schema
+from pydispatch.table import format_table
+from pyworker.durations import parse_duration
+
+TENANT_ENV: Final = "HEWER_TENANT"
+_META_KEY: Final = "hewer.tenant"
+
+TENANT_COLUMNS: Final = [
+    "name",
+    "tenant_id",
+    "db_role",
+    "max_running",
+    "max_trigger_rate",
+    "trigger_burst",
+    "max_payload_bytes",
+    "active_tokens",
+    "created_at",
+]
+TOKEN_COLUMNS: Final = [
+    "token_id",
+    "tenant",
+    "name",
+    "status",
+    "created_at",
+    "expires_at",
+    "revoked_at",
+]
+
+_SIZE: Final = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb|tb)?\s*$", re.IGNORECASE)
+_SIZE_UNITS: Final = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
+
+
+# --- acting for a tenant -----------------------------------------------------------
+
+
+def chosen_tenant() -> str | None:
+    """The tenant name from --tenant (or $HEWER_TENANT); None: the default tenant."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and _META_KEY in ctx.meta:
+        value: str | None = ctx.meta[_META_KEY]
+        return value
+    return os.environ.get(TENANT_ENV) or None
+
+
+def act_for(conn: psycopg.Connection[Any], name: str) -> uuid.UUID:
+    """Make `conn` act for tenant `name` (the hewer.tenant setting); its id."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT tenant_id FROM hewer.tenant_list() WHERE name = %s", (name,)
+        ).fetchone()
+        if row is None:
+            raise HewerError(
+                f"tenant {name!r} does not exist (or this database role may not act for it): "
+                "list the tenants with: hewer tenants list"
+            )
+        cur.execute("SELECT set_config('hewer.tenant', %s, false)", (str(row[0]),))
+    tenant: uuid.UUID = row[0]
+    return tenant
+
+
+def connect(tenant: str | None = None) -> psycopg.Connection[Any]:
+    """A connection to a database whose schema matches this hewer, acting for `tenant`
+    (default: --tenant or $HEWER_TENANT; neither: the default tenant). For a role mapped to
+    a tenant the setting changes nothing: its sessions are its tenant."""
+    conn = db.connect()
+    try:
+        check_schema(conn)
+        name = tenant or chosen_tenant()
+        if name:
+            act_for(conn, name)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _remember_tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_META_KEY] = value or None
+
+
+def add_tenant_option(commands: Iterable[click.Command], skip: Iterable[str] = ()) -> None:
+    """Give each command (each subcommand of a group, but not those named in `skip`) the
+    option `--tenant NAME`, read by connect()."""
+    skipped = set(skip)
+    for command in commands:
+        if isinstance(command, click.Group):
+            add_tenant_option((c for n, c in command.commands.items() if n not in skipped), skipped)
+            continue
+        command.params.append(
+            click.Option(
+                ["--tenant"],
+                envvar=TENANT_ENV,
+                metavar="NAME",
+                expose_value=False,
+                callback=_remember_tenant,
+                help="Act for this tenant (default $HEWER_TENANT, else the default tenant).",
+            )
+        )
+
+
+# --- option values -----------------------------------------------------------------
+
+
+def _integer(option: str) -> Any:
+    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise HewerError(
+                f"{option} {value!r} is not a whole number: pass e.g. {option} 10 "
+                "(0 removes the limit)"
+            ) from None
+
+    return parse
+
+
+def _rate(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise HewerError(
+            f"--max-trigger-rate {value!r} is not a number: pass runs or events per second, "
+            "e.g. --max-trigger-rate 50 (0 removes the limit)"
+        ) from None
+
+
+def parse_size(value: str, option: str = "--max-payload-bytes") -> int:
+    """Bytes in "1048576", "64kB", "16MB", "1GB" (units of 1024, as PostgreSQL counts)."""
+    match = _SIZE.match(value)
+    if match is None:
+        raise HewerError(
+            f"{option} {value!r} is not a size: pass bytes or a number with kB, MB or GB, "
+            f"e.g. {option} 16MB (0 removes the limit)"
+        )
+    return int(match.group(1)) * _SIZE_UNITS[(match.group(2) or "b").lower()]
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    return None if value is None else parse_size(value)
+
+
+def _limit_options(func: Any) -> Any:
+    for option in reversed(
+        [
+            click.option(
+                "--role", help="The database role whose sessions are this tenant ('' unmaps)."
+            ),
+            click.option(
+                "--max-running",
+                metavar="N",
+                callback=_integer("--max-running"),
+                help="Running tasks of the tenant at once (0: no limit).",
+            ),
+            click.option(
+                "--max-trigger-rate",
+                metavar="R",
+                callback=_rate,
+                help="Runs started plus events pushed per second (0: no limit).",
+            ),
+            click.option(
+                "--trigger-burst",
+                metavar="B",
+                callback=_integer("--trigger-burst"),
+                help="How many the trigger rate lets through at once (default: the rate).",
+            ),
+            click.option(
+                "--max-payload-bytes",
+                metavar="SIZE",
+                callback=_size,
+                help="The largest input, output or event payload, e.g. 16MB (0: no limit).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _rows(conn: psycopg.Connection[Any], query: str, params: Any) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query.encode(), params).fetchall()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
+    return format_table([{c: _text(r.get(c)) for c in columns} for r in rows], columns, empty=empty)
+
+
+# --- tenants -----------------------------------------------------------------------
+
+
+@click.group(name="tenants")
+def tenants_group() -> None:
+    """Tenants: create, update, list (a role trusted with every tenant; docs/tenants.md)."""
+
+
+_TENANT_CALL: Final = (
+    "SELECT * FROM hewer.{}(%(name)s, %(role)s, %(max_running)s, %(max_trigger_rate)s, "
+    "%(trigger_burst)s, %(max_payload_bytes)s)"
+)
+
+
+def _tenant_call(function: str, params: dict[str, Any]) -> None:
+    with connect() as conn:
+        rows = _rows(conn, _TENANT_CALL.format(function), params)
+    click.echo(_table(rows, TENANT_COLUMNS, "no tenant"))
+
+
+@tenants_group.command(name="create")
+@click.argument("name")
+@_limit_options
+def tenants_create(name: str, **limits: Any) -> None:
+    """Create tenant NAME, with a database role and limits if given."""
+    _tenant_call("tenant_create", {"name": name, **limits})
+
+
+@tenants_group.command(name="update")
+@click.argument("name")
+@_limit_options
+def tenants_update(name: str, **limits: Any) -> None:
+    """Change tenant NAME: the options given (0 removes a limit, --role '' the role)."""
+    if all(v is None for v in limits.values()):
+        raise HewerError(
+            "hewer tenants update: nothing to change: pass --role, --max-running, "
+            "--max-trigger-rate, --trigger-burst or --max-payload-bytes"
+        )
+    _tenant_call("tenant_update", {"name": name, **limits})
+
+
+@tenants_group.command(name="list")
+def tenants_list() -> None:
+    """List the tenants with their role, limits and active tokens."""
+    with connect() as conn:
+        rows = _rows(conn, "SELECT * FROM hewer.tenant_list()", None)
+    click.echo(_table(rows, TENANT_COLUMNS, "no tenants"))
+
+
+# --- tokens ------------------------------------------------------------------------
+
+
+@click.group(name="tokens")
+def tokens_group() -> None:
+    """API tokens for gRPC clients and workers (HEWER_TOKEN): create, list, revoke."""
+
+
+@tokens_group.command(name="create")
+@click.argument("name")
+@click.option(
+    "--tenant",
+    help="The tenant the token acts for (default $HEWER_TENANT, else the default tenant).",
+)
+@click.option(
+    "--expires-in",
+    metavar="DURATION",
+    help="Expire after this long, e.g. 30d, 12h, 90m (default: never).",
+)
+def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None:
+    """Create API token NAME and print it (only this once: only its hash is kept)."""
+    expires_at = None
+    if expires_in is not None:
+        seconds = parse_duration(expires_in, "--expires-in")
+        if seconds <= 0:
+            raise HewerError(f"--expires-in must be longer than 0, got {expires_in!r}; e.g. 30d")
+        expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
+    with connect() as conn:
+        [row] = _rows(
+            conn, "SELECT * FROM hewer.token_create(%s, %s, %s)", (name, tenant, expires_at)
+        )
+    click.echo(row["token"])
+    expiry = f"expires {_text(row['expires_at'])}" if row["expires_at"] else "does not expire"
+    click.echo(
+        f"token {row['token_id']} ({row['name']}) for tenant {row['tenant']}, {expiry}. "
+        "It is shown only once: store it now (e.g. as HEWER_TOKEN); revoke it with: "
+        f"hewer tokens revoke {row['token_id']}",
+        err=True,
+    )
+
+
+@tokens_group.command(name="list")
+@click.option("--tenant", help="Only this tenant's tokens (default: every tenant's).")
+def tokens_list(tenant: str | None) -> None:
+    """List API tokens (never their secrets): status active, expired or revoked."""
+    with connect() as conn:
+        rows = _rows(conn, "SELECT * FROM hewer.token_list(%s)", (tenant,))
+    click.echo(_table(rows, TOKEN_COLUMNS, "no tokens"))
+
+
+@tokens_group.command(name="revoke")
+@click.argument("token_id")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke token TOKEN_ID: calls presenting it are refused, its worker streams end."""
+    try:
+        parsed = uuid.UUID(token_id)
+    except ValueError:
+        raise HewerError(
+            f"{token_id!r} is not a token id (a UUID): list them with: hewer tokens list"
+        ) from None
+    with connect() as conn:
+        [row] = _rows(conn, "SELECT hewer.token_revoke(%s) AS revoked", (parsed,))
+    if row["revoked"]:
+        click.echo(f"revoked token {parsed}: calls presenting it are refused from now on")
+    else:
+        click.echo(f"token {parsed} was revoked already")

@@ -1,0 +1,246 @@
+-- hewer.tenant_create(name, db_role?, max_running?, max_trigger_rate?, trigger_burst?,
+--                     max_payload_bytes?) -> the tenant, as hewer.tenant_list shows it
+-- hewer.tenant_update(name, db_role?, max_running?, max_trigger_rate?, trigger_burst?,
+--                     max_payload_bytes?) -> the tenant
+-- hewer.tenant_list() -> every tenant (trusted sessions) or the caller's own
+--
+-- Tenants isolate everything: each row of every table carries tenant_id, and
+-- row-level security shows a session only its tenant's rows (docs/tenants.md).
+-- db_role maps an ordinary database role to the tenant: its sessions are
+-- that tenant and nothing else, and it joins hewer_client (read its rows,
+-- call the API functions). A role trusted with every tenant (superuser,
+-- BYPASSRLS, member of the schema owner) cannot be a tenant role.
+--
+-- Limits, NULL = unchanged in tenant_update, 0 = remove the limit:
+-- max_running: running tasks of the tenant at once (the tenant level of the
+-- concurrency limits, enforced by task_claim). max_trigger_rate: runs
+-- started (run_trigger, run_spawn) plus events pushed (push_event) per
+-- second, a token bucket of trigger_burst (default: the rate rounded up);
+-- over it, HW094. max_payload_bytes: the largest input, output, spec or
+-- event payload the tenant may store (and never above hewer.max_payload_bytes);
+-- over it, HW010.
+--
+-- Trusted sessions only (HW095). Locks: the tenant row. Errors: HW092 bad or
+-- unknown name or role, HW007 a bad limit, HW095 not trusted.
+CREATE OR REPLACE FUNCTION hewer._require_trusted(p_function text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF NOT hewer._trusted() THEN
+        RAISE EXCEPTION '%: only a role trusted with every tenant may do this, and % is a tenant role',
+            p_function, session_user
+            USING ERRCODE = 'HW095',
+                  HINT = 'Connect as the owner of schema hewer (the role that ran hewer migrate), or ask its operator.';
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hewer._tenant_id(p_function text, p_name text)
+RETURNS uuid
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_id uuid;
+BEGIN
+    IF p_name IS NULL THEN
+        RETURN hewer.current_tenant();
+    END IF;
+    SELECT t.id INTO v_id FROM hewer.tenants t WHERE t.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION '%: tenant % does not exist', p_function, quote_literal(p_name)
+            USING ERRCODE = 'HW092', HINT = 'List the tenants with: hewer tenants list.';
+    END IF;
+    IF v_id <> hewer.current_tenant() THEN
+        PERFORM hewer._require_trusted(p_function);
+    END IF;
+    RETURN v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hewer.tenant_list()
+RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
+               max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
+               active_tokens bigint, created_at timestamptz)
+LANGUAGE sql STABLE
+AS $$
+    SELECT t.id, t.name, t.db_role, l.max_running, t.max_trigger_rate, t.trigger_burst,
+           t.max_payload_bytes,
+           (SELECT count(*) FROM hewer.api_tokens k
+            WHERE k.tenant_id = t.id AND k.revoked_at IS NULL
+              AND (k.expires_at IS NULL OR k.expires_at > now())),
+           t.created_at
+    FROM hewer.tenants t
+    LEFT JOIN hewer.concurrency_limits l ON l.tenant_id = t.id AND l.scope = 'tenant' AND l.name = ''
+    WHERE hewer._trusted() OR t.id = hewer.current_tenant()
+    ORDER BY t.name
+$$;
+
+-- Applies the limits and role of tenant_create and tenant_update (NULL =
+-- unchanged, 0 = none; db_role '' = none).
+CREATE OR REPLACE FUNCTION hewer._tenant_apply(
+    p_function text, p_id uuid, p_db_role text, p_max_running integer,
+    p_max_trigger_rate double precision, p_trigger_burst integer, p_max_payload_bytes bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_role record;
+BEGIN
+    IF p_max_running < 0 OR p_trigger_burst < 0 OR p_max_payload_bytes < 0
+       OR p_max_trigger_rate < 0 OR p_max_trigger_rate > 1e9 OR p_max_trigger_rate = 'NaN' THEN
+        RAISE EXCEPTION '%: limits must be positive (0 removes one), got max_running %, max_trigger_rate %, trigger_burst %, max_payload_bytes %',
+            p_function, p_max_running, p_max_trigger_rate, p_trigger_burst, p_max_payload_bytes
+            USING ERRCODE = 'HW007', HINT = 'Pass a positive number, 0 to remove the limit, or NULL to keep it.';
+    END IF;
+    IF p_db_role IS NOT NULL AND p_db_role <> '' THEN
+        SELECT r.oid, r.rolsuper, r.rolbypassrls,
+               pg_has_role(r.oid, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = 'hewer'), 'MEMBER') AS owner
+        INTO v_role FROM pg_roles r WHERE r.rolname = p_db_role;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '%: database role % does not exist', p_function, quote_ident(p_db_role)
+                USING ERRCODE = 'HW092',
+                      HINT = format('Create it first, e.g. CREATE ROLE %s LOGIN PASSWORD ''...'';', quote_ident(p_db_role));
+        END IF;
+        IF v_role.rolsuper OR v_role.rolbypassrls OR v_role.owner THEN
+            RAISE EXCEPTION '%: role % is trusted with every tenant (superuser, BYPASSRLS or a member of the schema owner), so it cannot be one tenant''s role',
+                p_function, quote_ident(p_db_role)
+                USING ERRCODE = 'HW092', HINT = 'Create an ordinary role for the tenant.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.db_role = p_db_role AND t.id <> p_id) THEN
+            RAISE EXCEPTION '%: role % is already the role of tenant %', p_function, quote_ident(p_db_role),
+                (SELECT quote_literal(t.name) FROM hewer.tenants t WHERE t.db_role = p_db_role)
+                USING ERRCODE = 'HW092', HINT = 'A role belongs to one tenant: create another role.';
+        END IF;
+        EXECUTE format('GRANT hewer_client TO %I', p_db_role);
+    END IF;
+    UPDATE hewer.tenants t SET
+        db_role = CASE WHEN p_db_role IS NULL THEN t.db_role ELSE nullif(p_db_role, '')::name END,
+        max_trigger_rate = CASE WHEN p_max_trigger_rate IS NULL THEN t.max_trigger_rate
+                                ELSE nullif(p_max_trigger_rate, 0) END,
+        trigger_burst = CASE WHEN p_trigger_burst IS NULL THEN t.trigger_burst ELSE nullif(p_trigger_burst, 0) END,
+        max_payload_bytes = CASE WHEN p_max_payload_bytes IS NULL THEN t.max_payload_bytes
+                                 ELSE nullif(p_max_payload_bytes, 0) END,
+        trigger_tokens = NULL,
+        trigger_refilled_at = NULL
+    WHERE t.id = p_id;
+    IF p_max_running = 0 THEN
+        DELETE FROM hewer.concurrency_limits l WHERE l.tenant_id = p_id AND l.scope = 'tenant' AND l.name = '';
+    ELSIF p_max_running IS NOT NULL THEN
+        INSERT INTO hewer.concurrency_limits AS l (tenant_id, scope, name, max_running, updated_at)
+        VALUES (p_id, 'tenant', '', p_max_running, now())
+        ON CONFLICT (tenant_id, scope, name) DO UPDATE
+        SET max_running = EXCLUDED.max_running, updated_at = EXCLUDED.updated_at;
+    END IF;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hewer.tenant_create(
+    p_name text,
+    p_db_role text DEFAULT NULL,
+    p_max_running integer DEFAULT NULL,
+    p_max_trigger_rate double precision DEFAULT NULL,
+    p_trigger_burst integer DEFAULT NULL,
+    p_max_payload_bytes bigint DEFAULT NULL)
+RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
+               max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
+               active_tokens bigint, created_at timestamptz)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_id uuid;
+BEGIN
+    PERFORM hewer._require_trusted('tenant_create');
+    IF p_name IS NULL OR NOT hewer._valid_name(p_name) THEN
+        RAISE EXCEPTION 'tenant_create: % is not a valid tenant name', coalesce(quote_literal(p_name), 'NULL')
+            USING ERRCODE = 'HW092',
+                  HINT = 'A name is 1 to 128 characters: letters, digits and _ . : - (not starting with . : -).';
+    END IF;
+    IF EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.name = p_name) THEN
+        RAISE EXCEPTION 'tenant_create: tenant % exists already', quote_literal(p_name)
+            USING ERRCODE = 'HW092', HINT = 'Change it with hewer.tenant_update, or pick another name.';
+    END IF;
+    INSERT INTO hewer.tenants (name) VALUES (p_name) RETURNING id INTO v_id;
+    PERFORM hewer._tenant_apply('tenant_create', v_id, p_db_role, p_max_running, p_max_trigger_rate,
+                                p_trigger_burst, p_max_payload_bytes);
+    RETURN QUERY SELECT * FROM hewer.tenant_list() l WHERE l.tenant_id = v_id;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION hewer.tenant_update(
+    p_name text,
+    p_db_role text DEFAULT NULL,
+    p_max_running integer DEFAULT NULL,
+    p_max_trigger_rate double precision DEFAULT NULL,
+    p_trigger_burst integer DEFAULT NULL,
+    p_max_payload_bytes bigint DEFAULT NULL)
+RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
+               max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
+               active_tokens bigint, created_at timestamptz)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_id uuid;
+BEGIN
+    PERFORM hewer._require_trusted('tenant_update');
+    SELECT t.id INTO v_id FROM hewer.tenants t WHERE t.name = p_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'tenant_update: tenant % does not exist', coalesce(quote_literal(p_name), 'NULL')
+            USING ERRCODE = 'HW092', HINT = 'List the tenants with: hewer tenants list.';
+    END IF;
+    PERFORM hewer._tenant_apply('tenant_update', v_id, p_db_role, p_max_running, p_max_trigger_rate,
+                                p_trigger_burst, p_max_payload_bytes);
+    RETURN QUERY SELECT * FROM hewer.tenant_list() l WHERE l.tenant_id = v_id;
+END
+$$;
+
+-- Admission for work a tenant's clients start: `p_count` runs or events
+-- spend that many tokens of the tenant's trigger bucket (max_trigger_rate per
+-- second, at most trigger_burst saved up); without a rate, nothing happens.
+-- Measured with the transaction's start time, whatever p_now a caller
+-- passes. Work the engine starts itself (cron, schedules, event routes: they
+-- set hewer.admitted in their transaction) was admitted already.
+-- Locks: the tenant row, when it has a rate. Errors: HW094 over the rate.
+CREATE OR REPLACE FUNCTION hewer._tenant_admit(p_function text, p_count integer)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_tenant uuid;
+    v_t record;
+    v_burst double precision;
+    v_tokens double precision;
+BEGIN
+    IF p_count <= 0 OR (current_setting('hewer.admitted', true) = 'on' AND hewer._trusted()) THEN
+        RETURN;
+    END IF;
+    v_tenant := hewer.current_tenant();
+    IF NOT EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.id = v_tenant AND t.max_trigger_rate IS NOT NULL) THEN
+        RETURN;
+    END IF;
+    SELECT t.name, t.max_trigger_rate AS rate, t.trigger_burst, t.trigger_tokens, t.trigger_refilled_at
+    INTO v_t FROM hewer.tenants t WHERE t.id = v_tenant FOR UPDATE;
+    v_burst := coalesce(v_t.trigger_burst, ceil(v_t.rate));
+    v_tokens := least(v_burst, coalesce(v_t.trigger_tokens, v_burst)
+                      + v_t.rate * greatest(0, extract(epoch FROM now() - coalesce(v_t.trigger_refilled_at, now()))));
+    IF p_count > v_burst THEN
+        RAISE EXCEPTION '%: tenant % may start at most % runs or events at once (its trigger burst), and this call starts %',
+            p_function, quote_literal(v_t.name), v_burst, p_count
+            USING ERRCODE = 'HW094',
+                  HINT = format('Split the batch into calls of at most %s, or raise the burst: hewer tenants update %s --trigger-burst N.',
+                                v_burst, v_t.name);
+    END IF;
+    IF v_tokens < p_count THEN
+        RAISE EXCEPTION '%: tenant % is over its trigger rate of % runs or events per second (% available now, % asked)',
+            p_function, quote_literal(v_t.name), v_t.rate, floor(v_tokens), p_count
+            USING ERRCODE = 'HW094',
+                  HINT = format('Retry in %s s, or raise the limit: hewer tenants update %s --max-trigger-rate N.',
+                                round(((p_count - v_tokens) / v_t.rate)::numeric, 3), v_t.name);
+    END IF;
+    UPDATE hewer.tenants t SET trigger_tokens = v_tokens - p_count,
+                               trigger_refilled_at = greatest(now(), coalesce(t.trigger_refilled_at, now()))
+    WHERE t.id = v_tenant;
+END
+$$;
