@@ -264,10 +264,10 @@ $$;
 -- (default 4 MiB), 'error' uses hewer.max_error_bytes (default 256 KiB). A DBA
 -- changes them with ALTER DATABASE ... SET hewer.max_payload_bytes = '16MB'.
 -- A tenant's max_payload_bytes (hewer.tenant_update) lowers the payload limit
--- for that tenant.
+-- for that tenant (p_tenant: the current tenant, when the caller has it).
 -- Payloads travel with every assignment of every task of a run (inputs) and of
 -- every child (outputs): large data belongs in object storage, by reference.
-CREATE OR REPLACE FUNCTION hewer._payload_limit(p_kind text)
+CREATE OR REPLACE FUNCTION hewer._payload_limit(p_kind text, p_tenant uuid DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
 AS $$
@@ -275,7 +275,7 @@ DECLARE
     v_setting text := CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END;
     v_value text := nullif(current_setting(v_setting, true), '');
     v_limit bigint;
-    v_tenant bigint;
+    v_tenant_limit bigint;
 BEGIN
     IF v_value IS NULL THEN
         v_limit := CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
@@ -288,20 +288,22 @@ BEGIN
         END;
     END IF;
     IF p_kind <> 'error' THEN
-        SELECT t.max_payload_bytes INTO v_tenant FROM hewer.tenants t WHERE t.id = hewer.current_tenant();
+        SELECT t.max_payload_bytes INTO v_tenant_limit FROM hewer.tenants t
+        WHERE t.id = coalesce(p_tenant, hewer.current_tenant());
     END IF;
-    RETURN least(v_limit, v_tenant);
+    RETURN least(v_limit, v_tenant_limit);
 END
 $$;
 
 -- Raise HW010 for the first payload over its limit: which one, its size, the
 -- limit and the fix. NULLs pass.
-CREATE OR REPLACE FUNCTION hewer._check_payloads(p_function text, p_kind text, p_values jsonb[])
+CREATE OR REPLACE FUNCTION hewer._check_payloads(
+    p_function text, p_kind text, p_values jsonb[], p_tenant uuid DEFAULT NULL)
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    v_limit bigint := hewer._payload_limit(p_kind);
+    v_limit bigint := hewer._payload_limit(p_kind, p_tenant);
     v_bad record;
 BEGIN
     SELECT v.i, pg_column_size(v.value) AS size INTO v_bad

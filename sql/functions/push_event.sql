@@ -39,8 +39,8 @@ BEGIN
     IF v_n = 0 THEN
         RETURN;
     END IF;
-    PERFORM hewer._check_payloads('push_event', 'payload', p_payloads);
-    PERFORM hewer._tenant_admit('push_event', v_n);
+    PERFORM hewer._check_payloads('push_event', 'payload', p_payloads, v_tenant);
+    PERFORM hewer._tenant_admit('push_event', v_tenant, v_n);
     SELECT u.i, u.k, coalesce(u.p, '{}') AS p, coalesce(u.m, '{}') AS m, u.s INTO v_bad
     FROM unnest(p_keys, coalesce(p_payloads, array_fill(NULL::jsonb, ARRAY[v_n])),
                 coalesce(p_metadata, array_fill(NULL::jsonb, ARRAY[v_n])),

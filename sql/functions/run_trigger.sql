@@ -74,7 +74,7 @@ BEGIN
             USING ERRCODE = 'HW003',
                   HINT = 'Register it first with hewer.workflow_register(name, spec); names are case-sensitive.';
     END IF;
-    PERFORM hewer._tenant_admit('run_trigger', v_n);
+    PERFORM hewer._tenant_admit('run_trigger', v_tenant, v_n);
     IF v_n = 0 THEN
         RETURN;
     END IF;
@@ -93,7 +93,7 @@ BEGIN
         RAISE EXCEPTION 'run_trigger: priority #% is %, it must be from -1000 to 1000', v_bad.i, v_bad.prio
             USING ERRCODE = 'HW007';
     END IF;
-    PERFORM hewer._check_payloads('run_trigger', 'input', p_inputs);
+    PERFORM hewer._check_payloads('run_trigger', 'input', p_inputs, v_tenant);
     PERFORM hewer._check_metadata('run_trigger', p_metadata);
 
     -- Keys and semaphores: one limits object per input for the run's

@@ -196,19 +196,19 @@ BEGIN
 END
 $$;
 
--- Admission for work a tenant's clients start: `p_count` runs or events
+-- Admission for work a tenant's clients start (p_tenant: the caller's
+-- hewer.current_tenant(), which it has already): `p_count` runs or events
 -- spend that many tokens of the tenant's trigger bucket (max_trigger_rate per
 -- second, at most trigger_burst saved up); without a rate, nothing happens.
 -- Measured with the transaction's start time, whatever p_now a caller
 -- passes. Work the engine starts itself (cron, schedules, event routes: they
 -- set hewer.admitted in their transaction) was admitted already.
 -- Locks: the tenant row, when it has a rate. Errors: HW094 over the rate.
-CREATE OR REPLACE FUNCTION hewer._tenant_admit(p_function text, p_count integer)
+CREATE OR REPLACE FUNCTION hewer._tenant_admit(p_function text, p_tenant uuid, p_count integer)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_tenant uuid;
     v_t record;
     v_burst double precision;
     v_tokens double precision;
@@ -216,12 +216,11 @@ BEGIN
     IF p_count <= 0 OR (current_setting('hewer.admitted', true) = 'on' AND hewer._trusted()) THEN
         RETURN;
     END IF;
-    v_tenant := hewer.current_tenant();
-    IF NOT EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.id = v_tenant AND t.max_trigger_rate IS NOT NULL) THEN
+    IF NOT EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.id = p_tenant AND t.max_trigger_rate IS NOT NULL) THEN
         RETURN;
     END IF;
     SELECT t.name, t.max_trigger_rate AS rate, t.trigger_burst, t.trigger_tokens, t.trigger_refilled_at
-    INTO v_t FROM hewer.tenants t WHERE t.id = v_tenant FOR UPDATE;
+    INTO v_t FROM hewer.tenants t WHERE t.id = p_tenant FOR UPDATE;
     v_burst := coalesce(v_t.trigger_burst, ceil(v_t.rate));
     v_tokens := least(v_burst, coalesce(v_t.trigger_tokens, v_burst)
                       + v_t.rate * greatest(0, extract(epoch FROM now() - coalesce(v_t.trigger_refilled_at, now()))));
@@ -241,6 +240,6 @@ BEGIN
     END IF;
     UPDATE hewer.tenants t SET trigger_tokens = v_tokens - p_count,
                                trigger_refilled_at = greatest(now(), coalesce(t.trigger_refilled_at, now()))
-    WHERE t.id = v_tenant;
+    WHERE t.id = p_tenant;
 END
 $$;

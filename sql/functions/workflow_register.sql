@@ -46,7 +46,7 @@ DECLARE
     v_ordinal integer := 0;
     v_conc record;
 BEGIN
-    PERFORM hewer._check_payloads('workflow_register', 'spec', ARRAY[p_spec]);
+    PERFORM hewer._check_payloads('workflow_register', 'spec', ARRAY[p_spec], v_tenant);
     IF p_name IS NULL OR NOT hewer._valid_name(p_name) THEN
         RAISE EXCEPTION 'invalid workflow name %', coalesce(quote_literal(p_name), 'NULL')
             USING ERRCODE = 'HW001',
