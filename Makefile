@@ -44,8 +44,12 @@ fmt: venv
 test18: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# PostgreSQL 15 from Debian's postgresql-15 package.
+# PostgreSQL 15 from Debian's postgresql-15 package, with the PL/pgSQL linter
+# (postgresql-15-plpgsql-check): tests/test_plpgsql_check.py runs on this pass.
+PG15_EXTENSIONS ?= /usr/share/postgresql/15/extension
 test15: venv
+	@test -f $(PG15_EXTENSIONS)/plpgsql_check.control || { \
+		echo "plpgsql_check is missing: apt-get install postgresql-15-plpgsql-check"; exit 1; }
 	HEWER_TEST_PG_BIN=$(PG15_BIN) $(BIN)/pytest $(PYTEST_ARGS)
 
 test: venv

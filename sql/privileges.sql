@@ -9,6 +9,12 @@
 -- (session_user), and the hewer.tenant setting counts only for trusted roles.
 -- Everything else (the leader's maintenance, routing, partitions, tenant
 -- administration, token checks) is for trusted roles only.
+--
+-- Every object of schema hewer belongs to hewer_owner (migration 8): a role
+-- that cannot log in and is no superuser, so the definer functions hold the
+-- schema's rights and no more. It reads and writes the pgmq queues the
+-- client functions use, and owns the partitions (the partition functions run
+-- as it, so what they make is its too).
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA hewer FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hewer.current_tenant(), hewer._trusted(), hewer.uuidv7(timestamptz),
     hewer.uuid_floor(timestamptz), hewer.uuid_time(uuid) TO hewer_client;
@@ -39,6 +45,37 @@ BEGIN
     LOOP
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', v_fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO hewer_client', v_fn);
+    END LOOP;
+END
+$$;
+
+-- Partition upkeep runs as the schema's owner, whoever of the trusted roles
+-- calls it, so every partition has the one owner that may drop it later.
+DO $$
+DECLARE
+    v_fn regprocedure;
+BEGIN
+    FOR v_fn IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = 'hewer'::regnamespace
+          AND p.proname = ANY (ARRAY['partition_create', 'partition_drop', 'partition_analyze',
+                                     'partition_status'])
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', v_fn);
+    END LOOP;
+END
+$$;
+
+GRANT USAGE ON SCHEMA pgmq TO hewer_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgmq TO hewer_owner;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA pgmq TO hewer_owner;
+
+DO $$
+DECLARE
+    v_stmt text;
+BEGIN
+    FOR v_stmt IN SELECT * FROM hewer._ownership_statements('hewer_owner') LOOP
+        EXECUTE v_stmt;
     END LOOP;
 END
 $$;

@@ -26,6 +26,56 @@ EXCEPTION
 END
 $$;
 
+-- The owner of schema hewer, its tables and its functions: hewer_owner, a
+-- role that cannot log in and is no superuser. The client functions run as
+-- it (SECURITY DEFINER), so what a tenant's call can do is bounded by what
+-- this role may do: the hewer schema and the pgmq queues, nothing else of the
+-- server. The role that migrates joins it (members of the schema's owner are
+-- trusted with every tenant, see hewer._trusted). Roles are shared by all
+-- databases of a server, so it may exist already; a DBA may make it first
+-- (CREATE ROLE hewer_owner NOLOGIN; GRANT hewer_owner TO <migrating role>).
+DO $$
+DECLARE
+    v_role pg_catalog.pg_roles;
+BEGIN
+    SELECT * INTO v_role FROM pg_catalog.pg_roles r WHERE r.rolname = 'hewer_owner';
+    IF NOT FOUND THEN
+        BEGIN
+            CREATE ROLE hewer_owner NOLOGIN;
+        EXCEPTION
+            WHEN unique_violation OR duplicate_object THEN
+                NULL;
+            WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'the schema owner role hewer_owner does not exist, and % may not create roles',
+                    current_user
+                    USING HINT = 'Ask a DBA to run: CREATE ROLE hewer_owner NOLOGIN; GRANT hewer_owner TO '
+                                 || current_user || '; then migrate again.';
+        END;
+    ELSIF v_role.rolsuper OR v_role.rolcanlogin OR v_role.rolbypassrls OR v_role.rolcreaterole THEN
+        RAISE EXCEPTION 'the role hewer_owner may log in or holds SUPERUSER, BYPASSRLS or CREATEROLE'
+            USING HINT = 'Client functions run as hewer_owner, so it must hold no more than schema hewer: '
+                         'ALTER ROLE hewer_owner NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE; then migrate again.';
+    END IF;
+    IF NOT pg_catalog.pg_has_role(current_user, 'hewer_owner', 'MEMBER') THEN
+        BEGIN
+            EXECUTE pg_catalog.format('GRANT hewer_owner TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION '% is not a member of hewer_owner, and may not grant it', current_user
+                USING HINT = 'Ask a DBA to run: GRANT hewer_owner TO ' || current_user || '; then migrate again.';
+        END;
+    END IF;
+    -- A schema's new owner needs CREATE on the database for the change; it
+    -- keeps none afterwards unless it had it before.
+    IF pg_catalog.has_database_privilege('hewer_owner', current_database(), 'CREATE') THEN
+        ALTER SCHEMA hewer OWNER TO hewer_owner;
+    ELSE
+        EXECUTE pg_catalog.format('GRANT CREATE ON DATABASE %I TO hewer_owner', current_database());
+        ALTER SCHEMA hewer OWNER TO hewer_owner;
+        EXECUTE pg_catalog.format('REVOKE CREATE ON DATABASE %I FROM hewer_owner', current_database());
+    END IF;
+END
+$$;
+
 -- Bookkeeping: which schema version this database has and which function
 -- bundle is loaded. Every Hewer process compares both with its own before it
 -- does anything.
@@ -34,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (7);
+INSERT INTO hewer.meta (schema_version) VALUES (8);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -311,7 +361,8 @@ CREATE TABLE hewer.task_events_default PARTITION OF hewer.task_events DEFAULT;
 -- unfinished runs and tasks) from calling the function at all. Two exceptions:
 -- clearing tasks.holds (the semaphores a task counted against, released just
 -- after it finished) and partition_create moving rows out of a default
--- partition (it sets hewer.moving_rows for the move). Whole partitions past
+-- partition (it sets hewer.moving_rows for the move; the setting counts only
+-- in trusted sessions, so a tenant's session cannot use it). Whole partitions past
 -- their retention are dropped (partition_drop): no row trigger fires.
 CREATE FUNCTION hewer._history_guard()
 RETURNS trigger
@@ -319,7 +370,7 @@ LANGUAGE plpgsql
 AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND TG_ARGV[0] <> 'workflow version'
-       AND current_setting('hewer.moving_rows', true) = 'on' THEN
+       AND pg_catalog.current_setting('hewer.moving_rows', true) = 'on' AND hewer._trusted() THEN
         RETURN OLD;
     END IF;
     IF TG_OP = 'UPDATE' AND TG_ARGV[0] = 'task' THEN

@@ -13,6 +13,7 @@ Fixtures:
     conn             test     psycopg connection to `dsn` (autocommit, dict rows)
     connect          test     factory for more such connections; kwargs go to psycopg.connect
     create_database  test     factory for extra empty databases (returns DSNs), dropped after
+    roles            test     factory for throwaway LOGIN roles, dropped after
     pg_version       session  server_version_num, e.g. 180006
 """
 
@@ -49,6 +50,27 @@ SETTINGS = {
 
 Conn = psycopg.Connection[DictRow]
 Connect = Callable[..., Conn]
+
+
+def _server_has_plpgsql_check() -> bool:
+    """Whether the suite's server has the plpgsql_check extension installed."""
+    bin_env = os.environ.get(PG_BIN_ENV)
+    bin_dir = Path(bin_env) if bin_env else embedded.bin_dir()
+    # Debian: /usr/lib/postgresql/15/bin -> /usr/share/postgresql/15/extension;
+    # a relocatable install (the embedded wheel): <prefix>/bin -> <prefix>/share/extension.
+    candidates = [
+        Path("/usr/share/postgresql") / bin_dir.parent.name / "extension",
+        bin_dir.parent / "share" / "extension",
+        bin_dir.parent / "share" / "postgresql" / "extension",
+    ]
+    return any((c / "plpgsql_check.control").exists() for c in candidates)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/test_plpgsql_check.py needs the extension; elsewhere it is not collected at all."""
+    if collection_path.name == "test_plpgsql_check.py" and not _server_has_plpgsql_check():
+        return True
+    return None
 
 
 @dataclass
@@ -267,3 +289,19 @@ def connect(dsn: str) -> Iterator[Connect]:
 def conn(connect: Connect) -> Conn:
     """A connection to this test's database: autocommit, rows as dicts."""
     return connect()
+
+
+@pytest.fixture
+def roles(conn: Conn) -> Iterator[Callable[[], str]]:
+    """Factory for throwaway LOGIN roles (roles belong to the whole server)."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"hw_t_{uuid.uuid4().hex[:12]}"
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

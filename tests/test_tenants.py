@@ -63,22 +63,6 @@ def _role_conn(dsn: str, role: str) -> Conn:
     )
 
 
-@pytest.fixture
-def roles(conn: Conn) -> Iterator[Callable[[], str]]:
-    """Factory for throwaway LOGIN roles (roles belong to the whole server)."""
-    made: list[str] = []
-
-    def make() -> str:
-        name = f"hw_t_{uuid.uuid4().hex[:12]}"
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-        made.append(name)
-        return name
-
-    yield make
-    for name in made:
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-
-
 def _tenant(dsn: str, admin: Conn, roles: Callable[[], str], name: str, **limits: Any) -> Tenant:
     role = roles()
     args = {"p_name": name, "p_db_role": role, **{f"p_{k}": v for k, v in limits.items()}}

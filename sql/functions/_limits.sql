@@ -37,7 +37,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_sems bigint[] := '{}';
+    v_sems bigint[] := '{}'::bigint[];
 BEGIN
     IF coalesce(cardinality(p_task_ids), 0) > 0 THEN
         WITH released AS (

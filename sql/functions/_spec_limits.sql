@@ -90,12 +90,12 @@ AS $$
 DECLARE
     v_item jsonb;
     v_field text;
-    v_out jsonb := '[]';
+    v_out jsonb := '[]'::jsonb;
     v_units numeric;
     v_i integer := 0;
 BEGIN
     IF p_value IS NULL OR p_value = 'null'::jsonb THEN
-        RETURN '[]';
+        RETURN '[]'::jsonb;
     END IF;
     IF jsonb_typeof(p_value) <> 'array' OR jsonb_array_length(p_value) > 16 THEN
         RAISE EXCEPTION 'invalid workflow spec: %: "rate_limits" must be an array of at most 16 limits, got %',

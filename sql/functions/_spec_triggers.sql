@@ -74,6 +74,21 @@ BEGIN
 END
 $$;
 
+-- hewer._spec_crons(spec) -> (name, expression, input, catch_up)
+--
+-- The crons a spec declares, as rows: what hewer._spec_crons_sync makes the
+-- workflow's 'spec' crons. (A set-returning function rather than a session
+-- temp table: definer code uses no object a caller's session could create.)
+CREATE OR REPLACE FUNCTION hewer._spec_crons(p_spec jsonb)
+RETURNS TABLE (name text, expression text, input jsonb, catch_up text)
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT 'spec:' || x.expr, x.expr, coalesce(x.c -> 'input', '{}'::jsonb),
+           coalesce(x.c ->> 'catch_up', 'skip')
+    FROM (SELECT a.e AS c, coalesce(a.e ->> 'expression', a.e #>> '{}') AS expr
+          FROM pg_catalog.jsonb_array_elements(coalesce(p_spec -> 'cron', '[]'::jsonb)) AS a(e)) x
+$$;
+
 -- hewer._spec_crons_sync(workflow_id, spec, now)
 --
 -- Makes the workflow's 'spec' crons those of this spec (called when a new
@@ -85,21 +100,13 @@ RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS _hewer_spec_crons (
-        name text, expression text, input jsonb, catch_up text) ON COMMIT DROP;
-    TRUNCATE _hewer_spec_crons;
-    INSERT INTO _hewer_spec_crons
-    SELECT 'spec:' || x.expr, x.expr, coalesce(x.c -> 'input', '{}'), coalesce(x.c ->> 'catch_up', 'skip')
-    FROM (SELECT e AS c, coalesce(e ->> 'expression', e #>> '{}') AS expr
-          FROM jsonb_array_elements(coalesce(p_spec -> 'cron', '[]')) AS a(e)) x;
-
     DELETE FROM hewer.crons c
     WHERE c.workflow_id = p_workflow_id AND c.source = 'spec'
-      AND NOT EXISTS (SELECT 1 FROM _hewer_spec_crons s
+      AND NOT EXISTS (SELECT 1 FROM hewer._spec_crons(p_spec) s
                       WHERE s.name = c.name AND s.input = c.input AND s.catch_up = c.catch_up);
     INSERT INTO hewer.crons (tenant_id, workflow_id, name, expression, input, catch_up, source, created_at)
     SELECT w.tenant_id, p_workflow_id, s.name, s.expression, s.input, s.catch_up, 'spec', p_now
-    FROM _hewer_spec_crons s CROSS JOIN hewer.workflows w
+    FROM hewer._spec_crons(p_spec) s CROSS JOIN hewer.workflows w
     WHERE w.id = p_workflow_id
     ON CONFLICT (workflow_id, name) DO NOTHING;
 END

@@ -34,7 +34,7 @@ DECLARE
     v_version integer;
     v_step jsonb;
     v_where text;
-    v_names text[] := '{}';
+    v_names text[] := '{}'::text[];
     v_name text;
     v_parent text;
     v_key text;
