@@ -16,6 +16,7 @@
 --   HW021 key_eval_failed     a run input lacks a field its keys read (or has the wrong type)
 --   HW022 invalid_limit       a concurrency or rate limit value is out of range
 --   HW023 unknown_rate_limit  no such rate limit in this tenant
+--   HW120 tenant_clock        a tenant role passed its own time (p_now) (see _require_now)
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
 -- string ('30s', '5 minutes'). Raises HW001 naming the step and field.
@@ -138,10 +139,14 @@ BEGIN
 END
 $$;
 
--- Raise HW007 when a function's injectable clock is NULL.
+-- Check a function's injectable clock: HW007 when it is NULL or infinite.
+-- Only trusted roles choose the time (tests, tools, the dispatcher): a
+-- tenant role's p_now must be the server's clock within 5 seconds (HW120),
+-- so a tenant cannot backdate or postdate what it stores, and the
+-- partitions its rows land in are those of now.
 CREATE OR REPLACE FUNCTION hewer._require_now(p_function text, p_now timestamptz)
 RETURNS void
-LANGUAGE plpgsql IMMUTABLE
+LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
     IF p_now IS NULL THEN
@@ -152,6 +157,14 @@ BEGIN
     IF NOT isfinite(p_now) THEN
         RAISE EXCEPTION '%: p_now is %, it must be a finite timestamp', p_function, p_now
             USING ERRCODE = 'HW007', HINT = 'Omit p_now to use now(), or pass a timestamp.';
+    END IF;
+    IF abs(extract(epoch FROM p_now - pg_catalog.now())) > 5 THEN
+        IF NOT hewer._trusted() THEN
+            RAISE EXCEPTION '%: p_now is %, but a tenant role runs on the server''s clock (now %)',
+                p_function, p_now, pg_catalog.now()
+                USING ERRCODE = 'HW120',
+                      HINT = 'Omit p_now. Only roles trusted with every tenant may choose the time.';
+        END IF;
     END IF;
 END
 $$;

@@ -81,6 +81,7 @@ RETURNS TABLE (name text, rate double precision, period interval, burst double p
                buckets bigint, tokens double precision)
 LANGUAGE sql STABLE
 AS $$
+    SELECT hewer._require_now('rate_limit_list', p_now);
     SELECT l.name, l.rate, l.period, l.burst,
            (SELECT count(*) FROM hewer.rate_buckets b WHERE b.tenant_id = l.tenant_id AND b.name = l.name),
            coalesce((SELECT least(l.burst, b.tokens + l.rate / extract(epoch FROM l.period)

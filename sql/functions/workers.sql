@@ -17,6 +17,7 @@ DECLARE
     v_id uuid;
     v_bad text;
 BEGIN
+    PERFORM hewer._require_now('worker_register', p_now);
     IF p_name IS NULL OR length(p_name) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'worker_register: name must be 1 to 200 characters' USING ERRCODE = 'HW007';
     END IF;

@@ -12,7 +12,10 @@
 -- periods), the periods holding them get partitions too, up to 100 per table
 -- per call, oldest first, so that those rows come under retention like any
 -- other. Rows newer than the premade window wait in the default partition
--- until the window reaches them.
+-- until the window reaches them. Only strays within the table's retention
+-- are adopted: so a table never has more partitions than its retention and
+-- premake make, whatever times its rows carry (rows from older times stay
+-- in the default partition, where `partition_status` counts them).
 --
 -- Rows that the default partition holds in a new partition's range are moved
 -- into it in this transaction (see _partition_attach): nothing is ever lost.
@@ -51,6 +54,7 @@ DECLARE
     v_stray uuid;
     v_ms bigint;
     v_day_periods boolean;
+    v_oldest uuid;
     v_los uuid[];
     v_his uuid[];
     v_whole boolean[];
@@ -83,12 +87,15 @@ BEGIN
         -- in ascending order.
         IF v_table.default_partition IS NOT NULL THEN
             v_cursor := NULL;
+            -- The start of the oldest period still within retention.
+            v_oldest := hewer.uuid_floor(v_epoch + greatest(v_start_ms - ceil(
+                extract(epoch FROM v_table.retention) * 1000 / v_table.period_ms)::bigint
+                * v_table.period_ms, 0) * interval '1 millisecond');
             FOR k IN 1 .. 100 LOOP
-                EXECUTE format('SELECT %1$I FROM hewer.%2$I WHERE %1$I < $1 AND %1$I >= coalesce($2, %3$L::uuid) '
+                EXECUTE format('SELECT %1$I FROM hewer.%2$I WHERE %1$I < $1 AND %1$I >= coalesce($2, $3) '
                                'ORDER BY %1$I LIMIT 1',
-                               v_table.key_column, v_table.default_partition,
-                               '00000000-0000-0000-0000-000000000000')
-                INTO v_stray USING v_window_lo, v_cursor;
+                               v_table.key_column, v_table.default_partition)
+                INTO v_stray USING v_window_lo, v_cursor, v_oldest;
                 EXIT WHEN v_stray IS NULL;
                 -- A UUIDv7's first 48 bits are its time in milliseconds.
                 v_ms := ('x' || left(replace(v_stray::text, '-', ''), 12))::bit(48)::bigint;
