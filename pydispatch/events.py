@@ -12,12 +12,20 @@ event's payload and the run's input) the event satisfies (hewer.event_waits_read
 Ticker: fires due cron ticks (computed with croniter, UTC) through hewer.cron_fire, whose tick
 table makes each tick fire once, starts due one-off runs with hewer.schedule_fire, and ends
 durable waits whose sleep or timeout is over (hewer.waits_expire).
+
+One bad item never stops the others: an event whose payload cannot be read or whose routing
+raises, or a cron whose run cannot start, fails alone. It is recorded with hewer.item_failed,
+retried with backoff (an event reappears after the visibility timeout, a cron is left out of
+hewer.cron_due until its retry time) and, at its Retry.quarantine_after-th failure, quarantined:
+the event's message is deleted, the cron left alone, until hewer.quarantine_release.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -46,6 +54,61 @@ _MAX_READS: Final = 5
 _MAX_MISSED_COUNT: Final = 100_000
 
 
+@dataclass(frozen=True)
+class Retry:
+    """How the leader retries an item of its work that failed, and when it gives up on it."""
+
+    backoff: float = 5.0  # seconds before the first retry; doubled for each further failure
+    quarantine_after: int = 5  # failures
+
+
+async def item_failed(
+    conn: AsyncConnection[DictRow],
+    retry: Retry,
+    kind: str,
+    item_id: Any,
+    tenant_id: Any,
+    exc: BaseException,
+    now: datetime | None = None,
+) -> bool:
+    """Record that an item failed; True when it is quarantined now. Over the tenant's trigger
+    rate (HW094) is no failure: the item only waits."""
+    deferred = isinstance(exc, psycopg.Error) and exc.sqlstate == "HW094"
+    error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, psycopg.Error) else str(exc)
+    cur = await conn.execute(
+        QUERIES["item_failed"],
+        {
+            "kind": kind,
+            "item_id": str(item_id),
+            "tenant_id": tenant_id,
+            "error": error[:2000],
+            "max_failures": retry.quarantine_after,
+            "backoff": timedelta(seconds=retry.backoff),
+            "counts": not deferred,
+            "retry_at": None,
+            "now": now or datetime.now(UTC),
+        },
+    )
+    row = await cur.fetchone()
+    quarantined = bool(row and row["quarantined"])
+    log.log(
+        logging.ERROR if quarantined else logging.WARNING,
+        f"{kind} quarantined" if quarantined else f"{kind} failed; retried later",
+        extra={
+            "kind": kind,
+            "item_id": str(item_id),
+            "failures": row["failures"] if row else None,
+            "error": error[:500],
+        },
+    )
+    return quarantined
+
+
+def _json(text: str | None) -> Any:
+    """A payload, decoded here rather than by the driver: one too deep to decode fails alone."""
+    return None if text is None else json.loads(text)
+
+
 @dataclass
 class RouteStats:
     messages: int = 0
@@ -57,11 +120,15 @@ class RouteStats:
 class Router:
     """One router pass at a time on the leader's connection."""
 
-    def __init__(self, batch_size: int = 100, visibility_timeout: int = 30) -> None:
+    def __init__(
+        self, batch_size: int = 100, visibility_timeout: int = 30, retry: Retry | None = None
+    ) -> None:
         self.batch_size = batch_size
         self.visibility_timeout = visibility_timeout
+        self.retry = retry or Retry()
         self.programs = ProgramCache()
         self.total = RouteStats()
+        self.quarantined = 0  # events given up on (for tests and metrics)
 
     async def drain(self, conn: AsyncConnection[DictRow], max_batches: int = 50) -> RouteStats:
         """Route batches until the queue has none visible (or max_batches were routed)."""
@@ -95,16 +162,23 @@ class Router:
                     extra={"msg_id": row["msg_id"], "reads": row["read_ct"]},
                 )
                 orphans.discard(int(row["msg_id"]))
-        msg_ids = sorted({int(r["msg_id"]) for r in rows} - orphans)
         stats.messages = len({int(r["msg_id"]) for r in rows})
-        decisions: list[tuple[Any, Any, Any, int | None, str | None]] = []
-        broken: dict[str, tuple[int, str]] = {}
+        by_message: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
-            if row["workflow_id"] is None or row["event_id"] is None:
-                continue
-            decision = self._decide(row, broken)
-            if decision is not None:
-                decisions.append(decision)
+            by_message[int(row["msg_id"])].append(dict(row))
+        decisions, broken, failed = self._decide_messages(by_message)
+        for msg_id, (event_id, tenant_id, problem) in failed.items():
+            if await item_failed(conn, self.retry, "event", event_id, tenant_id, problem):
+                self.quarantined += 1
+            else:
+                orphans.add(msg_id)  # not acked: it reappears after the visibility timeout
+        msg_ids = sorted(set(by_message) - orphans)
+        retried = sorted(
+            {str(r["event_id"]) for r in rows if r["read_ct"] > 1 and r["event_id"] is not None}
+            - {str(v[0]) for v in failed.values()}
+        )
+        if retried:
+            await conn.execute(QUERIES["item_succeeded"], {"kind": "event", "item_ids": retried})
         for filter_id, (version, error) in broken.items():
             await conn.execute(
                 QUERIES["filter_error"],
@@ -114,7 +188,10 @@ class Router:
             created = await self._apply(conn, decisions)
             stats.runs = created
             stats.errors = sum(1 for d in decisions if d[4] is not None)
-        event_ids = sorted({r["event_id"] for r in rows if r["event_id"] is not None})
+        event_ids = sorted(
+            {r["event_id"] for r in rows if r["event_id"] is not None}
+            - {v[0] for v in failed.values()}
+        )
         stats.released = await self._waits(conn, event_ids)
         if (decisions or stats.released) and os.environ.get(CRASH_ENV) == "1":
             log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
@@ -126,6 +203,38 @@ class Router:
         self.total.errors += stats.errors
         self.total.released += stats.released
         return stats
+
+    def _decide_messages(
+        self, by_message: dict[int, list[dict[str, Any]]]
+    ) -> tuple[
+        list[tuple[Any, Any, Any, int | None, str | None]],
+        dict[str, tuple[int, str]],
+        dict[int, tuple[Any, Any, BaseException]],
+    ]:
+        """Decisions for each message on its own: a payload too deep to decode, or a filter that
+        raises anything at all, fails that event alone (returned in the third item)."""
+        decisions: list[tuple[Any, Any, Any, int | None, str | None]] = []
+        broken: dict[str, tuple[int, str]] = {}
+        failed: dict[int, tuple[Any, Any, BaseException]] = {}
+        for msg_id, message_rows in by_message.items():
+            first = message_rows[0]
+            if first["event_id"] is None:
+                continue
+            try:
+                payload, metadata = _json(first["payload_json"]), _json(first["metadata_json"])
+                mine = []
+                for row in message_rows:
+                    if row["workflow_id"] is None:
+                        continue
+                    row["payload"], row["metadata"] = payload, metadata
+                    decision = self._decide(row, broken)
+                    if decision is not None:
+                        mine.append(decision)
+            except Exception as exc:  # noqa: BLE001 - any failure is this event's alone
+                failed[msg_id] = (first["event_id"], first["tenant_id"], exc)
+                continue
+            decisions.extend(mine)
+        return decisions, broken, failed
 
     async def _waits(self, conn: AsyncConnection[DictRow], event_ids: list[Any]) -> int:
         """Release the tasks whose durable event wait these events satisfy."""
@@ -146,13 +255,14 @@ class Router:
                 matched = program.evaluate(
                     {
                         "key": row["key"],
-                        "payload": row["payload"],
-                        "metadata": row["metadata"],
-                        "input": row["input"],
+                        "payload": _json(row["payload_json"]),
+                        "metadata": _json(row["metadata_json"]),
+                        "input": _json(row["input_json"]),
                     }
                 )
-            except CelError as exc:
-                decided.setdefault(row["task_id"], (row["event_id"], str(exc)))
+            except Exception as exc:  # noqa: BLE001 - recorded as this wait's error
+                error = str(exc) if isinstance(exc, CelError) else f"{type(exc).__name__}: {exc}"
+                decided.setdefault(row["task_id"], (row["event_id"], error))
                 continue
             if matched:
                 decided[row["task_id"]] = (row["event_id"], None)
@@ -276,10 +386,12 @@ def plan_tick(
 class Ticker:
     """Cron ticks and one-off scheduled runs."""
 
-    def __init__(self, grace: float = 60.0) -> None:
+    def __init__(self, grace: float = 60.0, retry: Retry | None = None) -> None:
         self.grace = timedelta(seconds=grace)
+        self.retry = retry or Retry()
         self.fired = 0
         self.expired = 0  # durable waits ended by their deadline
+        self.quarantined = 0  # crons given up on (for tests and metrics)
 
     async def tick(self, conn: AsyncConnection[DictRow], now: datetime | None = None) -> list[Any]:
         """One pass at `now` (default: the clock): returns the run ids started."""
@@ -332,10 +444,17 @@ class Ticker:
             except psycopg.OperationalError:
                 raise
             except psycopg.Error as exc:
-                log.error(
-                    "cron tick failed", extra={"cron_id": str(cron["cron_id"]), "error": str(exc)}
-                )
+                # This cron alone: it waits out its backoff (hewer.cron_due leaves it out
+                # meanwhile), and is quarantined if it keeps failing.
+                if await item_failed(
+                    conn, self.retry, "cron", cron["cron_id"], cron["tenant_id"], exc, now
+                ):
+                    self.quarantined += 1
                 continue
+            if cron["failing"]:
+                await conn.execute(
+                    QUERIES["item_succeeded"], {"kind": "cron", "item_ids": [str(cron["cron_id"])]}
+                )
             row = await cur.fetchone()
             if row and row["fired"]:
                 started.append(row["run_id"])

@@ -1,11 +1,17 @@
 """Leader-elected maintenance: of all dispatchers on a database, one reaps, makes partitions,
 routes events and fires cron ticks and scheduled runs (pydispatch/events.py).
 
-Leadership is a session advisory lock (pg_try_advisory_lock) held on a dedicated
-connection, and the maintenance calls run on that same connection: if it drops,
-PostgreSQL releases the lock, the calls fail here, and this dispatcher stops
-acting as leader and tries again on a new connection, as every follower does each
-reap interval.
+Leadership is a lease row (hewer.leases, name 'maintenance'), renewed on every pass of the
+maintenance loop with hewer.lease_acquire: no tenant role may read, lock or write that table, so
+unlike an advisory lock no tenant can take leadership or keep a dispatcher from taking it. A leader
+whose connection drops stops acting at once; its lease lapses after `leader_lease` seconds and a
+follower (each tries every reap interval) takes over. A leader that stops releases it.
+
+The loop trusts nothing a tenant can shape: every statement runs under lock_timeout and
+statement_timeout, each step (partitions, routing, ticks, reaping) is tried on its own and any
+exception in it is logged with its traceback and retried on a later pass, and each item within a
+step (an event, a cron, a schedule, a wait) fails alone, to be retried with backoff and then
+quarantined (hewer.item_failed, hewer quarantine list|release).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any, Final
 
@@ -21,14 +28,14 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 
-from pydispatch.events import Router, Ticker
+from pydispatch.events import Retry, Router, Ticker
 from pydispatch.queries import QUERIES
 from pydispatch.settings import DispatcherSettings
 
 log = logging.getLogger("hewer.leader")
 
-# pg_advisory_lock key of the maintenance leader: the bytes of "hewer-ld".
-LEADER_LOCK_KEY: Final = int.from_bytes(b"hewer-ld", "big", signed=True)
+#: The lease row of the maintenance leader.
+LEASE: Final = "maintenance"
 
 # Detect a dead server or network on the leader's TCP connection within ~30 s
 # (libpq ignores these on unix sockets, where the kernel reports it at once).
@@ -43,6 +50,9 @@ _KEEPALIVES: Final[dict[str, Any]] = {
 # The least a new leader waits before its first reap (see _contend).
 FIRST_REAP_DELAY: Final = 2.0
 
+# A failed partition step is tried again this soon, not a whole partition_interval later.
+_PARTITION_RETRY: Final = 60.0
+
 
 class Leader:
     """Runs hewer.reap every reap interval and hewer.partition_create hourly, while leader."""
@@ -51,17 +61,20 @@ class Leader:
         self._conninfo = conninfo
         self._settings = settings
         self._stop = asyncio.Event()
+        self._holder = settings.dispatcher_id
         self.is_leader = False
         self.reaped = 0  # tasks reaped while leader (for tests and metrics)
         self.reap_passes = 0
-        self.router = Router(settings.event_batch_size, settings.event_visibility_timeout)
-        self.ticker = Ticker(settings.cron_grace)
+        self.step_failures = 0  # steps that raised (for tests and metrics)
+        retry = Retry(settings.item_backoff, settings.quarantine_after)
+        self.router = Router(settings.event_batch_size, settings.event_visibility_timeout, retry)
+        self.ticker = Ticker(settings.cron_grace, retry)
 
     def stop(self) -> None:
         self._stop.set()
 
     async def run(self) -> None:
-        """Contend for leadership until stop(); release the lock on the way out."""
+        """Contend for leadership until stop(); release the lease on the way out."""
         while not self._stop.is_set():
             try:
                 conn = await AsyncConnection.connect(
@@ -69,6 +82,7 @@ class Leader:
                     autocommit=True,
                     row_factory=dict_row,
                     application_name="hewer-dispatcher-leader",
+                    options=_timeouts(self._settings),
                     **_KEEPALIVES,
                 )
             except psycopg.Error as exc:
@@ -77,10 +91,12 @@ class Leader:
                 continue
             try:
                 await self._contend(conn)
-            except psycopg.Error as exc:
+            except psycopg.OperationalError as exc:
                 if self.is_leader:
                     log.warning("lost maintenance leadership", extra={"error": str(exc)})
-                self.is_leader = False
+            except Exception:
+                # Nothing a tenant sends may end the loop: log it, start over on a new connection.
+                log.exception("maintenance loop failed; starting over")
             finally:
                 await self._release(conn)
             await self._sleep(self._settings.reap_interval)
@@ -91,35 +107,68 @@ class Leader:
         next_reap = 0.0
         pause = min(self._settings.reap_interval, self._settings.event_interval)
         while not self._stop.is_set():
-            if not self.is_leader:
-                cur = await conn.execute(QUERIES["leader_try_lock"], {"key": LEADER_LOCK_KEY})
-                row = await cur.fetchone()
-                if row and row["locked"]:
-                    self.is_leader = True
-                    # A new leader may come after a database outage that also stopped every
-                    # dispatcher's worker heartbeats. Each dispatcher retries its heartbeat
-                    # connection every heartbeat interval (not on the pool's growing backoff),
-                    # so give them a few intervals to land before declaring anyone dead.
-                    first_reap = time.monotonic() + max(
-                        3 * self._settings.heartbeat_interval, FIRST_REAP_DELAY
-                    )
-                    # push_event notifies: route at once instead of at the next poll.
-                    await conn.execute(QUERIES["listen_events"])
-                    log.info("became maintenance leader")
+            held = await self._lease(conn)
+            if held and not self.is_leader:
+                self.is_leader = True
+                # A new leader may come after a database outage that also stopped every
+                # dispatcher's worker heartbeats. Each dispatcher retries its heartbeat
+                # connection every heartbeat interval (not on the pool's growing backoff),
+                # so give them a few intervals to land before declaring anyone dead.
+                first_reap = time.monotonic() + max(
+                    3 * self._settings.heartbeat_interval, FIRST_REAP_DELAY
+                )
+                # push_event notifies: route at once instead of at the next poll.
+                await conn.execute(QUERIES["listen_events"])
+                log.info("became maintenance leader")
+            elif not held and self.is_leader:
+                self.is_leader = False
+                await conn.execute(QUERIES["unlisten_events"])
+                log.warning("lost maintenance leadership: the lease is another dispatcher's")
             if self.is_leader:
                 if time.monotonic() >= next_partitions:
-                    await self._partitions(conn)
-                    next_partitions = time.monotonic() + self._settings.partition_interval
-                await self._route(conn)
+                    ok = await self._step("partitions", self._partitions(conn))
+                    next_partitions = time.monotonic() + (
+                        self._settings.partition_interval if ok else _PARTITION_RETRY
+                    )
+                await self._step("event routing", self.router.drain(conn))
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + self._settings.reap_interval
-                    await self._tick(conn)
+                    # Independent steps: a failing tick never keeps the reap from running.
+                    await self._step("cron tick", self.ticker.tick(conn))
                     if time.monotonic() >= first_reap:
-                        await self._reap(conn)
-            if self.is_leader:
+                        await self._step("reap", self._reap(conn))
                 await self._wait_events(conn, pause)
             else:
                 await self._sleep(self._settings.reap_interval)
+
+    async def _lease(self, conn: AsyncConnection[DictRow]) -> bool:
+        """Take or renew the maintenance lease; whether this dispatcher holds it."""
+        cur = await conn.execute(
+            QUERIES["lease_acquire"],
+            {
+                "name": LEASE,
+                "holder": self._holder,
+                "ttl": timedelta(seconds=self._settings.leader_lease),
+            },
+        )
+        row = await cur.fetchone()
+        return bool(row and row["held"])
+
+    async def _step(self, what: str, work: Awaitable[Any]) -> bool:
+        """Run one step of the loop; any failure but a lost connection is logged and survived."""
+        try:
+            await work
+        except psycopg.OperationalError as exc:
+            if exc.sqlstate in {"55P03", "57014"}:  # lock_timeout, statement_timeout
+                self.step_failures += 1
+                log.warning(f"{what} timed out; retried on a later pass", extra={"error": str(exc)})
+                return False
+            raise
+        except Exception:
+            self.step_failures += 1
+            log.exception(f"{what} failed; retrying on a later pass")
+            return False
+        return True
 
     async def _wait_events(self, conn: AsyncConnection[DictRow], seconds: float) -> None:
         """Sleep until a hewer_events notification or `seconds` (the poll that backs it up)."""
@@ -127,38 +176,16 @@ class Leader:
             return
         async for _ in conn.notifies(timeout=seconds, stop_after=1):
             break
-        # One pass routes the events of every notification already received: drop those.
+        # A notification is only a wake-up: one pass routes whatever is queued. Drop the rest.
         async for _ in conn.notifies(timeout=0.001, stop_after=10000):
             pass
 
-    async def _route(self, conn: AsyncConnection[DictRow]) -> None:
-        try:
-            await self.router.drain(conn)
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as exc:
-            log.error("event routing failed", extra={"error": str(exc)})
-
-    async def _tick(self, conn: AsyncConnection[DictRow]) -> None:
-        try:
-            await self.ticker.tick(conn)
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as exc:
-            log.error("cron tick failed", extra={"error": str(exc)})
-
     async def _reap(self, conn: AsyncConnection[DictRow]) -> None:
-        try:
-            cur = await conn.execute(
-                QUERIES["reap"],
-                {"worker_timeout": timedelta(seconds=self._settings.worker_timeout)},
-            )
-            rows = await cur.fetchall()
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as exc:
-            log.error("reap failed", extra={"error": str(exc)})
-            return
+        cur = await conn.execute(
+            QUERIES["reap"],
+            {"worker_timeout": timedelta(seconds=self._settings.worker_timeout)},
+        )
+        rows = await cur.fetchall()
         self.reap_passes += 1
         self.reaped += len(rows)
         for row in rows:
@@ -173,14 +200,8 @@ class Leader:
             )
 
     async def _partitions(self, conn: AsyncConnection[DictRow]) -> None:
-        try:
-            cur = await conn.execute(QUERIES["partition_create"])
-            rows = await cur.fetchall()
-        except psycopg.OperationalError:
-            raise
-        except psycopg.Error as exc:
-            log.error("partition_create failed", extra={"error": str(exc)})
-            return
+        cur = await conn.execute(QUERIES["partition_create"])
+        rows = await cur.fetchall()
         for row in rows:
             log.info(
                 "created partition",
@@ -190,7 +211,9 @@ class Leader:
     async def _release(self, conn: AsyncConnection[DictRow]) -> None:
         if self.is_leader and not conn.closed:
             with contextlib.suppress(psycopg.Error):
-                await conn.execute(QUERIES["leader_unlock"], {"key": LEADER_LOCK_KEY})
+                await conn.execute(
+                    QUERIES["lease_release"], {"name": LEASE, "holder": self._holder}
+                )
             log.info("released maintenance leadership")
         self.is_leader = False
         with contextlib.suppress(psycopg.Error):
@@ -200,3 +223,10 @@ class Leader:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._stop.wait()
+
+
+def _timeouts(settings: DispatcherSettings) -> str:
+    """libpq options: the leader's lock_timeout and statement_timeout, in milliseconds."""
+    lock_ms = int(settings.leader_lock_timeout * 1000)
+    statement_ms = int(settings.leader_statement_timeout * 1000)
+    return f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}"

@@ -64,11 +64,11 @@ FROM hewer.reap(now(), %(worker_timeout)s::interval);
 -- name: partition_create
 SELECT table_name, partition FROM hewer.partition_create();
 
--- name: leader_try_lock
-SELECT pg_try_advisory_lock(%(key)s) AS locked;
+-- name: lease_acquire
+SELECT hewer.lease_acquire(%(name)s, %(holder)s, %(ttl)s::interval) AS held;
 
--- name: leader_unlock
-SELECT pg_advisory_unlock(%(key)s) AS unlocked;
+-- name: lease_release
+SELECT hewer.lease_release(%(name)s, %(holder)s) AS released;
 
 -- name: listen
 LISTEN hewer_ready;
@@ -109,9 +109,15 @@ FROM hewer.run_events(%(run_id)s::uuid, %(after)s::uuid);
 -- name: listen_events
 LISTEN hewer_events;
 
+-- name: unlisten_events
+UNLISTEN hewer_events;
+
 -- name: event_route_read
-SELECT msg_id, read_ct, event_id, key, payload, metadata, workflow_id, filter_id, filter_version,
-       expression, filter_error
+-- Payloads come as text, decoded per event by the router: one that cannot be decoded (e.g.
+-- nested thousands deep) fails its own event, not the batch.
+SELECT msg_id, read_ct, event_id, tenant_id, key, payload::text AS payload_json,
+       metadata::text AS metadata_json, workflow_id, filter_id, filter_version, expression,
+       filter_error
 FROM hewer.event_route_read(%(qty)s, %(vt)s);
 
 -- name: event_route_apply
@@ -136,7 +142,17 @@ SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM fired) AS fired,
        EXISTS (SELECT FROM hewer.cron_due(%(now)s::timestamptz, 1)) AS crons_due;
 
 -- name: cron_due
-SELECT cron_id, expression, catch_up, next_at, created_at FROM hewer.cron_due(%(now)s);
+SELECT cron_id, tenant_id, expression, catch_up, next_at, created_at, failing
+FROM hewer.cron_due(%(now)s);
+
+-- name: item_failed
+SELECT failures, quarantined, retry_at
+FROM hewer.item_failed(%(kind)s, %(item_id)s, %(tenant_id)s::uuid, %(error)s, %(max_failures)s,
+                       %(backoff)s::interval, %(counts)s, %(retry_at)s::timestamptz,
+                       %(now)s::timestamptz);
+
+-- name: item_succeeded
+SELECT hewer.item_succeeded(%(kind)s, %(item_ids)s::text[]) AS cleared;
 
 -- name: cron_fire
 SELECT run_id, fired
@@ -147,7 +163,8 @@ FROM hewer.cron_fire(%(cron_id)s::uuid, %(tick_at)s::timestamptz, %(fire)s, %(mi
 SELECT schedule_id, run_id FROM hewer.schedule_fire(%(now)s::timestamptz);
 
 -- name: event_waits_read
-SELECT event_id, task_id, key, payload, metadata, expression, input
+SELECT event_id, task_id, key, payload::text AS payload_json, metadata::text AS metadata_json,
+       expression, input::text AS input_json
 FROM hewer.event_waits_read(%(event_ids)s::uuid[]);
 
 -- name: event_waits_apply

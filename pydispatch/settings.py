@@ -55,6 +55,18 @@ class DispatcherSettings:
     event_visibility_timeout: int = 30
     #: a cron tick later than this (seconds) after downtime counts as missed (catch_up skip).
     cron_grace: float = 60.0
+    #: the leader's statements run under these timeouts (seconds): a lock it cannot get, or
+    #: a statement that runs long, fails that one step, which is retried on a later pass.
+    leader_lock_timeout: float = 2.0
+    leader_statement_timeout: float = 60.0
+    #: an item of the leader's work (an event, a cron, a schedule, a wait) that fails is
+    #: retried after item_backoff * 2^(failures - 1) seconds (at most 10 minutes), and
+    #: quarantined at its quarantine_after-th failure (hewer quarantine list|release).
+    item_backoff: float = 5.0
+    quarantine_after: int = 5
+    #: the maintenance lease lasts this long (seconds); the leader renews it on every pass,
+    #: and another dispatcher takes over when it lapses.
+    leader_lease: float = 15.0
 
     def __post_init__(self) -> None:
         positive = {
@@ -66,6 +78,10 @@ class DispatcherSettings:
             "hello_timeout": self.hello_timeout,
             "event_interval": self.event_interval,
             "cron_grace": self.cron_grace,
+            "leader_lock_timeout": self.leader_lock_timeout,
+            "leader_statement_timeout": self.leader_statement_timeout,
+            "item_backoff": self.item_backoff,
+            "leader_lease": self.leader_lease,
         }
         for name, value in positive.items():
             if not value > 0:
@@ -76,6 +92,11 @@ class DispatcherSettings:
         }.items():
             if not value >= 0:
                 raise ValueError(f"dispatcher setting {name} must not be negative, got {value}")
+        if not 1 <= self.quarantine_after <= 1000:
+            raise ValueError(
+                f"dispatcher setting quarantine_after must be from 1 to 1000, "
+                f"got {self.quarantine_after}"
+            )
         if not 1 <= self.pool_min_size <= self.pool_max_size:
             raise ValueError(
                 f"dispatcher settings: need 1 <= pool_min_size ({self.pool_min_size}) "

@@ -30,7 +30,8 @@ BEGIN
               -- runs
               'run_trigger', 'run_spawn', 'run_get', 'run_cancel', 'run_cancel_matching', 'run_list',
               'run_replay', 'run_lineage', 'run_children', 'runs_by_metadata', 'run_events',
-              'run_schedule', 'schedule_cancel', 'task_history',
+              'run_schedule', 'schedule_cancel', 'task_history', 'quarantine_list',
+              'quarantine_release',
               -- workflows, events, cron, limits
               'workflow_register', 'workflow_get', 'workflow_list', 'workflow_versions',
               'workflow_rollback', 'push_event', 'push_events', 'event_matches', 'filter_create',

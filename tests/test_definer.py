@@ -324,6 +324,11 @@ def _call_every_client_function(a: Conn) -> set[str]:
     call("token_list", "SELECT * FROM hewer.token_list()")
     call("token_revoke", "SELECT * FROM hewer.token_revoke(%s)", (token["token_id"],))
     call("worker_stop", "SELECT * FROM hewer.worker_stop(ARRAY[%s::uuid])", (worker,))
+    call("quarantine_list", "SELECT * FROM hewer.quarantine_list()")
+    called.append("quarantine_release")
+    with pytest.raises(psycopg.Error) as refused:
+        a.execute("SELECT hewer.quarantine_release('cron', 'no-such-cron')")
+    assert refused.value.sqlstate == "HW100"
     return set(called)
 
 

@@ -108,6 +108,11 @@ def _fill(dsn: str, admin: Conn, b: Tenant) -> dict[str, Any]:
         " date_trunc('minute', now()) + interval '1 minute', NULL, now())",
         (cron_id,),
     )
+    # A cron of B's that failed once: a row in hewer.quarantine.
+    admin.execute(
+        "SELECT * FROM hewer.item_failed('cron', %s, %s, 'HW010: too large')",
+        (str(cron_id), b.id),
+    )
     return {
         "run": runs[0]["run_id"],
         "task": running[0]["task_id"],
@@ -172,8 +177,8 @@ def test_row_level_security_covers_exactly_the_tenant_tables(conn: Conn) -> None
     ).fetchall()
     secured = {r["relname"] for r in rows if r["relrowsecurity"]}
     assert secured == set(tenant_tables(conn)) | {"tenants"}
-    assert {r["relname"] for r in rows} - secured == {"meta", "partition_config"}
-    assert len(secured) == 24
+    assert {r["relname"] for r in rows} - secured == {"meta", "partition_config", "leases"}
+    assert len(secured) == 25
 
 
 def test_every_tenant_table_is_isolated_for_reads_and_writes(two: TwoTenants, capsys: Any) -> None:

@@ -18,6 +18,10 @@
 -- under the runs' and tasks' locks (taken in that order), queue rows are
 -- taken with SKIP LOCKED, so a task is reaped once and a report that raced
 -- ahead wins. Time is injectable through now.
+-- It never waits for a row lock: workers, runs and tasks are all taken with
+-- SKIP LOCKED, so a session that holds one of them (e.g. a tenant's
+-- transaction left open after a heartbeat) only defers that row to a later
+-- pass, and every other tenant's rows are reaped meanwhile.
 CREATE OR REPLACE FUNCTION hewer.reap(
     p_now timestamptz DEFAULT now(), p_worker_timeout interval DEFAULT '30 seconds',
     p_limit integer DEFAULT 1000, p_worker_retention interval DEFAULT '1 day')
@@ -27,6 +31,7 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_ids uuid[];
+    v_runs uuid[];
     v_attempts integer[];
     v_causes text[];
     v_cause text;
@@ -50,7 +55,10 @@ BEGIN
         FOR UPDATE SKIP LOCKED);
 
     UPDATE hewer.workers w SET status = 'dead'
-    WHERE w.status IN ('active', 'draining') AND w.last_heartbeat_at < p_now - p_worker_timeout;
+    WHERE w.id IN (
+        SELECT o.id FROM hewer.workers o
+        WHERE o.status IN ('active', 'draining') AND o.last_heartbeat_at < p_now - p_worker_timeout
+        FOR UPDATE SKIP LOCKED);
 
     -- 2. Leases: find candidates without locks, then lock runs and tasks in
     -- order and keep those still expired at the same attempt.
@@ -69,13 +77,14 @@ BEGIN
          LIMIT p_limit)
     ) c;
     IF v_ids IS NOT NULL THEN
-        PERFORM 1 FROM hewer.runs r
-        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
-        ORDER BY r.id FOR UPDATE OF r;
+        v_runs := ARRAY(SELECT r.id FROM hewer.runs r
+                        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
+                        ORDER BY r.id FOR UPDATE OF r SKIP LOCKED);
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.attempt ORDER BY t.id),
                array_agg(c.cause ORDER BY t.id)
         INTO v_ids, v_attempts, v_causes
-        FROM (SELECT t.* FROM hewer.tasks t WHERE t.id = ANY (v_ids) ORDER BY t.id FOR UPDATE) t
+        FROM (SELECT t.* FROM hewer.tasks t WHERE t.id = ANY (v_ids) AND t.run_id = ANY (v_runs)
+              ORDER BY t.id FOR UPDATE SKIP LOCKED) t
         JOIN unnest(v_ids, v_attempts, v_causes) AS c(id, attempt, cause)
           ON c.id = t.id AND c.attempt = t.attempt
         LEFT JOIN hewer.workers w ON w.id = t.worker_id
@@ -107,9 +116,12 @@ BEGIN
     FROM (SELECT q.task_id FROM hewer.queue q WHERE q.schedule_timeout_at < p_now
           ORDER BY q.schedule_timeout_at LIMIT p_limit) q;
     IF v_ids IS NOT NULL THEN
-        PERFORM 1 FROM hewer.runs r
-        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
-        ORDER BY r.id FOR UPDATE OF r;
+        v_runs := ARRAY(SELECT r.id FROM hewer.runs r
+                        WHERE r.id IN (SELECT t.run_id FROM hewer.tasks t WHERE t.id = ANY (v_ids))
+                        ORDER BY r.id FOR UPDATE OF r SKIP LOCKED);
+        v_ids := ARRAY(SELECT t.id FROM hewer.tasks t
+                       WHERE t.id = ANY (v_ids) AND t.run_id = ANY (v_runs)
+                       ORDER BY t.id FOR UPDATE SKIP LOCKED);
         WITH taken AS (
             DELETE FROM hewer.queue q
             WHERE q.id IN (SELECT q2.id FROM hewer.queue q2
@@ -120,7 +132,7 @@ BEGIN
         SELECT array_agg(t.id ORDER BY t.id), array_agg(t.attempt ORDER BY t.id)
         INTO v_ids, v_attempts
         FROM (SELECT t.* FROM hewer.tasks t WHERE t.id IN (SELECT k.task_id FROM taken k)
-              ORDER BY t.id FOR UPDATE) t
+              ORDER BY t.id) t
         WHERE t.status = 'queued';
         IF v_ids IS NOT NULL THEN
             PERFORM hewer._task_fail_apply(

@@ -10,7 +10,7 @@
 -- Name: <table>_pYYYYMMDD when day_name (the caller's choice: a whole period
 -- of whole days), else <table>_pYYYYMMDD_HH24MI; the start of the range in UTC.
 --
--- Locks: the caller holds the partition advisory lock and has locked the
+-- Locks: the caller holds the partition_config rows' locks and has locked the
 -- parent. This takes ACCESS EXCLUSIVE on the default partition, which ATTACH
 -- needs anyway, before the move, so that no insert can slip a row into the
 -- range between the move and the ATTACH. ATTACH itself takes SHARE UPDATE

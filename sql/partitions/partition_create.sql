@@ -20,9 +20,9 @@
 -- Rows that the default partition holds in a new partition's range are moved
 -- into it in this transaction (see _partition_attach): nothing is ever lost.
 --
--- Locks: first the transaction-level advisory lock on the bytes of
--- "hewer-pt" (7522550030183264372, shared with partition_drop), so that
--- concurrent maintainers queue up instead of colliding. Then, per table that
+-- Locks: first the rows of hewer.partition_config (FOR UPDATE, shared with
+-- partition_drop), so that concurrent maintainers queue up instead of
+-- colliding; no tenant role can read or lock that table. Then, per table that
 -- gets partitions, its parent and then its default partition, until commit.
 -- The default partition: ACCESS EXCLUSIVE (ATTACH needs it). The parent:
 -- SHARE UPDATE EXCLUSIVE, which lets reads and writes go on, when all the new
@@ -32,8 +32,8 @@
 -- attached would otherwise be routed to the default partition, wait for its
 -- lock, and then fail the default's new partition constraint (23514); behind
 -- the parent's lock it waits and is then routed to the new partition.
--- Must run at READ COMMITTED, so that a caller who waited for the advisory
--- lock sees what the previous holder created.
+-- Must run at READ COMMITTED, so that a caller who waited for that lock
+-- sees what the previous holder created.
 -- Errors: HW007 now is NULL or outside 1970-9999; HW062 not READ COMMITTED;
 -- HW060 bad partition_config; HW061 a name is taken by a table that is not
 -- the expected partition.
@@ -71,8 +71,9 @@ BEGIN
             USING ERRCODE = 'HW062',
                   HINT = 'Call it in its own transaction or in autocommit mode.';
     END IF;
-    -- One key for all partition maintenance: the bytes of "hewer-pt".
-    PERFORM pg_advisory_xact_lock(x'68657765722d7074'::bigint);
+    -- One lock for all partition maintenance: the rows of hewer.partition_config,
+    -- which no tenant role may read or lock (an advisory lock, any login could hold).
+    PERFORM 1 FROM hewer.partition_config c ORDER BY c.table_name FOR UPDATE;
 
     v_now_ms := floor(extract(epoch FROM p_now) * 1000)::bigint;
     FOR v_table IN SELECT * FROM hewer._partition_tables() LOOP

@@ -12,7 +12,7 @@
 -- without locks (so busy partitions cost no lock) and again after the DETACH,
 -- under its lock, so a row revived in between cannot be lost.
 --
--- Locks: the advisory lock "hewer-pt" (shared with partition_create); then
+-- Locks: the rows of hewer.partition_config (shared with partition_create); then
 -- DETACH takes ACCESS EXCLUSIVE on the parent, the partition and the default
 -- partition, held until commit: keep the transaction short. Each partition is handled in a
 -- subtransaction: if a lock cannot be had within the caller's lock_timeout,
@@ -42,7 +42,7 @@ BEGIN
             USING ERRCODE = 'HW062',
                   HINT = 'Call it in its own transaction or in autocommit mode.';
     END IF;
-    PERFORM pg_advisory_xact_lock(x'68657765722d7074'::bigint);  -- "hewer-pt"
+    PERFORM 1 FROM hewer.partition_config c ORDER BY c.table_name FOR UPDATE;  -- as partition_create
 
     FOR v_table IN SELECT * FROM hewer._partition_tables() LOOP
         -- The rows that mean work in flight, for the tables that have any.
