@@ -65,3 +65,16 @@ def redact(url: str) -> str:
         safe="/*",
     )
     return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+# SQLSTATEs of a session the server ended or could not start: admin_shutdown, crash_shutdown,
+# cannot_connect_now, too_many_connections.
+_SESSION_ENDED = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def connection_lost(exc: psycopg.Error) -> bool:
+    """Whether an error means the connection is gone (retry on a new one), not that the statement
+    failed. psycopg files every unknown SQLSTATE class under OperationalError, Hewer's own HWxxx
+    errors included, so OperationalError alone says nothing about the connection."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _SESSION_ENDED

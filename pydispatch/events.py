@@ -35,6 +35,7 @@ from croniter import croniter
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from pydispatch.db import connection_lost
 from pydispatch.queries import QUERIES
 from pyworker.cel import CelError, ProgramCache
 
@@ -309,17 +310,17 @@ class Router:
         decision that still fails is recorded with the error, so no message is stuck."""
         try:
             return await self._apply_batch(conn, decisions)
-        except psycopg.OperationalError:
-            raise
         except psycopg.Error as exc:
+            if connection_lost(exc):
+                raise
             log.warning("event batch failed, routing one by one", extra={"error": str(exc)})
         created = 0
         for decision in decisions:
             try:
                 created += await self._apply_batch(conn, [decision])
-            except psycopg.OperationalError:
-                raise
             except psycopg.Error as exc:
+                if connection_lost(exc):
+                    raise
                 failed = (*decision[:4], f"starting the run failed: {exc}")
                 await self._apply_batch(conn, [failed])
         return created
@@ -396,7 +397,14 @@ class Ticker:
     async def tick(self, conn: AsyncConnection[DictRow], now: datetime | None = None) -> list[Any]:
         """One pass at `now` (default: the clock): returns the run ids started."""
         now = now or datetime.now(UTC)
-        cur = await conn.execute(QUERIES["tick"], {"now": now})
+        cur = await conn.execute(
+            QUERIES["tick"],
+            {
+                "now": now,
+                "max_failures": self.retry.quarantine_after,
+                "backoff": timedelta(seconds=self.retry.backoff),
+            },
+        )
         row = await cur.fetchone()
         started: list[Any] = list(row["fired"]) if row else []
         self.expired += row["expired"] if row else 0
@@ -441,9 +449,9 @@ class Ticker:
                         "now": now,
                     },
                 )
-            except psycopg.OperationalError:
-                raise
             except psycopg.Error as exc:
+                if connection_lost(exc):
+                    raise
                 # This cron alone: it waits out its backoff (hewer.cron_due leaves it out
                 # meanwhile), and is quarantined if it keeps failing.
                 if await item_failed(

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 
+from pydispatch.db import connection_lost
 from pydispatch.events import Retry, Router, Ticker
 from pydispatch.queries import QUERIES
 from pydispatch.settings import DispatcherSettings
@@ -91,8 +92,10 @@ class Leader:
                 continue
             try:
                 await self._contend(conn)
-            except psycopg.OperationalError as exc:
-                if self.is_leader:
+            except psycopg.Error as exc:
+                if not connection_lost(exc):
+                    log.exception("maintenance loop failed; starting over")
+                elif self.is_leader:
                     log.warning("lost maintenance leadership", extra={"error": str(exc)})
             except Exception:
                 # Nothing a tenant sends may end the loop: log it, start over on a new connection.
@@ -158,12 +161,12 @@ class Leader:
         """Run one step of the loop; any failure but a lost connection is logged and survived."""
         try:
             await work
-        except psycopg.OperationalError as exc:
-            if exc.sqlstate in {"55P03", "57014"}:  # lock_timeout, statement_timeout
-                self.step_failures += 1
-                log.warning(f"{what} timed out; retried on a later pass", extra={"error": str(exc)})
-                return False
-            raise
+        except psycopg.Error as exc:
+            if connection_lost(exc):
+                raise
+            self.step_failures += 1
+            log.exception(f"{what} failed; retried on a later pass")
+            return False
         except Exception:
             self.step_failures += 1
             log.exception(f"{what} failed; retrying on a later pass")

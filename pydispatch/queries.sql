@@ -135,8 +135,10 @@ SELECT hewer._filter_error(%(filter_id)s::uuid, %(version)s, %(error)s);
 -- name: tick
 -- One round trip per idle tick: start due scheduled runs, end expired waits, and say
 -- whether any cron is due (then cron_due fetches them).
-WITH fired AS (SELECT run_id FROM hewer.schedule_fire(%(now)s::timestamptz)),
-     expired AS (SELECT task_id FROM hewer.waits_expire(%(now)s::timestamptz))
+WITH fired AS (SELECT run_id FROM hewer.schedule_fire(%(now)s::timestamptz, 1000,
+                                                     %(max_failures)s, %(backoff)s::interval)),
+     expired AS (SELECT task_id FROM hewer.waits_expire(%(now)s::timestamptz, 1000,
+                                                        %(max_failures)s, %(backoff)s::interval))
 SELECT (SELECT coalesce(array_agg(run_id), '{}') FROM fired) AS fired,
        (SELECT count(*) FROM expired) AS expired,
        EXISTS (SELECT FROM hewer.cron_due(%(now)s::timestamptz, 1)) AS crons_due;

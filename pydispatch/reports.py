@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from pydispatch import session as codes
 from pydispatch import status
+from pydispatch.db import connection_lost
 from pydispatch.queries import QUERIES
 from pydispatch.session import Session
 from pydispatch.tenancy import TenantSettings, by_tenant
@@ -221,10 +222,10 @@ class ReportBatcher:
                     await self._tenants.use(conn, reports[0].session.tenant)
                     cur = await conn.execute(QUERIES[_QUERY[kind]], params)
                     return await cur.fetchall()
-            except psycopg.OperationalError:
+            except psycopg.Error as exc:
                 # The connection went away; the pool replaces it. A call that committed
                 # before the connection broke is rejected as stale when retried.
-                if attempt == _CONNECTION_RETRIES:
+                if not connection_lost(exc) or attempt == _CONNECTION_RETRIES:
                     raise
                 await asyncio.sleep(0.1 * 2**attempt)
         raise AssertionError("unreachable")

@@ -45,7 +45,7 @@ def _not_a_finding(row: dict[str, Any]) -> bool:
     # One trigger function guards four tables (workflow_versions, runs, tasks,
     # task_events) and reads the fields of the one TG_ARGV names; the linter types
     # OLD by the first table only.
-    return row["function"] == "hewer._history_guard()" and row["sqlstate"] == "42703"
+    return bool(row["function"] == "hewer._history_guard()" and row["sqlstate"] == "42703")
 
 
 def test_plpgsql_check_finds_nothing_in_any_function(conn: Conn) -> None:

@@ -8,13 +8,16 @@ limit's side door. See docs/tenants.md#threat-model.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
+from pydispatch.settings import DispatcherSettings
 from tests import engine
+from tests import test_dispatcher as td
+from tests.harness import wait_until
 from tests.test_partitions import insert
 from tests.test_tenants import Tenant, _tenant
 
@@ -28,6 +31,14 @@ def acme(dsn: str, conn: Conn, roles: Callable[[], str]) -> Tenant:
     tenant = _tenant(dsn, conn, roles, "acme")
     engine.register(tenant.conn, "wf", {"steps": [{"name": "a"}]})
     return tenant
+
+
+def _statuses(conn: Conn, run_id: Any) -> list[str]:
+    """The statuses of a run's tasks, read as the trusted role (any tenant)."""
+    rows = conn.execute(
+        "SELECT status::text AS s FROM hewer.tasks WHERE run_id = %s ORDER BY id", (run_id,)
+    ).fetchall()
+    return [r["s"] for r in rows]
 
 
 def _sqlstate(c: Conn, statement: str, params: Any = None) -> str | None:
@@ -88,3 +99,177 @@ def test_old_rows_never_make_partition_upkeep_create_unbounded_partitions(conn: 
     assert conn.execute("SELECT count(*) AS n FROM hewer.runs").fetchone() == {"n": 4}
     # A second call makes nothing more.
     assert conn.execute("SELECT * FROM hewer.partition_create(%s)", (now,)).fetchall() == []
+
+
+# --- item 2: no tenant stops the leader for everyone ----------------------------------------
+
+KEYED = {"concurrency": {"key": "input.k", "max": 5}, "steps": [{"name": "a", "retries": 2}]}
+
+
+@pytest.fixture
+def two_tenants(dsn: str, conn: Conn, roles: Callable[[], str]) -> Iterator[tuple[Tenant, Tenant]]:
+    attacker = _tenant(dsn, conn, roles, "mallory")
+    victim = _tenant(dsn, conn, roles, "victim")
+    for t in (attacker, victim):
+        engine.register(t.conn, "wf", KEYED)
+    yield attacker, victim
+    attacker.conn.close()
+    victim.conn.close()
+
+
+@pytest.fixture
+def dispatcher(dsn: str) -> Iterator[Callable[..., td.ServerThread]]:
+    started: list[td.ServerThread] = []
+
+    def make(**overrides: Any) -> td.ServerThread:
+        settings = DispatcherSettings(
+            listen="127.0.0.1:0", database_url=dsn, **{**td.FAST, **overrides}
+        )
+        server = td.ServerThread(settings).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+def test_a_poison_schedule_fails_alone_then_is_quarantined_and_released(
+    two_tenants: tuple[Tenant, Tenant], conn: Conn
+) -> None:
+    attacker, victim = two_tenants
+    now = dt.datetime.now(UTC) + dt.timedelta(seconds=5)
+    # The attacker's input lacks the concurrency key (HW021 at every try); the victim's is fine.
+    bad = attacker.conn.execute("SELECT hewer.run_schedule('wf', '{}', now()) AS id").fetchone()[
+        "id"
+    ]  # type: ignore[index]
+    good = victim.conn.execute(
+        "SELECT hewer.run_schedule('wf', '{\"k\": 1}', now()) AS id"
+    ).fetchone()["id"]  # type: ignore[index]
+
+    fired = conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (now,)).fetchall()
+    assert [r["schedule_id"] for r in fired] == [good]
+    # Backing off: the next passes leave it alone until its retry time, then try again.
+    assert conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (now,)).fetchall() == []
+    at = now
+    for failures in range(2, 6):
+        at += dt.timedelta(minutes=11)
+        assert conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (at,)).fetchall() == []
+        row = conn.execute(
+            "SELECT failures, quarantined_at FROM hewer.quarantine WHERE item_id = %s", (str(bad),)
+        ).fetchone()
+        assert row is not None and row["failures"] == failures
+    assert row is not None and row["quarantined_at"] == at
+    # The attacker sees its own quarantined schedule and why; the victim sees nothing.
+    [listed] = attacker.conn.execute("SELECT * FROM hewer.quarantine_list()").fetchall()
+    assert listed["kind"] == "schedule" and listed["item_id"] == str(bad)
+    assert "HW021" in listed["error"]
+    assert victim.conn.execute("SELECT * FROM hewer.quarantine_list()").fetchall() == []
+    with pytest.raises(psycopg.Error) as refused:
+        victim.conn.execute("SELECT hewer.quarantine_release('schedule', %s)", (str(bad),))
+    assert refused.value.sqlstate == "HW100"
+    # Quarantined: not tried again, however late.
+    at += dt.timedelta(days=1)
+    assert conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (at,)).fetchall() == []
+    # Released (after a fix the schedule would start; this one still fails): tried at once.
+    attacker.conn.execute("SELECT hewer.quarantine_release('schedule', %s)", (str(bad),))
+    assert conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (at,)).fetchall() == []
+    row = conn.execute(
+        "SELECT failures, quarantined_at FROM hewer.quarantine WHERE item_id = %s", (str(bad),)
+    ).fetchone()
+    assert row == {"failures": 1, "quarantined_at": None}
+
+
+def test_poison_events_crons_and_schedules_never_stop_the_leader(
+    two_tenants: tuple[Tenant, Tenant],
+    conn: Conn,
+    dispatcher: Callable[..., td.ServerThread],
+) -> None:
+    attacker, victim = two_tenants
+    spec = {**KEYED, "on_events": ["order.*"]}
+    for t in (attacker, victim):
+        engine.register(t.conn, "wf", spec)
+    # Poison: an event nested 3,000 deep; a per-minute cron and a schedule whose input lacks
+    # the concurrency key.
+    deep = "[" * 3000 + "]" * 3000
+    attacker.conn.execute(
+        "SELECT hewer.push_event('order.deep', %s::jsonb)", ('{"x": ' + deep + "}",)
+    )
+    attacker.conn.execute("SELECT hewer.cron_create('wf', 'poison', '* * * * *', '{}')")
+    attacker.conn.execute("SELECT hewer.run_schedule('wf', '{}', now())")
+    # The victim: a dead worker holding a task, an event, a schedule.
+    [run] = engine.trigger(victim.conn, "wf", [{"k": 1}])
+    worker = engine.worker(victim.conn, ["wf:a"], slots=1)
+    assert len(engine.claim(victim.conn, worker, 1)) == 1
+    victim.conn.execute("SELECT hewer.push_event('order.fine', '{\"k\": 2}')")
+    victim.conn.execute("SELECT hewer.run_schedule('wf', '{\"k\": 3}', now())")
+
+    server = dispatcher(
+        worker_timeout=1.0,
+        item_backoff=0.05,
+        quarantine_after=2,
+        event_visibility_timeout=1,
+        event_interval=0.2,
+    )
+    leader = server.dispatcher.leader
+    assert leader is not None
+
+    def victim_served() -> bool:
+        states = conn.execute(
+            "SELECT count(*) FILTER (WHERE r.workflow_id IS NOT NULL) AS runs FROM hewer.runs r"
+            " WHERE r.tenant_id = %s",
+            (victim.id,),
+        ).fetchone()
+        reaped = _statuses(conn, run["run_id"]) == ["queued"]
+        return bool(states and states["runs"] >= 3 and reaped)
+
+    wait_until(victim_served, 30, "the victim's event, schedule and reap")
+    wait_until(
+        lambda: {r["kind"] for r in conn.execute(
+            "SELECT kind FROM hewer.quarantine WHERE quarantined_at IS NOT NULL").fetchall()}
+        == {"event", "schedule"},
+        30, "the attacker's event and schedule to be quarantined",
+    )  # fmt: skip
+    assert leader.is_leader
+    passes = leader.reap_passes
+    wait_until(lambda: leader.reap_passes > passes + 3, 10, "the leader to go on reaping")
+    # The poison event's message is gone from the queue; the rest was acked too.
+    left = conn.execute("SELECT count(*) AS n FROM pgmq.q_hewer_events").fetchone()
+    assert left == {"n": 0}
+
+
+def test_locks_a_tenant_holds_never_block_leadership_partitions_or_the_reap(
+    two_tenants: tuple[Tenant, Tenant],
+    conn: Conn,
+    dispatcher: Callable[..., td.ServerThread],
+) -> None:
+    attacker, victim = two_tenants
+    a = attacker.conn
+    # The advisory keys leadership and partition upkeep used to take.
+    for key in (b"hewer-ld", b"hewer-pt"):
+        a.execute("SELECT pg_advisory_lock(%s)", (int.from_bytes(key, "big", signed=True),))
+    # Its own worker row, held in a transaction left open after a heartbeat.
+    own = engine.worker(a, ["wf:a"], slots=1)
+    a.execute("BEGIN")
+    a.execute("SELECT * FROM hewer.worker_heartbeat(ARRAY[%s::uuid])", (own,))
+    # The victim's worker dies holding a task.
+    [run] = engine.trigger(victim.conn, "wf", [{"k": 1}])
+    dead = engine.worker(victim.conn, ["wf:a"], slots=1)
+    assert len(engine.claim(victim.conn, dead, 1)) == 1
+    conn.execute("UPDATE hewer.partition_config SET premake = premake + 3")
+
+    server = dispatcher(worker_timeout=1.0, leader_lock_timeout=0.5)
+    leader = server.dispatcher.leader
+    assert leader is not None
+    wait_until(lambda: leader.is_leader, 10, "leadership")
+    wait_until(
+        lambda: _statuses(conn, run["run_id"]) == ["queued"], 30,
+        "the victim's task to be reaped",
+    )  # fmt: skip
+    # Partition upkeep went on: the three extra premade periods exist.
+    made = conn.execute(
+        "SELECT count(*) AS n FROM hewer.partition_status() WHERE table_name = 'runs'"
+        " AND range_from > now() + interval '2 days'"
+    ).fetchone()
+    assert made is not None and made["n"] >= 2
+    a.execute("ROLLBACK")

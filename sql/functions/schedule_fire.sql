@@ -1,4 +1,4 @@
--- hewer.schedule_fire(now?, limit?) -> (schedule_id, run_id)
+-- hewer.schedule_fire(now?, limit?, max_failures?, backoff?) -> (schedule_id, run_id)
 --
 -- Starts the scheduled runs that are due (run_at <= now), across tenants,
 -- each as its own tenant, and marks them started. Exactly once: due rows are
@@ -15,7 +15,9 @@
 --
 -- Locks: the due rows. NOTIFY: hewer_ready, via run_trigger.
 -- Errors: HW007 NULL now or limit not from 1 to 10000.
-CREATE OR REPLACE FUNCTION hewer.schedule_fire(p_now timestamptz DEFAULT now(), p_limit integer DEFAULT 1000)
+CREATE OR REPLACE FUNCTION hewer.schedule_fire(
+    p_now timestamptz DEFAULT now(), p_limit integer DEFAULT 1000,
+    p_max_failures integer DEFAULT 5, p_backoff interval DEFAULT '5 seconds')
 RETURNS TABLE (schedule_id uuid, run_id uuid)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -75,6 +77,7 @@ BEGIN
                     PERFORM hewer.item_failed('schedule', v_group.ids[v_i]::text, v_group.tenant_id,
                                               v_state || ': ' || v_message
                                               || coalesce(' (' || nullif(v_hint, '') || ')', ''),
+                                              p_max_failures, p_backoff,
                                               p_counts => v_state <> 'HW094', p_now => p_now);
                 END;
             END LOOP;

@@ -1,4 +1,4 @@
--- hewer.waits_expire(now?, limit?) -> (task_id, outcome)
+-- hewer.waits_expire(now?, limit?, max_failures?, backoff?) -> (task_id, outcome)
 --
 -- The ticker's pass over durable waits whose deadline has come (across
 -- tenants), oldest first:
@@ -8,72 +8,133 @@
 --   * with on_timeout 'skip': the step is skipped: it succeeds with output
 --     {"skipped": "wait_timeout"} without ever reaching a worker, and its
 --     children go on (outcome 'skipped').
+-- One bad wait never stops the others: a run or task another session holds
+-- locked is skipped this pass (SKIP LOCKED); the waits are ended in one
+-- subtransaction, and when that fails, one by one, and a wait that fails
+-- alone is recorded with hewer.item_failed (retried with backoff, then
+-- quarantined; held waits are skipped meanwhile).
 -- Locks: runs, then tasks (id order), as task_complete and task_fail do.
 -- NOTIFY: hewer_ready / hewer_run_done through the functions it calls.
 -- Errors: HW007 NULL now or limit not from 1 to 10000.
-CREATE OR REPLACE FUNCTION hewer.waits_expire(p_now timestamptz DEFAULT now(), p_limit integer DEFAULT 1000)
+CREATE OR REPLACE FUNCTION hewer.waits_expire(
+    p_now timestamptz DEFAULT now(), p_limit integer DEFAULT 1000,
+    p_max_failures integer DEFAULT 5, p_backoff interval DEFAULT '5 seconds')
 RETURNS TABLE (task_id uuid, outcome text)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
+    v_tasks uuid[];
+    v_runs uuid[];
+    v_tenants uuid[];
+    v_kinds text[];
+    v_timeouts text[];
+    v_locked uuid[];
+    v_due uuid[];
+    v_done uuid[] := '{}'::uuid[];
     v_sleep uuid[];
     v_fail uuid[];
     v_skip uuid[];
-    v_id uuid;
+    v_i integer;
+    v_state text;
+    v_message text;
 BEGIN
     PERFORM hewer._require_now('waits_expire', p_now);
     IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
         RAISE EXCEPTION 'waits_expire: limit must be from 1 to 10000, got %', p_limit USING ERRCODE = 'HW007';
     END IF;
-    CREATE TEMP TABLE IF NOT EXISTS _hewer_expired (task_id uuid, run_id uuid, kind text, on_timeout text)
-        ON COMMIT DROP;
-    TRUNCATE _hewer_expired;
-    INSERT INTO _hewer_expired
-    SELECT w.task_id, w.run_id, w.kind, w.on_timeout FROM hewer.task_waits w
-    WHERE w.status = 'waiting' AND w.deadline <= p_now
-    ORDER BY w.deadline LIMIT p_limit;
-    IF NOT FOUND THEN
+    SELECT array_agg(w.task_id ORDER BY w.deadline, w.task_id), array_agg(w.run_id ORDER BY w.deadline, w.task_id),
+           array_agg(w.tenant_id ORDER BY w.deadline, w.task_id), array_agg(w.kind ORDER BY w.deadline, w.task_id),
+           array_agg(w.on_timeout ORDER BY w.deadline, w.task_id)
+    INTO v_tasks, v_runs, v_tenants, v_kinds, v_timeouts
+    FROM (SELECT w.* FROM hewer.task_waits w
+          WHERE w.status = 'waiting' AND w.deadline <= p_now
+            AND NOT hewer._item_held('wait', w.task_id::text, p_now)
+          ORDER BY w.deadline LIMIT p_limit) w;
+    IF v_tasks IS NULL THEN
         RETURN;
     END IF;
-    -- Runs first, then tasks, in id order: the lock order of the API.
-    PERFORM 1 FROM hewer.runs r WHERE r.id IN (SELECT e.run_id FROM _hewer_expired e) ORDER BY r.id FOR UPDATE;
-    PERFORM 1 FROM hewer.tasks t WHERE t.id IN (SELECT e.task_id FROM _hewer_expired e) ORDER BY t.id FOR UPDATE;
+    -- Runs first, then tasks, in id order: the lock order of the API. Rows
+    -- another session holds are left to a later pass.
+    v_runs := ARRAY(SELECT r.id FROM hewer.runs r WHERE r.id = ANY (v_runs) ORDER BY r.id FOR UPDATE SKIP LOCKED);
+    v_locked := ARRAY(SELECT t.id FROM hewer.tasks t WHERE t.id = ANY (v_tasks) AND t.run_id = ANY (v_runs)
+                      ORDER BY t.id FOR UPDATE SKIP LOCKED);
     -- Tasks no longer waiting (their run was cancelled meanwhile) just end their wait.
     UPDATE hewer.task_waits w SET status = 'cancelled', resolved_at = p_now
-    FROM _hewer_expired e JOIN hewer.tasks t ON t.id = e.task_id
-    WHERE w.task_id = e.task_id AND t.status <> 'waiting';
-    DELETE FROM _hewer_expired e USING hewer.tasks t WHERE t.id = e.task_id AND t.status <> 'waiting';
+    FROM hewer.tasks t
+    WHERE w.task_id = t.id AND t.id = ANY (v_locked) AND t.status <> 'waiting' AND w.status = 'waiting';
+    v_due := ARRAY(SELECT t.id FROM hewer.tasks t WHERE t.id = ANY (v_locked) AND t.status = 'waiting');
 
-    SELECT array_agg(e.task_id ORDER BY e.task_id) FILTER (WHERE e.kind = 'sleep'),
-           array_agg(e.task_id ORDER BY e.task_id) FILTER (WHERE e.kind = 'event' AND e.on_timeout = 'fail'),
-           array_agg(e.task_id ORDER BY e.task_id) FILTER (WHERE e.kind = 'event' AND e.on_timeout = 'skip')
+    SELECT array_agg(u.id ORDER BY u.id) FILTER (WHERE u.kind = 'sleep'),
+           array_agg(u.id ORDER BY u.id) FILTER (WHERE u.kind = 'event' AND u.on_timeout = 'fail'),
+           array_agg(u.id ORDER BY u.id) FILTER (WHERE u.kind = 'event' AND u.on_timeout = 'skip')
     INTO v_sleep, v_fail, v_skip
-    FROM _hewer_expired e;
+    FROM unnest(v_tasks, v_kinds, v_timeouts) AS u(id, kind, on_timeout)
+    WHERE u.id = ANY (v_due);
+    BEGIN
+        PERFORM hewer._waits_expire_apply(v_sleep, v_fail, v_skip, p_now);
+        v_done := v_due;
+    EXCEPTION WHEN OTHERS THEN
+        -- One by one, so that only a bad wait waits.
+        FOR v_i IN 1 .. cardinality(v_tasks) LOOP
+            CONTINUE WHEN NOT v_tasks[v_i] = ANY (v_due);
+            BEGIN
+                PERFORM hewer._waits_expire_apply(
+                    CASE WHEN v_kinds[v_i] = 'sleep' THEN ARRAY[v_tasks[v_i]] END,
+                    CASE WHEN v_kinds[v_i] = 'event' AND v_timeouts[v_i] = 'fail' THEN ARRAY[v_tasks[v_i]] END,
+                    CASE WHEN v_kinds[v_i] = 'event' AND v_timeouts[v_i] = 'skip' THEN ARRAY[v_tasks[v_i]] END,
+                    p_now);
+                v_done := v_done || v_tasks[v_i];
+            EXCEPTION WHEN OTHERS THEN
+                GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT;
+                PERFORM hewer.item_failed('wait', v_tasks[v_i]::text, v_tenants[v_i],
+                                          v_state || ': ' || v_message, p_max_failures, p_backoff,
+                                          p_now => p_now);
+            END;
+        END LOOP;
+    END;
+    PERFORM hewer.item_succeeded('wait', ARRAY(SELECT x::text FROM unnest(v_done) AS x));
 
-    IF v_sleep IS NOT NULL THEN
-        PERFORM hewer._wait_release(v_sleep, array_fill(NULL::uuid, ARRAY[cardinality(v_sleep)]), p_now);
+    RETURN QUERY
+    SELECT u.id, CASE WHEN u.kind = 'sleep' THEN 'slept'
+                      WHEN u.on_timeout = 'fail' THEN 'failed' ELSE 'skipped' END
+    FROM unnest(v_tasks, v_kinds, v_timeouts) AS u(id, kind, on_timeout)
+    WHERE u.id = ANY (v_done) ORDER BY u.id;
+END
+$$;
+
+-- hewer._waits_expire_apply(sleep, fail, skip, now): ends these expired
+-- waits (the caller holds their runs and tasks, all still waiting).
+CREATE OR REPLACE FUNCTION hewer._waits_expire_apply(
+    p_sleep uuid[], p_fail uuid[], p_skip uuid[], p_now timestamptz)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF p_sleep IS NOT NULL THEN
+        PERFORM hewer._wait_release(p_sleep, array_fill(NULL::uuid, ARRAY[cardinality(p_sleep)]), p_now);
     END IF;
-    IF v_fail IS NOT NULL OR v_skip IS NOT NULL THEN
+    IF p_fail IS NOT NULL OR p_skip IS NOT NULL THEN
         UPDATE hewer.task_waits w SET status = 'timed_out', resolved_at = p_now
-        WHERE w.task_id = ANY (coalesce(v_fail, '{}') || coalesce(v_skip, '{}'));
+        WHERE w.task_id = ANY (coalesce(p_fail, '{}') || coalesce(p_skip, '{}'));
     END IF;
-    IF v_fail IS NOT NULL THEN
+    IF p_fail IS NOT NULL THEN
         PERFORM hewer._task_fail_apply(
-            v_fail,
+            p_fail,
             array_fill(jsonb_build_object('type', 'wait_timeout',
                                           'message', 'the step''s event wait timed out'),
-                       ARRAY[cardinality(v_fail)]),
-            array_fill(false, ARRAY[cardinality(v_fail)]),
+                       ARRAY[cardinality(p_fail)]),
+            array_fill(false, ARRAY[cardinality(p_fail)]),
             'wait_timeout', p_now);
     END IF;
-    IF v_skip IS NOT NULL THEN
+    IF p_skip IS NOT NULL THEN
         -- Through task_complete, so that children and the run move on exactly
         -- as after any success: the task is first marked running, attempt 1,
         -- with no worker.
         WITH marked AS (
             UPDATE hewer.tasks t SET status = 'running', attempt = 1, started_at = p_now
-            WHERE t.id = ANY (v_skip)
+            WHERE t.id = ANY (p_skip)
             RETURNING t.tenant_id, t.id, t.run_id
         )
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, data, created_at)
@@ -81,14 +142,10 @@ BEGIN
                '{"outcome": "skipped"}', p_now
         FROM marked m;
         PERFORM 1 FROM hewer.task_complete(
-            v_skip, array_fill(1, ARRAY[cardinality(v_skip)]),
-            array_fill('{"skipped": "wait_timeout"}'::jsonb, ARRAY[cardinality(v_skip)]),
+            p_skip, array_fill(1, ARRAY[cardinality(p_skip)]),
+            array_fill('{"skipped": "wait_timeout"}'::jsonb, ARRAY[cardinality(p_skip)]),
             p_strict => true, p_now => p_now);
     END IF;
 
-    RETURN QUERY
-    SELECT e.task_id, CASE WHEN e.kind = 'sleep' THEN 'slept'
-                           WHEN e.on_timeout = 'fail' THEN 'failed' ELSE 'skipped' END
-    FROM _hewer_expired e ORDER BY e.task_id;
 END
 $$;
