@@ -16,7 +16,13 @@ from pydispatch.chaos import chaos
 from pydispatch.children_cli import metadata_option
 from pydispatch.children_cli import register as register_children_commands
 from pydispatch.errors import HewerError, describe
-from pydispatch.events_cli import cron_group, events_group, filters_group, schedule_group
+from pydispatch.events_cli import (
+    cron_group,
+    events_group,
+    filters_group,
+    quarantine_group,
+    schedule_group,
+)
 from pydispatch.runs_cli import runs_group, workflows_group
 from pydispatch.schema import check_schema
 from pydispatch.server import run_dispatcher
@@ -766,6 +772,7 @@ for _group in (
     filters_group,
     cron_group,
     schedule_group,
+    quarantine_group,
     workflows_group,
     runs_group,
 ):
@@ -789,6 +796,7 @@ tenants_cli.add_tenant_option(
         filters_group,
         cron_group,
         schedule_group,
+        quarantine_group,
         ratelimits_group,
         limits_group,
         main.commands["children"],

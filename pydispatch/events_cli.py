@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from pydispatch import db, tenants_cli
 from pydispatch.errors import HewerError
 from pydispatch.events import Router, Ticker
+from pydispatch.queries import QUERIES
 from pydispatch.schema import check_schema
 from pydispatch.table import format_table
 from pyworker.events import Events
@@ -253,3 +254,40 @@ def schedule_cancel(schedule_id: str) -> None:
 
 
 __all__ = ["cron_group", "events_group", "filters_group", "schedule_group"]
+
+
+# --- quarantine ----------------------------------------------------------------------
+
+_KINDS = click.Choice(["event", "cron", "schedule", "wait", "partition"])
+
+
+@click.group(name="quarantine")
+def quarantine_group() -> None:
+    """Items of the leader's work that keep failing: retried with backoff, then quarantined."""
+
+
+@quarantine_group.command(name="list")
+@click.option("--kind", type=_KINDS, default=None, help="Only items of this kind.")
+def quarantine_list(kind: str | None) -> None:
+    """List failing and quarantined items (a tenant's own; a trusted role's: every tenant's)."""
+    conn = tenants_cli.connect()
+    try:
+        with conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(QUERIES["quarantine_list"], {"kind": kind}).fetchall()
+    finally:
+        conn.close()
+    columns = ["tenant", "kind", "item_id", "failures", "quarantined_at", "retry_at", "error"]
+    click.echo(_table(rows, columns, "nothing is failing"))
+
+
+@quarantine_group.command(name="release")
+@click.argument("kind", type=_KINDS)
+@click.argument("item_id")
+def quarantine_release(kind: str, item_id: str) -> None:
+    """Let the leader try KIND ITEM_ID again at once (after fixing what made it fail)."""
+    conn = tenants_cli.connect()
+    try:
+        conn.execute(QUERIES["quarantine_release"], {"kind": kind, "item_id": item_id})
+    finally:
+        conn.close()
+    click.echo(f"released {kind} {item_id}")

@@ -193,3 +193,11 @@ FROM hewer.run_cancel_matching(%(workflow)s, %(statuses)s::hewer.run_status[],
 -- name: run_replay
 SELECT run_id, replay_run_id, kept, to_run
 FROM hewer.run_replay(ARRAY[%(run_id)s::uuid], %(start_from)s);
+
+-- name: quarantine_list
+SELECT tenant, kind, item_id, failures, error, first_failed_at, last_failed_at, retry_at,
+       quarantined_at
+FROM hewer.quarantine_list(%(kind)s);
+
+-- name: quarantine_release
+SELECT hewer.quarantine_release(%(kind)s, %(item_id)s) AS released;

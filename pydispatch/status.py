@@ -29,6 +29,7 @@ HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
     "HW093": grpc.StatusCode.UNAUTHENTICATED,  # bad, unknown, revoked or expired API token
     "HW094": grpc.StatusCode.RESOURCE_EXHAUSTED,  # over the tenant's trigger rate
     "HW095": grpc.StatusCode.PERMISSION_DENIED,  # only a trusted role may do this
+    "HW100": grpc.StatusCode.NOT_FOUND,  # no such failing or quarantined item
     "HW120": grpc.StatusCode.PERMISSION_DENIED,  # a tenant role chose the time (p_now)
 }
 

@@ -16,6 +16,7 @@ import pytest
 
 from pydispatch.settings import DispatcherSettings
 from tests import engine
+from tests import test_cli as tc
 from tests import test_dispatcher as td
 from tests.harness import wait_until
 from tests.test_partitions import insert
@@ -273,3 +274,26 @@ def test_locks_a_tenant_holds_never_block_leadership_partitions_or_the_reap(
     ).fetchone()
     assert made is not None and made["n"] >= 2
     a.execute("ROLLBACK")
+
+
+def test_hewer_quarantine_lists_and_releases(
+    two_tenants: tuple[Tenant, Tenant], conn: Conn, dsn: str
+) -> None:
+    attacker, _ = two_tenants
+    bad = attacker.conn.execute("SELECT hewer.run_schedule('wf', '{}', now()) AS id").fetchone()
+    assert bad is not None
+    at = dt.datetime.now(UTC) + dt.timedelta(seconds=5)
+    for _ in range(5):
+        conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (at,))
+        at += dt.timedelta(minutes=11)
+    env = {**tc._env(HEWER_DATABASE_URL=dsn)}
+    listed = tc._run(("quarantine", "list"), env, None)
+    assert listed.returncode == 0, listed.stderr
+    assert (
+        "mallory" in listed.stdout and str(bad["id"]) in listed.stdout and "HW021" in listed.stdout
+    )
+    released = tc._run(("quarantine", "release", "schedule", str(bad["id"])), env, None)
+    assert released.returncode == 0, released.stderr
+    assert tc._run(("quarantine", "list"), env, None).stdout.strip() == "nothing is failing"
+    again = tc._run(("quarantine", "release", "schedule", str(bad["id"])), env, None)
+    assert again.returncode == 1 and "is failing or quarantined" in again.stderr, again.stderr

@@ -16,6 +16,7 @@
 --   HW021 key_eval_failed     a run input lacks a field its keys read (or has the wrong type)
 --   HW022 invalid_limit       a concurrency or rate limit value is out of range
 --   HW023 unknown_rate_limit  no such rate limit in this tenant
+--   HW100 unknown_quarantined_item  no failing or quarantined item of that kind and id (quarantine.sql)
 --   HW120 tenant_clock        a tenant role passed its own time (p_now) (see _require_now)
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
