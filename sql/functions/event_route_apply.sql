@@ -25,15 +25,14 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_n integer;
     v_new integer[];
-    v_done integer[] := '{}';
-    v_runs uuid[] := '{}';
+    v_done integer[] := '{}'::integer[];
+    v_runs uuid[] := '{}'::uuid[];
     v_group record;
     v_ids uuid[];
     v_saved text := current_setting('hewer.tenant', true);
 BEGIN
-    v_n := hewer._batch_len('event_route_apply', p_event_ids,
+    PERFORM hewer._batch_len('event_route_apply', p_event_ids,
         ARRAY[cardinality(p_workflow_ids), cardinality(p_filter_ids),
               cardinality(p_filter_versions), cardinality(p_errors)]);
     PERFORM hewer._require_now('event_route_apply', p_now);

@@ -51,7 +51,7 @@ DECLARE
     v_ids uuid[];
     v_ver hewer.workflow_versions;
     v_run_limits jsonb[];
-    v_step_limits jsonb := '{}';
+    v_step_limits jsonb := '{}'::jsonb;
     v_step record;
     v_keys text[];
     v_sems bigint[];
@@ -60,7 +60,7 @@ DECLARE
     v_rates jsonb[];
     v_key text;
     v_active uuid[];
-    v_victims uuid[] := '{}';
+    v_victims uuid[] := '{}'::uuid[];
 BEGIN
     v_n := hewer._batch_len('run_trigger', p_inputs,
         ARRAY[coalesce(cardinality(p_priorities), cardinality(p_inputs)),

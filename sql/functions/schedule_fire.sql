@@ -29,7 +29,6 @@ DECLARE
     v_runs uuid[];
     v_sid uuid[];
     v_rid uuid[];
-    v_i integer;
     v_state text;
     v_message text;
     v_hint text;

@@ -35,7 +35,6 @@ DECLARE
     v_sleep uuid[];
     v_fail uuid[];
     v_skip uuid[];
-    v_i integer;
     v_state text;
     v_message text;
 BEGIN

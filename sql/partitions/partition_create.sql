@@ -42,7 +42,7 @@ RETURNS TABLE (table_name text, partition text, range_from timestamptz, range_to
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_epoch CONSTANT timestamptz := '1970-01-01 00:00:00+00';
+    v_epoch CONSTANT timestamptz := '1970-01-01 00:00:00+00'::timestamptz;
     v_table record;
     v_gap record;
     v_now_ms bigint;
@@ -59,7 +59,6 @@ DECLARE
     v_his uuid[];
     v_whole boolean[];
     v_live boolean;
-    k integer;
 BEGIN
     IF p_now IS NULL OR NOT (p_now >= v_epoch AND p_now < '10000-01-01 00:00:00+00') THEN
         RAISE EXCEPTION 'partition_create: p_now is %', coalesce(p_now::text, 'NULL')

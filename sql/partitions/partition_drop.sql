@@ -26,7 +26,7 @@ RETURNS TABLE (table_name text, partition text, range_from timestamptz, range_to
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_epoch CONSTANT timestamptz := '1970-01-01 00:00:00+00';
+    v_epoch CONSTANT timestamptz := '1970-01-01 00:00:00+00'::timestamptz;
     v_table record;
     v_part record;
     v_active text;
