@@ -269,6 +269,49 @@ def tenants_list() -> None:
     click.echo(_table(rows, TENANT_COLUMNS, "no tenants"))
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    try:
+        return timedelta(seconds=parse_duration(value, f"--{param.name}".replace("_", "-")))
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (e.g. 30s, 2m; 0 removes the guard)") from None
+
+
+@tenants_group.command(name="guard")
+@click.argument("name")
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Sessions the tenant's role may have at once (0: no limit).",
+)
+@click.option(
+    "--statement-timeout",
+    callback=_seconds,
+    default=None,
+    help="Longest statement of the role's sessions, e.g. 30s (0: none).",
+)
+@click.option(
+    "--idle-timeout",
+    "idle_in_transaction_timeout",
+    callback=_seconds,
+    default=None,
+    help="Longest idle time inside a transaction before the server ends the session.",
+)
+def tenants_guard(name: str, **guards: Any) -> None:
+    """Show or set the server guards of tenant NAME's database role (needs CREATEROLE)."""
+    with connect() as conn:
+        rows = _rows(
+            conn,
+            "SELECT * FROM hewer.tenant_guard(%(name)s, %(max_connections)s,"
+            " %(statement_timeout)s, %(idle_in_transaction_timeout)s)",
+            {"name": name, **guards},
+        )
+    columns = ["role", "max_connections", "statement_timeout", "idle_in_transaction_timeout"]
+    click.echo(_table(rows, columns, "no role"))
+
+
 # --- tokens ------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ limit's side door. See docs/tenants.md#threat-model.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -297,3 +298,61 @@ def test_hewer_quarantine_lists_and_releases(
     assert tc._run(("quarantine", "list"), env, None).stdout.strip() == "nothing is failing"
     again = tc._run(("quarantine", "release", "schedule", str(bad["id"])), env, None)
     assert again.returncode == 1 and "is failing or quarantined" in again.stderr, again.stderr
+
+
+# --- item 8: server guards on tenant roles ---------------------------------------------------
+
+
+def test_tenant_roles_get_server_guards_settable_per_tenant(
+    dsn: str, conn: Conn, acme: Tenant
+) -> None:
+    guards = conn.execute("SELECT * FROM hewer.tenant_guard('acme')").fetchone()
+    assert guards == {
+        "role": acme.role,
+        "max_connections": 20,
+        "statement_timeout": "30000ms",
+        "idle_in_transaction_timeout": "60000ms",
+    }
+    fresh = psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=acme.role), autocommit=True)
+    with fresh:
+        shown = fresh.execute("SHOW statement_timeout").fetchone()
+        assert shown is not None and shown[0] == "30s"
+    # Tighter for this tenant: an idle transaction is ended by the server, its locks freed.
+    conn.execute(
+        "SELECT * FROM hewer.tenant_guard('acme', p_max_connections => 3,"
+        " p_idle_in_transaction_timeout => interval '300 milliseconds')"
+    )
+    idle = psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=acme.role))
+    idle.execute("SELECT * FROM hewer.worker_register('w', ARRAY['wf:a'], 1)")
+    time.sleep(1.0)  # idle in its transaction, three times the timeout
+    assert _ended(idle)
+    # Over the connection limit (acme.conn is one of the 3): refused by the server.
+    idle.close()
+    wait_until(
+        lambda: conn.execute(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE usename = %s", (acme.role,)
+        ).fetchone() == {"n": 1},
+        10, "the ended sessions to go",
+    )  # fmt: skip
+    held = [psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=acme.role)) for _ in range(2)]
+    try:
+        with pytest.raises(psycopg.OperationalError, match="too many connections"):
+            psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=acme.role))
+    finally:
+        for c in held:
+            c.close()
+    # 0 removes a guard; a tenant role cannot change any.
+    row = conn.execute(
+        "SELECT * FROM hewer.tenant_guard('acme', p_max_connections => 0)"
+    ).fetchone()
+    assert row is not None and row["max_connections"] is None
+    assert _sqlstate(acme.conn, "SELECT * FROM hewer.tenant_guard('acme', 100)") == "42501"
+
+
+def _ended(c: psycopg.Connection[Any]) -> bool:
+    """Whether the server ended this session for idling in its transaction."""
+    try:
+        c.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return exc.sqlstate == "25P03" or c.broken
+    return False

@@ -113,6 +113,9 @@ BEGIN
                 USING ERRCODE = 'HW092', HINT = 'A role belongs to one tenant: create another role.';
         END IF;
         EXECUTE format('GRANT hewer_client TO %I', p_db_role);
+        -- Server guards, unless the role has its own already (see hewer.tenant_guard).
+        PERFORM hewer._role_guard(p_function, p_db_role, 20, interval '30 seconds',
+                                  interval '60 seconds', true);
     END IF;
     UPDATE hewer.tenants t SET
         db_role = CASE WHEN p_db_role IS NULL THEN t.db_role ELSE nullif(p_db_role, '')::name END,
@@ -241,5 +244,110 @@ BEGIN
     UPDATE hewer.tenants t SET trigger_tokens = v_tokens - p_count,
                                trigger_refilled_at = greatest(now(), coalesce(t.trigger_refilled_at, now()))
     WHERE t.id = p_tenant;
+END
+$$;
+
+-- hewer.tenant_guard(name, max_connections?, statement_timeout?,
+--                    idle_in_transaction_timeout?) -> (role, max_connections,
+--                    statement_timeout, idle_in_transaction_timeout)
+--
+-- The server guards of a tenant's database role: how many sessions it may
+-- have at once (CONNECTION LIMIT, for the whole server), and, in this
+-- database, how long one statement may run and how long a session may sit
+-- idle inside a transaction (holding its locks and snapshot) before the
+-- server ends it. A tenant role gets 20, 30 s and 60 s when it is mapped
+-- (tenant_create/tenant_update with a role), unless the role has its own.
+-- NULL keeps a guard, 0 removes it. New sessions get the new values.
+-- Trusted sessions only, with the right to ALTER ROLE (CREATEROLE).
+-- Errors: HW092 unknown tenant or a tenant without a role, HW007 a negative
+-- value, HW095 not trusted, 42501 no right to alter the role.
+CREATE OR REPLACE FUNCTION hewer.tenant_guard(
+    p_name text, p_max_connections integer DEFAULT NULL, p_statement_timeout interval DEFAULT NULL,
+    p_idle_in_transaction_timeout interval DEFAULT NULL)
+RETURNS TABLE (role name, max_connections integer, statement_timeout text,
+               idle_in_transaction_timeout text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_role name;
+BEGIN
+    PERFORM hewer._require_trusted('tenant_guard');
+    SELECT t.db_role INTO v_role FROM hewer.tenants t WHERE t.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'tenant_guard: tenant % does not exist', coalesce(quote_literal(p_name), 'NULL')
+            USING ERRCODE = 'HW092', HINT = 'List the tenants with: hewer tenants list.';
+    ELSIF v_role IS NULL THEN
+        RAISE EXCEPTION 'tenant_guard: tenant % has no database role to guard', quote_literal(p_name)
+            USING ERRCODE = 'HW092', HINT = 'Map one first: hewer tenants update NAME --role ROLE.';
+    END IF;
+    PERFORM hewer._role_guard('tenant_guard', v_role, p_max_connections, p_statement_timeout,
+                              p_idle_in_transaction_timeout, false);
+    RETURN QUERY SELECT * FROM hewer._role_guards(v_role);
+END
+$$;
+
+-- The guards a role has now (the settings are this database's).
+CREATE OR REPLACE FUNCTION hewer._role_guards(p_role name)
+RETURNS TABLE (role name, max_connections integer, statement_timeout text,
+               idle_in_transaction_timeout text)
+LANGUAGE sql STABLE
+AS $$
+    SELECT r.rolname, nullif(r.rolconnlimit, -1),
+           (SELECT split_part(c, '=', 2) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) AS c
+            WHERE s.setrole = r.oid AND s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                         WHERE d.datname = current_database())
+              AND c LIKE 'statement\_timeout=%'),
+           (SELECT split_part(c, '=', 2) FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) AS c
+            WHERE s.setrole = r.oid AND s.setdatabase = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                         WHERE d.datname = current_database())
+              AND c LIKE 'idle\_in\_transaction\_session\_timeout=%')
+    FROM pg_catalog.pg_roles r WHERE r.rolname = p_role
+$$;
+
+-- Sets a role's guards (NULL keeps, 0 removes); with p_only_unset, only
+-- those the role does not have yet.
+CREATE OR REPLACE FUNCTION hewer._role_guard(
+    p_function text, p_role name, p_max_connections integer, p_statement_timeout interval,
+    p_idle_timeout interval, p_only_unset boolean)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_now record;
+BEGIN
+    IF p_max_connections < 0 OR p_statement_timeout < interval '0' OR p_idle_timeout < interval '0' THEN
+        RAISE EXCEPTION '%: guards must not be negative (0 removes one), got max_connections %, statement_timeout %, idle_in_transaction_timeout %',
+            p_function, p_max_connections, p_statement_timeout, p_idle_timeout
+            USING ERRCODE = 'HW007', HINT = 'Pass a positive value, 0 to remove the guard, or NULL to keep it.';
+    END IF;
+    SELECT * INTO v_now FROM hewer._role_guards(p_role);
+    BEGIN
+        IF p_max_connections IS NOT NULL AND NOT (p_only_unset AND v_now.max_connections IS NOT NULL) THEN
+            EXECUTE format('ALTER ROLE %I CONNECTION LIMIT %s', p_role,
+                           CASE WHEN p_max_connections = 0 THEN -1 ELSE p_max_connections END);
+        END IF;
+        IF p_statement_timeout IS NOT NULL AND NOT (p_only_unset AND v_now.statement_timeout IS NOT NULL) THEN
+            IF p_statement_timeout = interval '0' THEN
+                EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET statement_timeout', p_role, current_database());
+            ELSE
+                EXECUTE format('ALTER ROLE %I IN DATABASE %I SET statement_timeout = %L', p_role,
+                               current_database(), ceil(extract(epoch FROM p_statement_timeout) * 1000)::bigint || 'ms');
+            END IF;
+        END IF;
+        IF p_idle_timeout IS NOT NULL AND NOT (p_only_unset AND v_now.idle_in_transaction_timeout IS NOT NULL) THEN
+            IF p_idle_timeout = interval '0' THEN
+                EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET idle_in_transaction_session_timeout',
+                               p_role, current_database());
+            ELSE
+                EXECUTE format('ALTER ROLE %I IN DATABASE %I SET idle_in_transaction_session_timeout = %L', p_role,
+                               current_database(), ceil(extract(epoch FROM p_idle_timeout) * 1000)::bigint || 'ms');
+            END IF;
+        END IF;
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE EXCEPTION '%: % may not alter role %', p_function, session_user, quote_ident(p_role)
+            USING ERRCODE = '42501',
+                  HINT = 'Guards are set with ALTER ROLE: run this as a role with CREATEROLE (e.g. the one that migrates).';
+    END;
 END
 $$;
