@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (9);
+INSERT INTO hewer.meta (schema_version) VALUES (10);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -651,6 +651,10 @@ VALUES ('events', '1 day', 2, '30 days');
 
 -- The event stream from push_event to the router.
 DO $$ BEGIN PERFORM pgmq.create('hewer_events'); END $$;
+-- The event router reads the queue tenant by tenant (event_route_read): an
+-- index to find each tenant's oldest messages without reading the others'.
+CREATE INDEX q_hewer_events_tenant_idx
+    ON pgmq.q_hewer_events ((coalesce(message ->> 'tenant_id', '')), msg_id);
 
 -- Durable waits (see docs/events.md#durable-waits): a step may wait, before it
 -- becomes ready, for an event or for a while. step_waits holds the waits of a

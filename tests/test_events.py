@@ -80,7 +80,10 @@ def test_push_event_stores_an_immutable_event_and_queues_it(conn: Conn) -> None:
         "scope": None,
     }
     msg = conn.execute("SELECT message FROM pgmq.q_hewer_events").fetchone()
-    assert msg == {"message": {"event_id": event_id}}
+    # The message names the event and its tenant (the router reads the queue tenant by tenant).
+    assert msg == {
+        "message": {"event_id": event_id, "tenant_id": "00000000-0000-0000-0000-000000000000"}
+    }
     with pytest.raises(psycopg.Error) as exc:
         conn.execute("UPDATE hewer.events SET payload = '{}' WHERE id = %s", (event_id,))
     assert exc.value.sqlstate == "HW046"

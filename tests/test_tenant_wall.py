@@ -7,6 +7,7 @@ limit's side door. See docs/tenants.md#threat-model.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +15,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
 
+from pydispatch.events import Router, RouteStats
 from pydispatch.settings import DispatcherSettings
 from tests import engine
 from tests import test_cli as tc
@@ -356,3 +360,47 @@ def _ended(c: psycopg.Connection[Any]) -> bool:
     except psycopg.Error as exc:
         return exc.sqlstate == "25P03" or c.broken
     return False
+
+
+# --- item 7: shared work is fair across tenants ----------------------------------------------
+
+
+def test_one_tenants_event_backlog_does_not_delay_anothers_events(
+    two_tenants: tuple[Tenant, Tenant], conn: Conn, dsn: str
+) -> None:
+    noisy, quiet = two_tenants
+    for t in (noisy, quiet):
+        engine.register(t.conn, "wf", {**KEYED, "on_events": ["order.*"]})
+    noisy.conn.execute(
+        "SELECT count(*) FROM hewer.push_events(array_fill('order.bulk'::text, ARRAY[2000]),"
+        " array_fill('{\"k\": 1}'::jsonb, ARRAY[2000]))"
+    )
+    quiet.conn.execute("SELECT hewer.push_event('order.one', '{\"k\": 2}')")
+
+    async def one_batch() -> RouteStats:
+        async with await AsyncConnection.connect(
+            dsn, autocommit=True, row_factory=dict_row
+        ) as aconn:
+            return await Router(batch_size=100).route_batch(aconn)
+
+    stats = asyncio.run(one_batch())
+    # First-in-first-out, the quiet tenant's event would wait for 20 batches of the other's.
+    assert stats.messages == 100
+    runs = conn.execute("SELECT tenant_id, count(*) AS n FROM hewer.runs GROUP BY 1").fetchall()
+    assert {r["tenant_id"]: r["n"] for r in runs} == {noisy.id: 99, quiet.id: 1}
+
+
+def test_one_tenants_due_crons_do_not_delay_anothers(
+    two_tenants: tuple[Tenant, Tenant], conn: Conn
+) -> None:
+    noisy, quiet = two_tenants
+    for i in range(50):
+        noisy.conn.execute(
+            "SELECT hewer.cron_create('wf', %s, '* * * * *', '{\"k\": 1}')", (f"c{i}",)
+        )
+    quiet.conn.execute("SELECT hewer.cron_create('wf', 'mine', '* * * * *', '{\"k\": 1}')")
+    due = conn.execute(
+        "SELECT tenant_id FROM hewer.cron_due(now() + interval '1 minute', 10)"
+    ).fetchall()
+    tenants = [r["tenant_id"] for r in due]
+    assert len(tenants) == 10 and quiet.id in tenants[:2]

@@ -42,10 +42,49 @@ BEGIN
     -- it returns may belong to an event that a join in the same statement
     -- could not see yet. The next statement's snapshot sees every event
     -- whose message was read.
+    --
+    -- Fair across tenants: not pgmq.read's first-in-first-out, which would
+    -- make every other tenant's events wait behind one tenant's backlog, but
+    -- the same read (visible messages, hidden for p_vt seconds, read_ct + 1)
+    -- taken tenant by tenant: each tenant's oldest, then each tenant's
+    -- second, ... up to p_qty. The tenants with messages are found by a skip
+    -- scan over q_hewer_events_tenant_idx (migration 10), so a backlog costs
+    -- nothing but its own turn. Messages without a tenant (sent before
+    -- migration 10) are one more group.
+    WITH RECURSIVE heads(t) AS (
+        (SELECT coalesce(q.message ->> 'tenant_id', '') FROM pgmq.q_hewer_events q
+         ORDER BY coalesce(q.message ->> 'tenant_id', '') LIMIT 1)
+        UNION ALL
+        SELECT (SELECT coalesce(q.message ->> 'tenant_id', '') FROM pgmq.q_hewer_events q
+                WHERE coalesce(q.message ->> 'tenant_id', '') > h.t
+                ORDER BY coalesce(q.message ->> 'tenant_id', '') LIMIT 1)
+        FROM heads h WHERE h.t IS NOT NULL
+    ), picked AS (
+        SELECT c.msg_id
+        FROM heads h
+        CROSS JOIN LATERAL (
+            SELECT q.msg_id, row_number() OVER (ORDER BY q.msg_id) AS turn
+            FROM pgmq.q_hewer_events q
+            WHERE coalesce(q.message ->> 'tenant_id', '') = h.t AND q.vt <= clock_timestamp()
+            ORDER BY q.msg_id LIMIT p_qty
+        ) c
+        WHERE h.t IS NOT NULL
+        ORDER BY c.turn, c.msg_id
+        LIMIT p_qty
+    ), taken AS (
+        SELECT q.msg_id FROM pgmq.q_hewer_events q
+        WHERE q.msg_id IN (SELECT p.msg_id FROM picked p)
+        FOR UPDATE SKIP LOCKED
+    ), m AS (
+        UPDATE pgmq.q_hewer_events q
+        SET vt = clock_timestamp() + make_interval(secs => p_vt), read_ct = q.read_ct + 1
+        FROM taken t WHERE q.msg_id = t.msg_id
+        RETURNING q.msg_id, q.read_ct, q.message
+    )
     SELECT array_agg(m.msg_id ORDER BY m.msg_id), array_agg(m.read_ct ORDER BY m.msg_id),
            array_agg((m.message ->> 'event_id')::uuid ORDER BY m.msg_id)
     INTO v_msg_ids, v_read_cts, v_event_ids
-    FROM pgmq.read('hewer_events', p_vt, p_qty) m;
+    FROM m;
     IF v_msg_ids IS NULL THEN
         RETURN;
     END IF;

@@ -84,7 +84,7 @@ BEGIN
          AS u(id, k, p, m, s);
     -- The message names the event only: the router reads the stored row.
     PERFORM pgmq.send_batch('hewer_events',
-        ARRAY(SELECT jsonb_build_object('event_id', x) FROM unnest(v_ids) AS x));
+        ARRAY(SELECT jsonb_build_object('event_id', x, 'tenant_id', v_tenant) FROM unnest(v_ids) AS x));
     PERFORM pg_notify('hewer_events', '');
 
     RETURN QUERY SELECT u.i::integer, u.id FROM unnest(v_ids) WITH ORDINALITY AS u(id, i) ORDER BY u.i;

@@ -150,7 +150,8 @@ BEGIN
                   HINT = 'List them with hewer.quarantine_list() (hewer quarantine list).';
     END IF;
     IF p_kind = 'event' AND v_row.quarantined_at IS NOT NULL THEN
-        PERFORM pgmq.send('hewer_events', jsonb_build_object('event_id', p_item_id));
+        PERFORM pgmq.send('hewer_events', jsonb_build_object('event_id', p_item_id,
+                                                             'tenant_id', v_row.tenant_id));
         PERFORM pg_notify('hewer_events', '');
     END IF;
     RETURN true;
