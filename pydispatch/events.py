@@ -35,6 +35,7 @@ from croniter import croniter
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from pydispatch import celeval
 from pydispatch.db import connection_lost
 from pydispatch.queries import QUERIES
 from pyworker.cel import CelError, ProgramCache
@@ -122,12 +123,17 @@ class Router:
     """One router pass at a time on the leader's connection."""
 
     def __init__(
-        self, batch_size: int = 100, visibility_timeout: int = 30, retry: Retry | None = None
+        self,
+        batch_size: int = 100,
+        visibility_timeout: int = 30,
+        retry: Retry | None = None,
+        evaluator: celeval.Evaluator | None = None,
     ) -> None:
         self.batch_size = batch_size
         self.visibility_timeout = visibility_timeout
         self.retry = retry or Retry()
-        self.programs = ProgramCache()
+        self.programs = ProgramCache()  # compiled here only to report filters that do not compile
+        self.evaluator = evaluator or celeval.shared()
         self.total = RouteStats()
         self.quarantined = 0  # events given up on (for tests and metrics)
 
@@ -167,7 +173,7 @@ class Router:
         by_message: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_message[int(row["msg_id"])].append(dict(row))
-        decisions, broken, failed = self._decide_messages(by_message)
+        decisions, broken, failed = await self._decide_messages(by_message)
         for msg_id, (event_id, tenant_id, problem) in failed.items():
             if await item_failed(conn, self.retry, "event", event_id, tenant_id, problem):
                 self.quarantined += 1
@@ -205,36 +211,55 @@ class Router:
         self.total.released += stats.released
         return stats
 
-    def _decide_messages(
+    async def _decide_messages(
         self, by_message: dict[int, list[dict[str, Any]]]
     ) -> tuple[
         list[tuple[Any, Any, Any, int | None, str | None]],
         dict[str, tuple[int, str]],
         dict[int, tuple[Any, Any, BaseException]],
     ]:
-        """Decisions for each message on its own: a payload too deep to decode, or a filter that
-        raises anything at all, fails that event alone (returned in the third item)."""
+        """Decisions for each message on its own: a payload too deep to decode fails that event
+        alone (returned in the third item). Filters are evaluated in the CEL child process, each
+        under its time budget; one over it does not match, and its filter shows the error."""
         decisions: list[tuple[Any, Any, Any, int | None, str | None]] = []
         broken: dict[str, tuple[int, str]] = {}
         failed: dict[int, tuple[Any, Any, BaseException]] = {}
+        pending: list[tuple[tuple[Any, Any, Any], int]] = []
+        items: list[celeval.Item] = []
         for msg_id, message_rows in by_message.items():
             first = message_rows[0]
             if first["event_id"] is None:
                 continue
             try:
                 payload, metadata = _json(first["payload_json"]), _json(first["metadata_json"])
-                mine = []
-                for row in message_rows:
-                    if row["workflow_id"] is None:
-                        continue
-                    row["payload"], row["metadata"] = payload, metadata
-                    decision = self._decide(row, broken)
-                    if decision is not None:
-                        mine.append(decision)
             except Exception as exc:  # noqa: BLE001 - any failure is this event's alone
                 failed[msg_id] = (first["event_id"], first["tenant_id"], exc)
                 continue
-            decisions.extend(mine)
+            for row in message_rows:
+                if row["workflow_id"] is None:
+                    continue
+                ids = (row["event_id"], row["workflow_id"], row["filter_id"])
+                if row["expression"] is None:
+                    decisions.append((*ids, None, None))
+                    continue
+                version = int(row["filter_version"])
+                program = self.programs.get(str(row["filter_id"]), version, row["expression"])
+                if isinstance(program, CelError):
+                    if row["filter_error"] is None:
+                        broken[str(row["filter_id"])] = (version, str(program))
+                    decisions.append((*ids, version, f"filter does not compile: {program}"))
+                    continue
+                pending.append((ids, version))
+                variables = {"key": row["key"], "payload": payload, "metadata": metadata}
+                items.append((f"{row['filter_id']}:{version}", row["expression"], variables))
+        results = await self.evaluator.evaluate(items)
+        for (ids, version), result in zip(pending, results, strict=True):
+            if result is True:
+                decisions.append((*ids, version, None))
+            elif isinstance(result, str):
+                decisions.append((*ids, version, result))
+                if celeval.OVER_BUDGET in result:
+                    broken[str(ids[2])] = (version, result)
         return decisions, broken, failed
 
     async def _waits(self, conn: AsyncConnection[DictRow], event_ids: list[Any]) -> int:
@@ -242,30 +267,40 @@ class Router:
         if not event_ids:
             return 0
         cur = await conn.execute(QUERIES["event_waits_read"], {"event_ids": event_ids})
-        decided: dict[Any, tuple[Any, str | None]] = {}
-        for row in await cur.fetchall():
-            if row["task_id"] in decided and decided[row["task_id"]][1] is None:
-                continue  # an earlier event of the batch already satisfied it
+        rows = await cur.fetchall()
+        # Evaluate every condition first, in the CEL child process (off the event loop, each
+        # under its time budget); then decide in order: the first event that satisfies a wait.
+        outcomes: dict[int, celeval.Result] = {}
+        items: list[celeval.Item] = []
+        where: list[int] = []
+        for i, row in enumerate(rows):
             if row["expression"] is None:
-                decided[row["task_id"]] = (row["event_id"], None)
                 continue
             program = self.programs.get(f"wait:{row['expression']}", 0, row["expression"])
-            try:
-                if isinstance(program, CelError):
-                    raise program
-                matched = program.evaluate(
-                    {
-                        "key": row["key"],
-                        "payload": _json(row["payload_json"]),
-                        "metadata": _json(row["metadata_json"]),
-                        "input": _json(row["input_json"]),
-                    }
-                )
-            except Exception as exc:  # noqa: BLE001 - recorded as this wait's error
-                error = str(exc) if isinstance(exc, CelError) else f"{type(exc).__name__}: {exc}"
-                decided.setdefault(row["task_id"], (row["event_id"], error))
+            if isinstance(program, CelError):
+                outcomes[i] = str(program)
                 continue
-            if matched:
+            try:
+                variables = {
+                    "key": row["key"],
+                    "payload": _json(row["payload_json"]),
+                    "metadata": _json(row["metadata_json"]),
+                    "input": _json(row["input_json"]),
+                }
+            except Exception as exc:  # noqa: BLE001 - recorded as this wait's error
+                outcomes[i] = f"{type(exc).__name__}: {exc}"
+                continue
+            items.append((f"wait:{row['expression']}", row["expression"], variables))
+            where.append(i)
+        outcomes.update(zip(where, await self.evaluator.evaluate(items), strict=True))
+        decided: dict[Any, tuple[Any, str | None]] = {}
+        for i, row in enumerate(rows):
+            if row["task_id"] in decided and decided[row["task_id"]][1] is None:
+                continue  # an earlier event of the batch already satisfied it
+            outcome = outcomes.get(i, True)
+            if isinstance(outcome, str):
+                decided.setdefault(row["task_id"], (row["event_id"], outcome))
+            elif outcome:
                 decided[row["task_id"]] = (row["event_id"], None)
         if not decided:
             return 0
@@ -279,27 +314,6 @@ class Router:
         )
         result = await cur.fetchone()
         return int(result["released"]) if result else 0
-
-    def _decide(
-        self, row: DictRow, broken: dict[str, tuple[int, str]]
-    ) -> tuple[Any, Any, Any, int | None, str | None] | None:
-        """(event, workflow, filter, version, error) to record, or None when the filter is false."""
-        ids = (row["event_id"], row["workflow_id"], row["filter_id"])
-        if row["expression"] is None:
-            return (*ids, None, None)
-        version = int(row["filter_version"])
-        program = self.programs.get(str(row["filter_id"]), version, row["expression"])
-        if isinstance(program, CelError):
-            if row["filter_error"] is None:
-                broken[str(row["filter_id"])] = (version, str(program))
-            return (*ids, version, f"filter does not compile: {program}")
-        try:
-            matched = program.evaluate(
-                {"key": row["key"], "payload": row["payload"], "metadata": row["metadata"]}
-            )
-        except CelError as exc:
-            return (*ids, version, str(exc))
-        return (*ids, version, None) if matched else None
 
     async def _apply(
         self,

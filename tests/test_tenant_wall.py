@@ -18,6 +18,7 @@ import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
 from pydispatch.settings import DispatcherSettings
 from tests import engine
@@ -404,3 +405,67 @@ def test_one_tenants_due_crons_do_not_delay_anothers(
     ).fetchall()
     tenants = [r["tenant_id"] for r in due]
     assert len(tenants) == 10 and quiet.id in tenants[:2]
+
+
+# --- item 3: CEL filters cannot freeze the dispatcher ----------------------------------------
+
+
+def test_a_filter_whose_cost_cannot_be_bounded_is_refused_at_creation(acme: Tenant) -> None:
+    before = acme.conn.execute("SELECT count(*) AS n FROM hewer.filters").fetchone()
+    nested = "payload.a.all(x, payload.a.all(y, payload.a.all(z, x + y + z > 0)))"
+    with pytest.raises(psycopg.Error) as refused:
+        acme.conn.execute("SELECT hewer.filter_create('wf', %s)", (nested,))
+    assert refused.value.sqlstate == "HW042"
+    assert "comprehension" in str(refused.value) and "cannot be bounded" in str(refused.value)
+    assert acme.conn.execute("SELECT count(*) AS n FROM hewer.filters").fetchone() == before
+    # One comprehension is bounded by the payload: accepted.
+    acme.conn.execute("SELECT hewer.filter_create('wf', 'payload.a.all(x, x > 0)')")
+
+
+def test_a_filter_over_its_time_budget_does_not_match_and_never_blocks_the_loop(
+    acme: Tenant, conn: Conn, dsn: str
+) -> None:
+    engine.register(acme.conn, "wf", {"on_events": ["big.*"], "steps": [{"name": "a"}]})
+    filter_id = acme.conn.execute(
+        "SELECT hewer.filter_create('wf',"
+        " 'payload.xs.all(x, string(x).size() < 20 && x >= 0 && x < 10000000)') AS id"
+    ).fetchone()["id"]  # type: ignore[index]
+    acme.conn.execute(
+        "SELECT hewer.push_event('big.one', jsonb_build_object('xs',"
+        " (SELECT jsonb_agg(g) FROM generate_series(1, 120000) g)))"
+    )
+    evaluator = Evaluator(budget=3.0)
+    gaps: list[float] = []
+
+    async def scenario() -> RouteStats:
+        stop = asyncio.Event()
+
+        async def heartbeat() -> None:
+            last = time.monotonic()
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        beat = asyncio.create_task(heartbeat())
+        try:
+            async with await AsyncConnection.connect(
+                dsn, autocommit=True, row_factory=dict_row
+            ) as aconn:
+                return await Router(evaluator=evaluator).route_batch(aconn)
+        finally:
+            stop.set()
+            await beat
+            evaluator.close()
+
+    stats = asyncio.run(scenario())
+    assert stats.messages == 1 and stats.runs == 0 and stats.errors == 1
+    match = conn.execute("SELECT error FROM hewer.event_matches").fetchone()
+    assert match is not None and OVER_BUDGET in match["error"]
+    # The tenant sees it on its filter.
+    [listed] = acme.conn.execute("SELECT * FROM hewer.filter_list('wf')").fetchall()
+    assert listed["filter_id"] == filter_id and OVER_BUDGET in listed["error"]
+    # The evaluation ran its whole 3 s budget in the child; the event loop never stalled for it.
+    assert sum(gaps) >= 3.0
+    assert max(gaps) < 1.5, max(gaps)

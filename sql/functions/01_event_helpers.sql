@@ -39,7 +39,9 @@ AS $$
 $$;
 
 -- A first check of a CEL expression that needs no CEL parser: not empty, at
--- most 4096 characters, quotes closed and brackets balanced. Returns NULL when
+-- most 4096 characters, quotes closed, brackets balanced, and no
+-- comprehension (all, exists, exists_one, map, filter) inside another, whose
+-- cost no bound holds (the router also evaluates under a time budget). Returns NULL when
 -- it passes, else what is wrong. The router compiles every filter with celpy
 -- and records a full parse error in hewer.filters.error; the Python client
 -- and the CLI compile before they call SQL, so they reject bad CEL at once.
@@ -72,10 +74,21 @@ BEGIN
             END IF;
         ELSIF v_ch IN ('"', '''') THEN
             v_quote := v_ch;
+        ELSIF v_ch = '(' AND right(substr(p_expression, 1, v_i - 1), 24)
+                              ~ '\.\s*(all|exists|exists_one|map|filter)\s*$' THEN
+            -- A comprehension. One costs the length of its list; one inside
+            -- another, the product of the lengths: no bound holds for that.
+            IF strpos(v_stack, 'M') > 0 THEN
+                RETURN format('a comprehension (all, exists, exists_one, map, filter) inside another, at '
+                              'character %s: its cost grows with the product of the lists'' lengths, so it '
+                              'cannot be bounded; rewrite it with one comprehension', v_i);
+            END IF;
+            v_stack := v_stack || 'M';
         ELSIF v_ch IN ('(', '[', '{') THEN
             v_stack := v_stack || v_ch;
         ELSIF v_ch IN (')', ']', '}') THEN
-            IF right(v_stack, 1) IS DISTINCT FROM translate(v_ch, ')]}', '([{') OR v_stack = '' THEN
+            IF translate(right(v_stack, 1), 'M', '(') IS DISTINCT FROM translate(v_ch, ')]}', '([{')
+               OR v_stack = '' THEN
                 RETURN format('unexpected %s at character %s', v_ch, v_i);
             END IF;
             v_stack := left(v_stack, -1);
@@ -85,7 +98,7 @@ BEGIN
         RETURN format('a string opened with %s is never closed', v_quote);
     END IF;
     IF v_stack <> '' THEN
-        RETURN format('%s is never closed', right(v_stack, 1));
+        RETURN format('%s is never closed', translate(right(v_stack, 1), 'M', '('));
     END IF;
     RETURN NULL;
 END
