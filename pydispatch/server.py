@@ -25,7 +25,10 @@ directly: `port = await d.start()`, then `await d.stop()`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import functools
+import hashlib
 import json
 import logging
 import signal
@@ -52,7 +55,7 @@ from pydispatch.session import Session
 from pydispatch.settings import DispatcherSettings
 from pydispatch.status import details
 from pydispatch.tenancy import DEFAULT_TENANT, TenantSettings, by_tenant
-from pydispatch.validate import BadRequestError, maybe_uuid, parse_report, parse_uuid, unix_ms
+from pydispatch.validate import BadRequestError, parse_report, parse_uuid, unix_ms
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from pyworker.rpc import MAX_MESSAGE_BYTES
@@ -98,6 +101,10 @@ class Dispatcher:
         # Tokens seen revoked (or expired) while this dispatcher runs: Wait and Watch calls
         # opened with one end at their next wake-up.
         self.revoked_tokens: set[uuid.UUID] = set()
+        self.claims = 0  # task_claim calls made (for tests and metrics)
+        # Tokens of the Wait and Watch calls in progress (their counts), checked with the streams'.
+        self.tokens_in_use: collections.Counter[uuid.UUID] = collections.Counter()
+        self._token_check = asyncio.Event()
 
     # -- public state --------------------------------------------------------------------------
 
@@ -180,6 +187,7 @@ class Dispatcher:
             asyncio.create_task(self._batcher_obj.run(), name="hewer-reports"),
             asyncio.create_task(self._heartbeat_loop(), name="hewer-heartbeat"),
             asyncio.create_task(self._cancel_loop(), name="hewer-cancel"),
+            asyncio.create_task(self._token_loop(), name="hewer-tokens"),
             asyncio.create_task(self._leader.run(), name="hewer-leader"),
         ]
         server = grpc.aio.server(
@@ -335,6 +343,11 @@ class Dispatcher:
             backoff = min(backoff * 2, self.settings.poll_interval)
 
     def _on_notify(self, channel: str, payload: str) -> None:
+        """A notification is a hint, never authority: any login may send one. It only wakes
+        loops that then ask the database (claims, cancellations, runs, tokens); payloads carry
+        tags (hewer.notify_tag), never names or ids; nothing of it is kept."""
+        if len(payload) > _MAX_PAYLOAD:
+            payload = ""  # no PostgreSQL payload is this long; treat it as "could be anything"
         try:
             data = json.loads(payload) if payload else {}
         except ValueError:
@@ -342,29 +355,53 @@ class Dispatcher:
         if not isinstance(data, dict):
             data = {}
         if channel == "hewer_ready":
-            actions = data.get("actions")
-            wanted = set(actions) if isinstance(actions, list) else None
+            tags = _tags(data.get("tags"))
+            tenant = data.get("tenant")
             for s in self._sessions.values():
-                if wanted is None or not s.actions.isdisjoint(wanted):
+                if tags is None:
+                    if not isinstance(tenant, str) or tenant == notify_tag(str(s.tenant)):
+                        s.wake.set()
+                elif any(notify_tag(f"{s.tenant}:{a}") in tags for a in s.actions):
                     s.wake.set()
         elif channel == "hewer_cancel":
-            workers = data.get("workers")
-            if not isinstance(workers, list) or any(
-                maybe_uuid(w) in self._sessions for w in workers
-            ):
+            workers = _tags(data.get("workers"))
+            if workers is None or any(notify_tag(str(w)) in workers for w in self._sessions):
                 self._cancel_wake.set()
         elif channel == "hewer_run_done":
-            runs = data.get("runs")
+            runs = _tags(data.get("runs"))
             self._wake_runs(
-                None if not isinstance(runs, list) else [u for r in runs if (u := maybe_uuid(r))]
+                None
+                if runs is None
+                else [r for r in self._run_waiters if notify_tag(str(r)) in runs]
             )
         elif channel == "hewer_tokens":
-            revoked = maybe_uuid(payload.strip())
-            if revoked is not None:
-                self.tokens_revoked({revoked})
+            self._token_check.set()  # checked against the database, at most every second
+
+    async def _token_loop(self) -> None:
+        """On a hewer_tokens hint (coalesced), ask the database which tokens in use here are
+        still valid, and end what uses the others. A notification alone ends nothing."""
+        while True:
+            await self._token_check.wait()
+            self._token_check.clear()
+            in_use = {s.token_id for s in self._sessions.values() if s.token_id is not None}
+            in_use |= set(self.tokens_in_use)
+            if in_use:
+                try:
+                    rows = await self.fetch("tokens_valid", {"token_ids": list(in_use)})
+                except psycopg.Error as exc:
+                    log.warning("token check failed", extra={"error": str(exc)})
+                else:
+                    invalid = in_use - {row["token_id"] for row in rows}
+                    if invalid:
+                        self.tokens_revoked(invalid)
+            await asyncio.sleep(_TOKEN_CHECK_GAP)
 
     def tokens_revoked(self, token_ids: set[uuid.UUID]) -> None:
-        """End the streams opened with these tokens (revoked or expired): UNAUTHENTICATED."""
+        """End the streams opened with these tokens (revoked or expired, as the database says):
+        UNAUTHENTICATED."""
+        # Only tokens in use here, confirmed invalid: bounded by what callers present.
+        if len(self.revoked_tokens) > _MAX_REVOKED:
+            self.revoked_tokens &= set(self.tokens_in_use)
         self.revoked_tokens |= token_ids
         self._wake_runs(None)  # Wait and Watch calls check their token when woken
         for s in list(self._sessions.values()):
@@ -394,6 +431,20 @@ class Dispatcher:
             waiters = [e for r in run_ids for e in self._run_waiters.get(r, ())]
         for event in waiters:
             event.set()
+
+    @contextlib.contextmanager
+    def token_in_use(self, token_id: uuid.UUID | None) -> Iterator[None]:
+        """Count a long call's token as in use here (hewer_tokens hints re-check it)."""
+        if token_id is None:
+            yield
+            return
+        self.tokens_in_use[token_id] += 1
+        try:
+            yield
+        finally:
+            self.tokens_in_use[token_id] -= 1
+            if self.tokens_in_use[token_id] <= 0:
+                del self.tokens_in_use[token_id]
 
     @contextlib.contextmanager
     def run_waiter(self, run_id: uuid.UUID) -> Iterator[asyncio.Event]:
@@ -454,6 +505,7 @@ class Dispatcher:
             if not s.claimable or not s.alive(time.monotonic(), self.settings.silence_limit):
                 continue
             async with lock:
+                self.claims += 1
                 try:
                     rows = await self.fetch(
                         "task_claim",
@@ -486,6 +538,10 @@ class Dispatcher:
                 )
                 if len(rows) >= limit:
                     s.wake.set()  # maybe more work, and maybe the worker freed slots meanwhile
+            else:
+                # Wake-ups are coalesced: after a claim that found nothing, the next waits a
+                # moment, so a flood of notifications costs each worker at most 1/gap claims.
+                await asyncio.sleep(_EMPTY_CLAIM_GAP)
 
     def _live_sessions(self, now: float) -> list[Session]:
         """Sessions heard from lately; streams silent for the worker timeout are ended."""
@@ -593,6 +649,8 @@ class Dispatcher:
             except psycopg.Error as exc:
                 log.warning("task_cancellations failed", extra={"error": str(exc)})
                 continue
+            finally:
+                await asyncio.sleep(_EMPTY_CLAIM_GAP)  # coalesce a flood of hewer_cancel
             requested: dict[uuid.UUID, set[tuple[uuid.UUID, int]]] = {}
             for row in rows:
                 requested.setdefault(row["worker_id"], set()).add((row["task_id"], row["attempt"]))
@@ -757,3 +815,27 @@ async def _run_until_signalled(settings: DispatcherSettings) -> None:
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+# Notification payloads are at most 8000 bytes in PostgreSQL; anything longer is not ours.
+_MAX_PAYLOAD: Final = 8000
+# After a claim that found nothing, the next waits this long (coalescing wake-ups).
+_EMPTY_CLAIM_GAP: Final = 0.01
+# Token checks on hewer_tokens hints: at most one per this many seconds.
+_TOKEN_CHECK_GAP: Final = 1.0
+# Confirmed-revoked token ids kept before those no longer in use are forgotten.
+_MAX_REVOKED: Final = 10000
+
+
+@functools.lru_cache(maxsize=65536)
+def notify_tag(value: str) -> str:
+    """hewer.notify_tag: the first 16 hex digits of the MD5 of a run id, a worker id, a tenant
+    id or '<tenant id>:<action>', which notification payloads carry instead of the value."""
+    return hashlib.md5(value.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def _tags(value: Any) -> frozenset[str] | None:
+    """The tags of a payload's list; None for null or anything malformed ("could be anything")."""
+    if not isinstance(value, list):
+        return None
+    return frozenset(v for v in value[:1000] if isinstance(v, str))

@@ -400,7 +400,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             # Answer a little before the call's own deadline so the answer arrives.
             call_end = start + remaining - min(0.2, remaining * 0.1)
             deadline = call_end if deadline is None else min(deadline, call_end)
-        with core.run_waiter(run_id) as event:
+        with core.run_waiter(run_id) as event, core.token_in_use(caller.token_id):
             while True:
                 event.clear()
                 row = await self._get(context, caller, run_id)
@@ -427,7 +427,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         seen: set[uuid.UUID] = set()
         newest_ms: int | None = None
         pause = min(core.settings.poll_interval, 0.25)
-        with core.run_waiter(run_id) as event:
+        with core.run_waiter(run_id) as event, core.token_in_use(caller.token_id):
             while True:
                 event.clear()
                 run = await self._get(context, caller, run_id)

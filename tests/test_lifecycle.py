@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -183,6 +184,10 @@ def test_trigger_joins_the_callers_transaction(conn: psycopg.Connection[Any]) ->
     assert conn.execute("SELECT count(*) AS n FROM hewer.queue").fetchone()["n"] == 1  # type: ignore[index]
 
 
+def _tag(value: str) -> str:
+    return hashlib.md5(value.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
 def test_notify_once_per_statement(conn: psycopg.Connection[Any], connect: Any) -> None:
     register(conn, "n", {"steps": [{"name": "a"}, {"name": "b"}, {"name": "c", "parents": ["a"]}]})
     listener = connect()
@@ -192,7 +197,10 @@ def test_notify_once_per_statement(conn: psycopg.Connection[Any], connect: Any) 
     notes = list(listener.notifies(timeout=0.5, stop_after=100))
     assert len(notes) == 1
     payload = json.loads(notes[0].payload)
-    assert sorted(payload["actions"]) == ["n:a", "n:b"]
+    # Tags, not names: any login may LISTEN (hewer.notify_tag('<tenant>:<action>')).
+    tenant = "00000000-0000-0000-0000-000000000000"
+    assert sorted(payload["tags"]) == sorted([_tag(f"{tenant}:n:a"), _tag(f"{tenant}:n:b")])
+    assert payload["tenant"] == _tag(tenant) and "n:a" not in notes[0].payload
 
     w = worker(conn, ["n:a", "n:b", "n:c"], slots=1000)
     tasks = claim(conn, w, limit=1000)
@@ -200,7 +208,7 @@ def test_notify_once_per_statement(conn: psycopg.Connection[Any], connect: Any) 
     notes = list(listener.notifies(timeout=0.5, stop_after=100))
     channels = sorted(n.channel for n in notes)
     assert channels == ["hewer_ready"]  # the c tasks of 20 runs, one notification
-    assert json.loads(notes[0].payload)["actions"] == ["n:c"]
+    assert json.loads(notes[0].payload)["tags"] == [_tag(f"{tenant}:n:c")]
     complete(conn, claim(conn, w, limit=1000))
     notes = list(listener.notifies(timeout=0.5, stop_after=100))
     assert [n.channel for n in notes] == ["hewer_run_done"]
@@ -222,7 +230,7 @@ def test_cancel_run(conn: psycopg.Connection[Any], connect: Any) -> None:
     assert [s for k, s in states.items() if k != a["step"]] == ["cancelled", "cancelled"]
     assert conn.execute("SELECT count(*) AS n FROM hewer.queue").fetchone()["n"] == 0  # type: ignore[index]
     [note] = list(listener.notifies(timeout=0.5, stop_after=10))
-    assert json.loads(note.payload) == {"workers": [str(w)]}
+    assert json.loads(note.payload) == {"workers": [_tag(str(w))]}
     todo = conn.execute("SELECT * FROM hewer.task_cancellations(%s)", ([w],)).fetchall()
     assert todo == [{"worker_id": w, "task_id": a["task_id"], "attempt": 1}]
     # The worker stops the task and reports it failed: it ends cancelled, never retried.

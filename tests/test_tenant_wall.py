@@ -20,10 +20,13 @@ from psycopg.rows import dict_row
 
 from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
+from pydispatch.server import Dispatcher
 from pydispatch.settings import DispatcherSettings
+from pyworker import Client, Worker
 from tests import engine
 from tests import test_cli as tc
 from tests import test_dispatcher as td
+from tests import test_tenants_grpc as tg
 from tests.harness import wait_until
 from tests.test_partitions import insert
 from tests.test_tenants import Tenant, _tenant
@@ -469,3 +472,62 @@ def test_a_filter_over_its_time_budget_does_not_match_and_never_blocks_the_loop(
     # The evaluation ran its whole 3 s budget in the child; the event loop never stalled for it.
     assert sum(gaps) >= 3.0
     assert max(gaps) < 1.5, max(gaps)
+
+
+# --- item 5: notifications are hints ---------------------------------------------------------
+
+
+def test_forged_notifications_end_nothing_leak_nothing_and_cost_little(
+    dsn: str, conn: Conn, roles: Callable[[], str]
+) -> None:
+    asyncio.run(_forged_notifications(dsn, conn, roles))
+
+
+async def _forged_notifications(dsn: str, conn: Conn, roles: Callable[[], str]) -> None:
+    attacker = _tenant(dsn, conn, roles, "mallory")
+    victim_id, token, token_id = tg.new_tenant(conn, "victim")
+    tg.act_for(conn, victim_id)
+    settings = DispatcherSettings(
+        listen="127.0.0.1:0", database_url=dsn, **(td.FAST | {"worker_timeout": 600.0})
+    )
+    d = Dispatcher(settings)
+    address = f"127.0.0.1:{await d.start()}"
+    spy = psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=attacker.role), autocommit=True)
+    try:
+        spy.execute("LISTEN hewer_ready; LISTEN hewer_run_done; LISTEN hewer_cancel")
+        w = Worker("victim-w", [tg._workflow("victim")], dispatchers=[address], token=token)
+        await asyncio.wait_for(w.start(), 15)
+        claims_before = d.claims
+        # Forged: the victim's token "revoked", and floods of fake ids and wake-ups.
+        a = attacker.conn
+        a.execute("SELECT pg_notify('hewer_tokens', %s)", (str(token_id),))
+        a.execute(
+            "SELECT pg_notify('hewer_tokens', gen_random_uuid()::text)"
+            " FROM generate_series(1, 5000)"
+        )
+        for channel in ("hewer_ready", "hewer_cancel", "hewer_run_done"):
+            a.execute(
+                "SELECT pg_notify(%s, json_build_object('tags', NULL, 'workers', NULL,"
+                " 'runs', NULL, 'n', g)::text) FROM generate_series(1, 3000) g",
+                (channel,),
+            )
+        await asyncio.sleep(2.5)
+        # Nothing was ended or refused: the victim's stream is up and its token works.
+        assert len(d.connected_workers()) == 1
+        assert d.revoked_tokens == set()
+        async with Client([address], token=token) as client:
+            run_id = await client.trigger("job", {})
+            assert (await client.result(run_id, timeout=30))["step"]["ran_for"] == "victim"
+        # 9,000 forged wake-ups cost the worker's claim loop a bounded number of claims
+        # (at most one per 10 ms while they lasted), not one each.
+        assert d.claims - claims_before < 1000, d.claims - claims_before
+        # What the attacker heard of the victim's work names nothing of it.
+        heard = [n.payload for n in spy.notifies(timeout=0.5, stop_after=100000)]
+        assert heard and not any(
+            s in p for p in heard for s in (str(run_id), "job", str(victim_id))
+        )
+        w.stop()
+        await asyncio.wait_for(w.wait_closed(), 15)
+    finally:
+        spy.close()
+        await d.stop(grace=0.5)

@@ -170,8 +170,21 @@ BEGIN
 END
 $$;
 
+-- hewer.notify_tag(text) -> text: what notification payloads carry instead of
+-- names and ids. Any login may LISTEN, so a payload must tell other tenants
+-- nothing: it carries the first 16 hex digits of the MD5 of what it is about
+-- (a run id, a worker id, '<tenant id>:<action>'). A listener computes the
+-- tags of what it waits for and compares (see docs/sql-api.md#notifications).
+CREATE OR REPLACE FUNCTION hewer.notify_tag(p_value text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT left(pg_catalog.md5(p_value), 16)
+$$;
+
 -- Tell dispatchers that work is ready for these actions: one NOTIFY per call.
--- The payload lists the actions unless it would not fit, then it says "any".
+-- The payload tags the tenant's actions (notify_tag('<tenant>:<action>'))
+-- unless they would not fit; then it tags the tenant only ("tags": null).
 -- Dispatchers also poll, so a lost notification only delays work.
 CREATE OR REPLACE FUNCTION hewer._notify_ready(p_tenant uuid, p_actions text[])
 RETURNS void
@@ -184,9 +197,11 @@ BEGIN
     IF coalesce(cardinality(p_actions), 0) = 0 THEN
         RETURN;
     END IF;
-    v_payload := json_build_object('tenant', p_tenant, 'actions', p_actions)::text;
+    v_payload := json_build_object(
+        'tenant', hewer.notify_tag(p_tenant::text),
+        'tags', ARRAY(SELECT hewer.notify_tag(p_tenant || ':' || a) FROM unnest(p_actions) AS a))::text;
     IF octet_length(v_payload) > 7000 THEN
-        v_payload := json_build_object('tenant', p_tenant, 'actions', NULL)::text;
+        v_payload := json_build_object('tenant', hewer.notify_tag(p_tenant::text), 'tags', NULL)::text;
     END IF;
     PERFORM pg_notify('hewer_ready', v_payload);
 END
@@ -252,7 +267,7 @@ END
 $$;
 
 -- Tell waiters that runs reached a terminal state: one NOTIFY on channel
--- hewer_run_done per call ({"runs": [...]}, or null when too many to list).
+-- hewer_run_done per call ({"runs": [tags]}, or null when too many to list).
 CREATE OR REPLACE FUNCTION hewer._notify_runs_done(p_run_ids uuid[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -264,7 +279,8 @@ BEGIN
     IF coalesce(cardinality(p_run_ids), 0) = 0 THEN
         RETURN;
     END IF;
-    v_payload := json_build_object('runs', p_run_ids)::text;
+    v_payload := json_build_object(
+        'runs', ARRAY(SELECT hewer.notify_tag(r::text) FROM unnest(p_run_ids) AS r))::text;
     IF octet_length(v_payload) > 7000 THEN
         v_payload := json_build_object('runs', NULL)::text;
     END IF;

@@ -79,7 +79,8 @@ BEGIN
     WHERE s.id = d.id;
     -- Work that waited on these limits may run now, on any worker: wake
     -- every dispatcher's claimers of the tenant (one NOTIFY per call).
-    PERFORM pg_notify('hewer_ready', json_build_object('tenant', t.tenant_id, 'actions', NULL)::text)
+    PERFORM pg_notify('hewer_ready', json_build_object('tenant', hewer.notify_tag(t.tenant_id::text),
+                                                       'tags', NULL)::text)
     FROM (SELECT DISTINCT s.tenant_id FROM hewer.semaphores s WHERE s.id = ANY (v_sems)) t;
 END
 $$;

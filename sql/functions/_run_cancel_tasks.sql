@@ -44,7 +44,8 @@ BEGIN
     SELECT array_agg(DISTINCT f.worker_id) INTO v_workers FROM flagged f;
 
     IF v_workers IS NOT NULL THEN
-        v_payload := json_build_object('workers', v_workers)::text;
+        v_payload := json_build_object(
+            'workers', ARRAY(SELECT hewer.notify_tag(w::text) FROM unnest(v_workers) AS w))::text;
         IF octet_length(v_payload) > 7000 THEN
             v_payload := json_build_object('workers', NULL)::text;
         END IF;

@@ -89,7 +89,8 @@ BEGIN
         RETURN false;
     END IF;
     UPDATE hewer.api_tokens k SET revoked_at = now() WHERE k.id = p_token_id;
-    PERFORM pg_notify('hewer_tokens', p_token_id::text);
+    -- A hint without the id: dispatchers re-check the tokens their callers use.
+    PERFORM pg_notify('hewer_tokens', '');
     RETURN true;
 END
 $$;
