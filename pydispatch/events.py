@@ -106,6 +106,20 @@ async def item_failed(
     return quarantined
 
 
+def _orphans(rows: list[DictRow]) -> set[int]:
+    """Messages whose event is not found: not acked, so retried after the visibility timeout,
+    and dropped (with an error in the log) only after _MAX_READS reads."""
+    orphans = {int(r["msg_id"]) for r in rows if r["event_id"] is None}
+    for row in rows:
+        if row["event_id"] is None and row["read_ct"] >= _MAX_READS:
+            log.error(
+                "dropping an event message whose event does not exist",
+                extra={"msg_id": row["msg_id"], "reads": row["read_ct"]},
+            )
+            orphans.discard(int(row["msg_id"]))
+    return orphans
+
+
 def _json(text: str | None) -> Any:
     """A payload, decoded here rather than by the driver: one too deep to decode fails alone."""
     return None if text is None else json.loads(text)
@@ -159,16 +173,7 @@ class Router:
         stats = RouteStats()
         if not rows:
             return stats
-        # A message whose event is not found is not acked: it is retried after the visibility
-        # timeout, and dropped (with an error in the log) only after _MAX_READS reads.
-        orphans = {int(r["msg_id"]) for r in rows if r["event_id"] is None}
-        for row in rows:
-            if row["event_id"] is None and row["read_ct"] >= _MAX_READS:
-                log.error(
-                    "dropping an event message whose event does not exist",
-                    extra={"msg_id": row["msg_id"], "reads": row["read_ct"]},
-                )
-                orphans.discard(int(row["msg_id"]))
+        orphans = _orphans(rows)
         stats.messages = len({int(r["msg_id"]) for r in rows})
         by_message: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
@@ -192,9 +197,12 @@ class Router:
                 {"filter_id": filter_id, "version": version, "error": error},
             )
         if decisions:
-            created = await self._apply(conn, decisions)
+            created, deferred = await self._apply(conn, decisions)
             stats.runs = created
             stats.errors = sum(1 for d in decisions if d[4] is not None)
+            if deferred:  # over the tenant's trigger rate: not acked, routed again later
+                held = {int(r["msg_id"]) for r in rows if r["event_id"] in deferred}
+                msg_ids = [m for m in msg_ids if m not in held]
         event_ids = sorted(
             {r["event_id"] for r in rows if r["event_id"] is not None}
             - {v[0] for v in failed.values()}
@@ -319,25 +327,31 @@ class Router:
         self,
         conn: AsyncConnection[DictRow],
         decisions: list[tuple[Any, Any, Any, int | None, str | None]],
-    ) -> int:
+    ) -> tuple[int, set[Any]]:
         """Record decisions (one transaction); a batch that fails is retried one by one, and a
-        decision that still fails is recorded with the error, so no message is stuck."""
+        decision that still fails is recorded with the error, so no message is stuck. A run
+        over its tenant's trigger rate (HW094) is not started now: its event is returned, to be
+        routed again after the visibility timeout (the decisions already made are kept)."""
         try:
-            return await self._apply_batch(conn, decisions)
+            return await self._apply_batch(conn, decisions), set()
         except psycopg.Error as exc:
             if connection_lost(exc):
                 raise
             log.warning("event batch failed, routing one by one", extra={"error": str(exc)})
         created = 0
+        deferred: set[Any] = set()
         for decision in decisions:
             try:
                 created += await self._apply_batch(conn, [decision])
             except psycopg.Error as exc:
                 if connection_lost(exc):
                     raise
+                if exc.sqlstate == "HW094":
+                    deferred.add(decision[0])
+                    continue
                 failed = (*decision[:4], f"starting the run failed: {exc}")
                 await self._apply_batch(conn, [failed])
-        return created
+        return created, deferred
 
     @staticmethod
     async def _apply_batch(

@@ -31,6 +31,8 @@ HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
     "HW095": grpc.StatusCode.PERMISSION_DENIED,  # only a trusted role may do this
     "HW100": grpc.StatusCode.NOT_FOUND,  # no such failing or quarantined item
     "HW120": grpc.StatusCode.PERMISSION_DENIED,  # a tenant role chose the time (p_now)
+    "HW121": grpc.StatusCode.RESOURCE_EXHAUSTED,  # over a tenant's cap (crons, filters, ...)
+    "HW122": grpc.StatusCode.INVALID_ARGUMENT,  # a cron more frequent than the tenant allows
 }
 
 # Standard SQLSTATE classes and codes that say something about the request.

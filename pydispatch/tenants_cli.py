@@ -312,6 +312,38 @@ def tenants_guard(name: str, **guards: Any) -> None:
     click.echo(_table(rows, columns, "no role"))
 
 
+@tenants_group.command(name="caps")
+@click.argument("name")
+@click.option("--max-crons", type=click.IntRange(min=1), default=None)
+@click.option("--max-filters", type=click.IntRange(min=1), default=None)
+@click.option("--max-pending-schedules", type=click.IntRange(min=1), default=None)
+@click.option("--max-workflows", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--min-cron-interval",
+    callback=_seconds,
+    default=None,
+    help="How often the tenant's crons may fire at most, e.g. 1m (1s: every second).",
+)
+def tenants_caps(name: str, **caps: Any) -> None:
+    """Show or set tenant NAME's caps on crons, filters, pending schedules and workflows."""
+    with connect() as conn:
+        rows = _rows(
+            conn,
+            "SELECT * FROM hewer.tenant_caps(%(name)s, %(max_crons)s, %(max_filters)s,"
+            " %(max_pending_schedules)s, %(max_workflows)s, %(min_cron_interval)s)",
+            {"name": name, **caps},
+        )
+    columns = [
+        "tenant",
+        "max_crons",
+        "max_filters",
+        "max_pending_schedules",
+        "max_workflows",
+        "min_cron_interval",
+    ]
+    click.echo(_table(rows, columns, "no tenant"))
+
+
 # --- tokens ------------------------------------------------------------------------
 
 

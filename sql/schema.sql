@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (10);
+INSERT INTO hewer.meta (schema_version) VALUES (11);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -742,6 +742,18 @@ CREATE POLICY tenant_isolation ON hewer.quarantine
     USING (tenant_id = (SELECT hewer.current_tenant()) OR (SELECT hewer._trusted()))
     WITH CHECK (tenant_id = (SELECT hewer.current_tenant()) OR (SELECT hewer._trusted()));
 GRANT SELECT ON hewer.quarantine TO hewer_client;
+
+-- Per-tenant caps on what a tenant may keep in the shared engine (see
+-- hewer._tenant_cap), and the shortest interval its crons may fire at. The
+-- default tenant (single-tenant installs) keeps per-second crons.
+ALTER TABLE hewer.tenants
+    ADD COLUMN max_crons integer NOT NULL DEFAULT 1000 CHECK (max_crons > 0),
+    ADD COLUMN max_filters integer NOT NULL DEFAULT 1000 CHECK (max_filters > 0),
+    ADD COLUMN max_pending_schedules integer NOT NULL DEFAULT 10000 CHECK (max_pending_schedules > 0),
+    ADD COLUMN max_workflows integer NOT NULL DEFAULT 1000 CHECK (max_workflows > 0),
+    ADD COLUMN min_cron_interval interval NOT NULL DEFAULT '1 minute'
+        CHECK (min_cron_interval >= interval '1 second' AND min_cron_interval <= interval '1 day');
+UPDATE hewer.tenants SET min_cron_interval = '1 second' WHERE id = '00000000-0000-0000-0000-000000000000';
 
 -- Row-level security: a session sees the rows of its tenant; trusted
 -- sessions see every row (their functions scope by hewer.current_tenant()).

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
@@ -531,3 +532,133 @@ async def _forged_notifications(dsn: str, conn: Conn, roles: Callable[[], str]) 
     finally:
         spy.close()
         await d.stop(grace=0.5)
+
+
+# --- item 6: limits without side doors -------------------------------------------------------
+
+
+def test_every_way_a_run_starts_counts_against_the_trigger_rate(
+    dsn: str, conn: Conn, roles: Callable[[], str]
+) -> None:
+    t = _tenant(dsn, conn, roles, "slow", max_trigger_rate=0.001, trigger_burst=3)
+    engine.register(t.conn, "wf", KEYED)
+    runs = engine.trigger(t.conn, "wf", [{"k": i} for i in range(3)])  # the whole burst
+    # Replays start runs: refused over the rate, and nothing is stored.
+    engine.register(t.conn, "wf", {**KEYED, "steps": [{"name": "a", "timeout": "1s"}]})
+    conn.execute("SELECT set_config('hewer.tenant', %s, false)", (str(t.id),))
+    conn.execute("SELECT * FROM hewer.run_cancel(%s::uuid[])", ([r["run_id"] for r in runs],))
+    assert (
+        _sqlstate(t.conn, "SELECT * FROM hewer.run_replay(%s::uuid[])", ([runs[0]["run_id"]],))
+        == "HW094"
+    )
+    # Scheduled runs the leader starts: over the rate they wait (never fail, never vanish).
+    conn.execute("SELECT * FROM hewer.tenant_update('slow', p_trigger_burst => 4)")  # refilled
+    engine.trigger(t.conn, "wf", [{"k": i} for i in range(3)])  # one token left
+    for i in range(3):
+        t.conn.execute("SELECT hewer.run_schedule('wf', %s, now())", (Jsonb({"k": i}),))
+    at = dt.datetime.now(UTC) + dt.timedelta(seconds=5)
+    fired = conn.execute("SELECT * FROM hewer.schedule_fire(%s)", (at,)).fetchall()
+    assert len(fired) == 1  # the one token left
+    waiting = conn.execute(
+        "SELECT failures, quarantined_at, error FROM hewer.quarantine WHERE kind = 'schedule'"
+    ).fetchall()
+    assert len(waiting) == 2
+    assert all(w["failures"] == 0 and w["quarantined_at"] is None for w in waiting)
+    assert all("HW094" in w["error"] for w in waiting)
+    pending = conn.execute(
+        "SELECT count(*) AS n FROM hewer.scheduled_runs WHERE run_id IS NULL"
+    ).fetchone()
+    assert pending == {"n": 2}
+    # Cron ticks: the same admission (the cron's run is not started, its tick not spent).
+    t.conn.execute("SELECT hewer.cron_create('wf', 'c', '* * * * *', '{\"k\": 1}')")
+    cron = conn.execute("SELECT id FROM hewer.crons").fetchone()
+    assert cron is not None
+    tick = dt.datetime.now(UTC).replace(second=0, microsecond=0)
+    assert (
+        _sqlstate(
+            conn,
+            "SELECT * FROM hewer.cron_fire(%s, %s, true, 0, %s, NULL, now())",
+            (cron["id"], tick, tick + dt.timedelta(minutes=1)),
+        )
+        == "HW094"
+    )
+    assert conn.execute("SELECT count(*) AS n FROM hewer.cron_ticks").fetchone() == {"n": 0}
+
+
+def test_every_stored_payload_counts_and_a_session_cannot_raise_the_limit(
+    dsn: str, conn: Conn, roles: Callable[[], str]
+) -> None:
+    t = _tenant(dsn, conn, roles, "small", max_payload_bytes=1024)
+    engine.register(t.conn, "wf", {"steps": [{"name": "a"}]})
+    big = Jsonb({"x": "y" * 5000})
+    before = engine.snapshot(conn)
+    for statement in (
+        "SELECT hewer.run_schedule('wf', %s, now() + interval '1 hour')",
+        "SELECT hewer.cron_create('wf', 'c', '0 * * * *', %s)",
+        "SELECT hewer.worker_register('w', ARRAY['wf:a'], 1, %s)",
+    ):
+        assert _sqlstate(t.conn, statement, (big,)) == "HW010", statement
+    assert engine.snapshot(conn) == before
+    # The server-wide limit cannot be raised from a tenant's own session.
+    other = _tenant(dsn, conn, roles, "other")
+    engine.register(other.conn, "wf", {"steps": [{"name": "a"}]})
+    conn.execute("ALTER DATABASE " + psycopg.sql.Identifier(conn.info.dbname).as_string(conn)
+                 + " SET hewer.max_payload_bytes = '2kB'")  # fmt: skip
+    fresh = psycopg.connect(psycopg.conninfo.make_conninfo(dsn, user=other.role), autocommit=True)
+    with fresh:
+        fresh.execute("SET hewer.max_payload_bytes = '1GB'")
+        with pytest.raises(psycopg.Error) as refused:
+            fresh.execute("SELECT * FROM hewer.run_trigger('wf', ARRAY[%s::jsonb])", (big,))
+        assert refused.value.sqlstate == "HW010" and "2048" in str(refused.value)
+
+
+def test_tenants_have_caps_and_a_minimum_cron_interval(acme: Tenant, conn: Conn) -> None:
+    a = acme.conn
+    # Per-second crons: refused for a tenant by default (once a minute at most)...
+    assert _sqlstate(a, "SELECT hewer.cron_create('wf', 'fast', '* * * * * *', '{}')") == "HW122"
+    assert (
+        _sqlstate(
+            a,
+            "SELECT * FROM hewer.workflow_register('fast', %s)",
+            (Jsonb({"cron": ["*/5 * * * * *"], "steps": [{"name": "a"}]}),),
+        )
+        == "HW122"
+    )
+    a.execute("SELECT hewer.cron_create('wf', 'ok', '30 * * * * *', '{}')")  # once a minute
+    # ...and the default tenant keeps them.
+    engine.register(conn, "wf", {"steps": [{"name": "a"}]})
+    conn.execute("SELECT hewer.cron_create('wf', 'fast', '* * * * * *', '{}')")
+    # Caps, set per tenant.
+    caps = conn.execute(
+        "SELECT * FROM hewer.tenant_caps('acme', p_max_filters => 1, p_max_workflows => 1,"
+        " p_max_pending_schedules => 1, p_max_crons => 1)"
+    ).fetchone()
+    assert caps is not None and caps["max_filters"] == 1
+    a.execute("SELECT hewer.filter_create('wf', 'true')")
+    for statement in (
+        "SELECT hewer.filter_create('wf', 'false')",
+        'SELECT * FROM hewer.workflow_register(\'second\', \'{"steps": [{"name": "a"}]}\')',
+        "SELECT hewer.cron_create('wf', 'another', '0 * * * *', '{}')",
+    ):
+        assert _sqlstate(a, statement) == "HW121", statement
+    a.execute("SELECT hewer.run_schedule('wf', '{}', now() + interval '1 hour')")
+    with pytest.raises(psycopg.Error) as refused:
+        a.execute("SELECT hewer.run_schedule('wf', '{}', now() + interval '1 hour')")
+    assert refused.value.sqlstate == "HW121"
+    assert "hewer tenants caps acme --max-pending-schedules" in str(refused.value.diag.message_hint)
+    # A tenant role cannot raise its own caps.
+    assert _sqlstate(a, "SELECT * FROM hewer.tenant_caps('acme', 100)") in {"HW095", "42501"}
+
+
+def test_hewer_tenants_caps_and_guard_from_the_cli(acme: Tenant, dsn: str) -> None:
+    env = tc._env(HEWER_DATABASE_URL=dsn)
+    caps = tc._run(
+        ("tenants", "caps", "acme", "--max-crons", "7", "--min-cron-interval", "5m"), env, None
+    )
+    assert caps.returncode == 0, caps.stderr
+    assert "7" in caps.stdout and "0:05:00" in caps.stdout
+    guard = tc._run(("tenants", "guard", "acme", "--statement-timeout", "10s"), env, None)
+    assert guard.returncode == 0, guard.stderr
+    assert acme.role in guard.stdout and "10000ms" in guard.stdout
+    bad = tc._run(("tenants", "caps", "nobody", "--max-crons", "7"), env, None)
+    assert bad.returncode == 1 and "does not exist" in bad.stderr

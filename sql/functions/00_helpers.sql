@@ -17,6 +17,8 @@
 --   HW022 invalid_limit       a concurrency or rate limit value is out of range
 --   HW023 unknown_rate_limit  no such rate limit in this tenant
 --   HW100 unknown_quarantined_item  no failing or quarantined item of that kind and id (quarantine.sql)
+--   HW121 tenant_cap          over a tenant's cap of crons, filters, pending schedules or workflows
+--   HW122 cron_too_often      a cron firing more often than its tenant's min_cron_interval
 --   HW120 tenant_clock        a tenant role passed its own time (p_now) (see _require_now)
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
@@ -303,10 +305,22 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     v_setting text := CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END;
-    v_value text := nullif(current_setting(v_setting, true), '');
+    v_value text := nullif(pg_catalog.current_setting(v_setting, true), '');
     v_limit bigint;
     v_tenant_limit bigint;
 BEGIN
+    -- A server-wide setting. A tenant's session may SET it too, so for a
+    -- tenant only what ALTER DATABASE / ALTER ROLE set counts (the most
+    -- specific of them), never the session's own value.
+    IF NOT hewer._trusted() THEN
+        SELECT nullif(split_part(c.c, '=', 2), '') INTO v_value
+        FROM pg_catalog.pg_db_role_setting s, unnest(s.setconfig) AS c(c)
+        WHERE c.c LIKE v_setting || '=%'
+          AND s.setdatabase IN (0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()))
+          AND s.setrole IN (0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = session_user))
+        ORDER BY s.setrole <> 0 DESC, s.setdatabase <> 0 DESC
+        LIMIT 1;
+    END IF;
     IF v_value IS NULL THEN
         v_limit := CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
     ELSE

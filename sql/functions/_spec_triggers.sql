@@ -99,7 +99,13 @@ CREATE OR REPLACE FUNCTION hewer._spec_crons_sync(p_workflow_id uuid, p_spec jso
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+    v_tenant uuid := (SELECT w.tenant_id FROM hewer.workflows w WHERE w.id = p_workflow_id);
+    v_cron record;
 BEGIN
+    FOR v_cron IN SELECT * FROM hewer._spec_crons(p_spec) LOOP
+        PERFORM hewer._check_cron('workflow_register', v_tenant, v_cron.name, v_cron.expression);
+    END LOOP;
     DELETE FROM hewer.crons c
     WHERE c.workflow_id = p_workflow_id AND c.source = 'spec'
       AND NOT EXISTS (SELECT 1 FROM hewer._spec_crons(p_spec) s
@@ -109,5 +115,6 @@ BEGIN
     FROM hewer._spec_crons(p_spec) s CROSS JOIN hewer.workflows w
     WHERE w.id = p_workflow_id
     ON CONFLICT (workflow_id, name) DO NOTHING;
+    PERFORM hewer._tenant_cap('workflow_register', v_tenant, 'crons', 0);
 END
 $$;

@@ -42,6 +42,11 @@ BEGIN
             coalesce(jsonb_typeof(p_input), 'NULL')
             USING ERRCODE = 'HW004', HINT = 'Wrap the value in an object, e.g. {"value": ...}.';
     END IF;
+    PERFORM hewer._check_payloads('cron_create', 'input', ARRAY[p_input]);
+    PERFORM hewer._check_cron('cron_create', hewer.current_tenant(), p_name, p_expression);
+    IF NOT EXISTS (SELECT 1 FROM hewer.crons c WHERE c.workflow_id = v_workflow AND c.name = p_name) THEN
+        PERFORM hewer._tenant_cap('cron_create', hewer.current_tenant(), 'crons', 1);
+    END IF;
     INSERT INTO hewer.crons (tenant_id, workflow_id, name, expression, input, catch_up, source, created_at)
     VALUES (hewer.current_tenant(), v_workflow, p_name, p_expression, p_input, p_catch_up, 'api', p_now)
     ON CONFLICT (workflow_id, name) DO UPDATE

@@ -47,13 +47,11 @@ BEGIN
         v_inserted := FOUND;
         IF v_inserted AND p_fire THEN
             PERFORM set_config('hewer.tenant', v_cron.tenant_id::text, true);
-            PERFORM set_config('hewer.admitted', 'on', true);
             SELECT t.run_id INTO v_run
             FROM hewer.run_trigger(v_cron.workflow, ARRAY[v_cron.input], NULL,
                                    ARRAY['cron:' || p_cron_id || ':' || to_char(p_tick_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')],
                                    p_now) t;
             PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
-            PERFORM set_config('hewer.admitted', '', true);
             UPDATE hewer.cron_ticks k SET run_id = v_run WHERE k.cron_id = p_cron_id AND k.tick_at = p_tick_at;
         END IF;
     END IF;

@@ -67,7 +67,6 @@ BEGIN
         GROUP BY e.tenant_id, w.name
     LOOP
         PERFORM set_config('hewer.tenant', v_group.tenant_id::text, true);
-        PERFORM set_config('hewer.admitted', 'on', true);
         v_ids := ARRAY(SELECT t.run_id
                        FROM hewer.run_trigger(v_group.name, v_group.inputs, NULL, v_group.keys, p_now) t
                        ORDER BY t.ord);
@@ -79,7 +78,6 @@ BEGIN
         v_runs := v_runs || v_ids;
     END LOOP;
     PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
-    PERFORM set_config('hewer.admitted', '', true);
 
     RETURN QUERY
     SELECT u.i::integer, coalesce(d.run_id, m.run_id), u.i = ANY (coalesce(v_new, '{}'))

@@ -36,6 +36,7 @@ BEGIN
             quote_literal(p_scope)
             USING ERRCODE = 'HW007', HINT = 'Pass NULL to see events of every scope.';
     END IF;
+    PERFORM hewer._tenant_cap('filter_create', hewer.current_tenant(), 'filters', 1);
     INSERT INTO hewer.filters (tenant_id, workflow_id, scope, expression, created_at, updated_at)
     VALUES (hewer.current_tenant(), v_workflow, p_scope, p_expression, p_now, p_now)
     RETURNING id INTO v_id;

@@ -46,6 +46,8 @@ DECLARE
 BEGIN
     PERFORM hewer._require_now('run_replay', p_now);
     v_n := hewer._batch_len('run_replay', p_run_ids, '{}');
+    -- A replay starts a run: it counts against the tenant's trigger rate.
+    PERFORM hewer._tenant_admit('run_replay', v_tenant, v_n);
     IF p_from IS NULL OR p_from NOT IN ('failed', 'start') THEN
         RAISE EXCEPTION 'run_replay: from is %, it must be ''failed'' or ''start''', coalesce(quote_literal(p_from), 'NULL')
             USING ERRCODE = 'HW084',

@@ -26,6 +26,8 @@ BEGIN
             coalesce(p_run_at::text, 'NULL')
             USING ERRCODE = 'HW047', HINT = 'Pass a timestamptz, e.g. now() + interval ''1 hour''.';
     END IF;
+    PERFORM hewer._check_payloads('run_schedule', 'input', ARRAY[p_input]);
+    PERFORM hewer._tenant_cap('run_schedule', hewer.current_tenant(), 'pending schedules', 1);
     INSERT INTO hewer.scheduled_runs (tenant_id, workflow_id, input, run_at, created_at)
     VALUES (hewer.current_tenant(), v_workflow, p_input, p_run_at, p_now)
     RETURNING id INTO v_id;

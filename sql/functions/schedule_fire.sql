@@ -98,7 +98,6 @@ AS $$
 #variable_conflict use_column
 BEGIN
     PERFORM pg_catalog.set_config('hewer.tenant', p_tenant::text, true);
-    PERFORM pg_catalog.set_config('hewer.admitted', 'on', true);
     RETURN QUERY
     WITH started AS (
         SELECT p_ids[t.ord] AS sid, t.run_id AS rid
@@ -108,6 +107,5 @@ BEGIN
     UPDATE hewer.scheduled_runs s SET run_id = st.rid
     FROM started st WHERE s.id = st.sid
     RETURNING s.id, s.run_id;
-    PERFORM pg_catalog.set_config('hewer.admitted', '', true);
 END
 $$;

@@ -204,8 +204,9 @@ $$;
 -- spend that many tokens of the tenant's trigger bucket (max_trigger_rate per
 -- second, at most trigger_burst saved up); without a rate, nothing happens.
 -- Measured with the transaction's start time, whatever p_now a caller
--- passes. Work the engine starts itself (cron, schedules, event routes: they
--- set hewer.admitted in their transaction) was admitted already.
+-- passes. Every way a run starts counts: runs the engine starts for a tenant
+-- (cron ticks, scheduled runs, event routes) and replays too; over the rate,
+-- the leader defers them (hewer.item_failed, not counted as a failure).
 -- Locks: the tenant row, when it has a rate. Errors: HW094 over the rate.
 CREATE OR REPLACE FUNCTION hewer._tenant_admit(p_function text, p_tenant uuid, p_count integer)
 RETURNS void
@@ -216,7 +217,7 @@ DECLARE
     v_burst double precision;
     v_tokens double precision;
 BEGIN
-    IF p_count <= 0 OR (current_setting('hewer.admitted', true) = 'on' AND hewer._trusted()) THEN
+    IF p_count <= 0 THEN
         RETURN;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM hewer.tenants t WHERE t.id = p_tenant AND t.max_trigger_rate IS NOT NULL) THEN
@@ -349,5 +350,127 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'Guards are set with ALTER ROLE: run this as a role with CREATEROLE (e.g. the one that migrates).';
     END;
+END
+$$;
+
+-- hewer._tenant_cap(function, tenant, what, count): HW121 when a tenant would
+-- keep more than its cap of `what` ('crons', 'filters', 'pending schedules',
+-- 'workflows'), counting what it has plus `count` new ones. The caps are
+-- columns of hewer.tenants (max_crons, ...), set with hewer.tenant_caps.
+-- Locks: none (a race may pass a cap by a few; the cap bounds, not counts).
+CREATE OR REPLACE FUNCTION hewer._tenant_cap(p_function text, p_tenant uuid, p_what text, p_count integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_t hewer.tenants;
+    v_cap integer;
+    v_has bigint;
+BEGIN
+    SELECT * INTO v_t FROM hewer.tenants t WHERE t.id = p_tenant;
+    v_cap := CASE p_what WHEN 'crons' THEN v_t.max_crons WHEN 'filters' THEN v_t.max_filters
+                         WHEN 'pending schedules' THEN v_t.max_pending_schedules
+                         WHEN 'workflows' THEN v_t.max_workflows END;
+    v_has := CASE p_what
+        WHEN 'crons' THEN (SELECT count(*) FROM hewer.crons c WHERE c.tenant_id = p_tenant)
+        WHEN 'filters' THEN (SELECT count(*) FROM hewer.filters f WHERE f.tenant_id = p_tenant)
+        WHEN 'pending schedules' THEN (SELECT count(*) FROM hewer.scheduled_runs s
+                                       WHERE s.tenant_id = p_tenant AND s.run_id IS NULL)
+        WHEN 'workflows' THEN (SELECT count(*) FROM hewer.workflows w WHERE w.tenant_id = p_tenant) END;
+    IF v_has + p_count > v_cap THEN
+        RAISE EXCEPTION '%: tenant % may keep at most % %, and has %', p_function, quote_literal(v_t.name),
+            v_cap, p_what, v_has
+            USING ERRCODE = 'HW121',
+                  HINT = format('Delete some, or raise the cap: hewer tenants caps %s --max-%s N.',
+                                v_t.name, replace(p_what, ' ', '-'));
+    END IF;
+END
+$$;
+
+-- hewer._cron_interval_ok(expression, min_interval) -> boolean: whether a cron
+-- fires no more often than min_interval, as far as its fields show: with a
+-- minimum of more than a second, a seconds field (6 fields) must be one
+-- number (at most once a minute); with more than a minute, the minute field
+-- must be one number or */N with N minutes at least the minimum.
+CREATE OR REPLACE FUNCTION hewer._cron_interval_ok(p_expression text, p_min interval)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v_fields text[] := regexp_split_to_array(btrim(p_expression), '\s+');
+    v_minute text;
+BEGIN
+    IF p_min <= interval '1 second' OR left(btrim(p_expression), 1) = '@' THEN
+        RETURN true;
+    END IF;
+    IF cardinality(v_fields) = 6 THEN
+        IF v_fields[1] !~ '^[0-9]+$' THEN
+            RETURN false;
+        END IF;
+        v_minute := v_fields[2];
+    ELSE
+        v_minute := v_fields[1];
+    END IF;
+    IF p_min <= interval '1 minute' THEN
+        RETURN true;
+    END IF;
+    RETURN v_minute ~ '^[0-9]+$'
+        OR (v_minute ~ '^\*/[0-9]+$' AND make_interval(mins => substr(v_minute, 3)::integer) >= p_min);
+END
+$$;
+
+-- hewer._check_cron(function, tenant, name, expression): HW122 when the cron
+-- would fire more often than its tenant's min_cron_interval.
+CREATE OR REPLACE FUNCTION hewer._check_cron(p_function text, p_tenant uuid, p_name text, p_expression text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_t hewer.tenants;
+BEGIN
+    SELECT * INTO v_t FROM hewer.tenants t WHERE t.id = p_tenant;
+    IF NOT hewer._cron_interval_ok(p_expression, v_t.min_cron_interval) THEN
+        RAISE EXCEPTION '%: cron % (%) fires more often than tenant % allows: once every %', p_function,
+            quote_literal(p_name), p_expression, quote_literal(v_t.name), v_t.min_cron_interval
+            USING ERRCODE = 'HW122',
+                  HINT = format('Use a coarser schedule (e.g. one number in the seconds field), or lower the '
+                                'minimum: hewer tenants caps %s --min-cron-interval 1s.', v_t.name);
+    END IF;
+END
+$$;
+
+-- hewer.tenant_caps(name, max_crons?, max_filters?, max_pending_schedules?,
+--                   max_workflows?, min_cron_interval?) -> the caps
+-- Shows or sets a tenant's caps (NULL keeps one). Trusted sessions only.
+CREATE OR REPLACE FUNCTION hewer.tenant_caps(
+    p_name text, p_max_crons integer DEFAULT NULL, p_max_filters integer DEFAULT NULL,
+    p_max_pending_schedules integer DEFAULT NULL, p_max_workflows integer DEFAULT NULL,
+    p_min_cron_interval interval DEFAULT NULL)
+RETURNS TABLE (tenant text, max_crons integer, max_filters integer, max_pending_schedules integer,
+               max_workflows integer, min_cron_interval interval)
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM hewer._require_trusted('tenant_caps');
+    IF p_max_crons < 1 OR p_max_filters < 1 OR p_max_pending_schedules < 1 OR p_max_workflows < 1
+       OR p_min_cron_interval < interval '1 second' OR p_min_cron_interval > interval '1 day' THEN
+        RAISE EXCEPTION 'tenant_caps: caps must be at least 1 and min_cron_interval from 1 second to 1 day'
+            USING ERRCODE = 'HW007', HINT = 'Pass a positive number, or NULL to keep a cap.';
+    END IF;
+    UPDATE hewer.tenants t SET
+        max_crons = coalesce(p_max_crons, t.max_crons),
+        max_filters = coalesce(p_max_filters, t.max_filters),
+        max_pending_schedules = coalesce(p_max_pending_schedules, t.max_pending_schedules),
+        max_workflows = coalesce(p_max_workflows, t.max_workflows),
+        min_cron_interval = coalesce(p_min_cron_interval, t.min_cron_interval)
+    WHERE t.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'tenant_caps: tenant % does not exist', coalesce(quote_literal(p_name), 'NULL')
+            USING ERRCODE = 'HW092', HINT = 'List the tenants with: hewer tenants list.';
+    END IF;
+    RETURN QUERY SELECT t.name, t.max_crons, t.max_filters, t.max_pending_schedules, t.max_workflows,
+                        t.min_cron_interval
+                 FROM hewer.tenants t WHERE t.name = p_name;
 END
 $$;

@@ -34,6 +34,7 @@ BEGIN
         RAISE EXCEPTION 'worker_register: slots must be from 1 to 10000, got %', coalesce(p_slots::text, 'NULL')
             USING ERRCODE = 'HW007';
     END IF;
+    PERFORM hewer._check_payloads('worker_register', 'labels', ARRAY[p_labels]);
     IF p_labels IS NULL OR jsonb_typeof(p_labels) <> 'object' THEN
         RAISE EXCEPTION 'worker_register: labels must be a JSON object' USING ERRCODE = 'HW007';
     END IF;

@@ -195,6 +195,9 @@ BEGIN
     PERFORM hewer._spec_waits_check(p_name, p_spec);
     v_checksum := encode(sha256(convert_to(p_spec::text, 'UTF8')), 'hex');
 
+    IF NOT EXISTS (SELECT 1 FROM hewer.workflows w WHERE w.tenant_id = v_tenant AND w.name = p_name) THEN
+        PERFORM hewer._tenant_cap('workflow_register', v_tenant, 'workflows', 1);
+    END IF;
     INSERT INTO hewer.workflows AS w (tenant_id, name) VALUES (v_tenant, p_name)
     ON CONFLICT (tenant_id, name) DO NOTHING;
     SELECT w.id INTO v_workflow FROM hewer.workflows w
