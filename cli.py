@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -345,12 +347,39 @@ _DISPATCHERS_OPTION = click.option(
     help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
 )
 
-_TOKEN_OPTION = click.option(
-    "--token",
-    envvar="HEWER_TOKEN",
-    metavar="TOKEN",
-    help="API token presented to the dispatchers (default $HEWER_TOKEN; see hewer tokens).",
-)
+
+def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The API token: from --token-file (or $HEWER_TOKEN_FILE), else $HEWER_TOKEN. Never from the
+    command line, where every user of the machine sees it (ps, /proc)."""
+    if ctx.params.pop("token_argument", None) is not None:
+        raise click.UsageError(
+            "--token puts the secret on the command line, where any user sees it (ps): "
+            "set HEWER_TOKEN, or pass --token-file PATH (HEWER_TOKEN_FILE)"
+        )
+    if value:
+        try:
+            text = Path(value).read_text().strip()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value}: {exc.strerror}") from None
+        if not text:
+            raise click.BadParameter(f"{value} is empty: put the token in it (hewer tokens create)")
+        return text
+    return os.environ.get("HEWER_TOKEN") or None
+
+
+def _TOKEN_OPTION(command: Any) -> Any:  # noqa: N802 - a decorator, named like the others
+    """--token-file (and a --token that refuses, with the fix), giving the command `token`."""
+    command = click.option(
+        "--token-file",
+        "token",
+        envvar="HEWER_TOKEN_FILE",
+        metavar="PATH",
+        callback=_token,
+        help="File holding the API token (default $HEWER_TOKEN_FILE, else $HEWER_TOKEN).",
+    )(command)
+    return click.option("--token", "token_argument", hidden=True, is_eager=True, expose_value=True)(
+        command
+    )
 
 
 @main.command(name="dispatcher")
@@ -386,6 +415,14 @@ _TOKEN_OPTION = click.option(
     show_default=True,
     help="Seconds a routed event stays hidden before it is retried.",
 )
+@click.option(
+    "--tls-cert",
+    envvar="HEWER_TLS_CERT",
+    metavar="PEM",
+    help="Serve gRPC over TLS with this certificate (chain); needs --tls-key. Clients and "
+    "workers then set HEWER_TLS_CA to the CA that signed it.",
+)
+@click.option("--tls-key", envvar="HEWER_TLS_KEY", metavar="PEM", help="The certificate's key.")
 def dispatcher_cmd(
     listen: str,
     poll_interval: float,
@@ -397,11 +434,13 @@ def dispatcher_cmd(
     log_level: str,
     event_interval: float,
     event_visibility_timeout: int,
+    tls_cert: str | None,
+    tls_key: str | None,
 ) -> None:
     """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
 
     Run as many as you like on one database; each claims for its own workers, and one of
-    them (elected with an advisory lock) runs the reaper, partition upkeep,
+    them (holding the maintenance lease) runs the reaper, partition upkeep,
     the event router and the cron ticker.
     """
     settings = DispatcherSettings(
@@ -416,6 +455,8 @@ def dispatcher_cmd(
         log_level=log_level.upper(),
         event_interval=event_interval,
         event_visibility_timeout=event_visibility_timeout,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
     )
     run_dispatcher(settings)
 

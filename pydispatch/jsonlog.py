@@ -38,11 +38,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Send every log record (hewer's, grpc's, psycopg's) to `stream` as JSON lines."""
+    """Send every log record (hewer's, grpc's, psycopg's) to `stream` as JSON lines.
+
+    DEBUG is hewer's own: its records name tasks, runs and workers by id and give sizes,
+    never tenants' inputs, outputs or event payloads. Other libraries stay at INFO at most,
+    since their DEBUG records (connection and protocol traces) may carry what a tenant sent.
+    """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(level.upper())
+    wanted = logging.getLevelName(level.upper())
+    root.setLevel(max(wanted, logging.INFO) if isinstance(wanted, int) else level.upper())
+    for own in ("hewer", "pyworker"):
+        logging.getLogger(own).setLevel(level.upper())

@@ -35,6 +35,7 @@ import signal
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
 from typing import Any, Final
 
 import grpc
@@ -205,7 +206,11 @@ class Dispatcher:
         pb_grpc.add_DispatcherServicer_to_server(DispatcherService(self), server)
         pb_grpc.add_RunsServicer_to_server(RunsService(self), server)
         try:
-            self.port = server.add_insecure_port(self.settings.listen)
+            credentials = _server_credentials(self.settings)
+            if credentials is None:
+                self.port = server.add_insecure_port(self.settings.listen)
+            else:
+                self.port = server.add_secure_port(self.settings.listen, credentials)
         except RuntimeError as exc:
             raise RuntimeError(f"cannot listen on {self.settings.listen}: {exc}") from exc
         self._server = server
@@ -839,3 +844,16 @@ def _tags(value: Any) -> frozenset[str] | None:
     if not isinstance(value, list):
         return None
     return frozenset(v for v in value[:1000] if isinstance(v, str))
+
+
+def _server_credentials(settings: DispatcherSettings) -> grpc.ServerCredentials | None:
+    """TLS credentials from the settings' PEM files; None for plaintext."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    pems = []
+    for what, path in (("key", settings.tls_key), ("certificate", settings.tls_cert)):
+        try:
+            pems.append(Path(path).read_bytes())
+        except OSError as exc:
+            raise RuntimeError(f"cannot read the TLS {what} {path}: {exc.strerror}") from None
+    return grpc.ssl_server_credentials([(pems[0], pems[1])])

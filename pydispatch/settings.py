@@ -64,9 +64,18 @@ class DispatcherSettings:
     #: quarantined at its quarantine_after-th failure (hewer quarantine list|release).
     item_backoff: float = 5.0
     quarantine_after: int = 5
+    #: TLS for gRPC: PEM files of the server's certificate (chain) and private key; both or none.
+    tls_cert: str | None = None
+    tls_key: str | None = None
     #: the maintenance lease lasts this long (seconds); the leader renews it on every pass,
     #: and another dispatcher takes over when it lapses.
     leader_lease: float = 15.0
+
+    def _check_tls(self) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError(
+                "dispatcher settings: TLS needs both tls_cert and tls_key (--tls-cert, --tls-key)"
+            )
 
     def __post_init__(self) -> None:
         positive = {
@@ -92,6 +101,7 @@ class DispatcherSettings:
         }.items():
             if not value >= 0:
                 raise ValueError(f"dispatcher setting {name} must not be negative, got {value}")
+        self._check_tls()
         if not 1 <= self.quarantine_after <= 1000:
             raise ValueError(
                 f"dispatcher setting quarantine_after must be from 1 to 1000, "

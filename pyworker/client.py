@@ -230,7 +230,8 @@ class Client:
 
     token: the API token every call presents (default $HEWER_TOKEN; none when unset), which
     selects the tenant the calls act for (docs/tenants.md). A refused token raises
-    AuthenticationError.
+    AuthenticationError. tls_ca: a PEM file of the CA that signed the dispatchers' certificates
+    (default $HEWER_TLS_CA): the calls then go over TLS; without it, plaintext.
     """
 
     def __init__(
@@ -239,10 +240,12 @@ class Client:
         *,
         timeout: float = 10.0,
         token: str | None = None,
+        tls_ca: str | None = None,
     ) -> None:
         self.dispatchers = list(dispatchers) if dispatchers else rpc.default_dispatchers()
         self.timeout = timeout
         self._metadata = rpc.call_metadata(rpc.default_token(token))
+        self._credentials = rpc.tls_credentials(tls_ca)
         self._index = 0
         self._channel: grpc.aio.Channel | None = None
         self._stub: rpc.RunsStub | None = None
@@ -261,7 +264,9 @@ class Client:
 
     def _runs(self) -> rpc.RunsStub:
         if self._stub is None:
-            self._channel = rpc.open_channel(self.dispatchers[self._index % len(self.dispatchers)])
+            self._channel = rpc.open_channel(
+                self.dispatchers[self._index % len(self.dispatchers)], self._credentials
+            )
             self._stub = rpc.runs_stub(self._channel)
         return self._stub
 
@@ -481,8 +486,9 @@ class SyncClient:
         *,
         timeout: float = 10.0,
         token: str | None = None,
+        tls_ca: str | None = None,
     ) -> None:
-        self._client = Client(dispatchers, timeout=timeout, token=token)
+        self._client = Client(dispatchers, timeout=timeout, token=token, tls_ca=tls_ca)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="hewer-client", daemon=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import grpc
@@ -75,8 +76,32 @@ class RunsStub(Protocol):
     Replay: grpc.aio.UnaryUnaryMultiCallable[pb.ReplayRequest, pb.ReplayResponse]
 
 
-def open_channel(address: str) -> grpc.aio.Channel:
-    """An insecure channel to a dispatcher at "host:port"."""
+#: A PEM file of the certificate authority that signed the dispatchers' TLS certificates.
+TLS_CA_ENV = "HEWER_TLS_CA"
+
+
+def tls_credentials(tls_ca: str | None = None) -> grpc.ChannelCredentials | None:
+    """TLS credentials trusting the CA in the PEM file `tls_ca` (default $HEWER_TLS_CA); None
+    (plaintext) when neither is set. A file that cannot be read raises ValueError naming it."""
+    path = tls_ca if tls_ca is not None else os.environ.get(TLS_CA_ENV, "")
+    if not path:
+        return None
+    try:
+        pem = Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(
+            f"cannot read the TLS CA certificate {path}: {exc.strerror} "
+            f"(set {TLS_CA_ENV} or tls_ca= to the dispatchers' CA, a PEM file)"
+        ) from None
+    return grpc.ssl_channel_credentials(root_certificates=pem)
+
+
+def open_channel(
+    address: str, credentials: grpc.ChannelCredentials | None = None
+) -> grpc.aio.Channel:
+    """A channel to a dispatcher at "host:port": TLS with `credentials`, else plaintext."""
+    if credentials is not None:
+        return grpc.aio.secure_channel(address, credentials, options=CHANNEL_OPTIONS)
     return grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 

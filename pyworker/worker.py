@@ -96,7 +96,9 @@ class Worker:
         lease_grace: float | None = 5.0,
         flush_timeout: float = 5.0,
         token: str | None = None,
+        tls_ca: str | None = None,
     ) -> None:
+        self._credentials = rpc.tls_credentials(tls_ca)
         self.name = name or default_worker_name()
         if not 1 <= len(self.name) <= 200:
             raise DefinitionError(f"worker name must be 1 to 200 characters, got {self.name!r}")
@@ -434,7 +436,7 @@ class Worker:
 
     async def _session(self, address: str) -> bool:
         """One connection: register, stream until it ends. True once the stream had opened."""
-        channel = rpc.open_channel(address)
+        channel = rpc.open_channel(address, self._credentials)
         try:
             stub = rpc.dispatcher_stub(channel)
             await self._register_workflows(stub, address)

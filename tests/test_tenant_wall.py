@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
+import logging
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -21,9 +26,10 @@ from psycopg.types.json import Jsonb
 
 from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
+from pydispatch.jsonlog import setup_logging
 from pydispatch.server import Dispatcher
 from pydispatch.settings import DispatcherSettings
-from pyworker import Client, Worker
+from pyworker import Client, RpcError, SyncClient, Worker, Workflow
 from tests import engine
 from tests import test_cli as tc
 from tests import test_dispatcher as td
@@ -662,3 +668,83 @@ def test_hewer_tenants_caps_and_guard_from_the_cli(acme: Tenant, dsn: str) -> No
     assert acme.role in guard.stdout and "10000ms" in guard.stdout
     bad = tc._run(("tenants", "caps", "nobody", "--max-crons", "7"), env, None)
     assert bad.returncode == 1 and "does not exist" in bad.stderr
+
+
+# --- item 9: transport and CLI ---------------------------------------------------------------
+
+
+def test_debug_logs_carry_no_payloads(dsn: str, conn: Conn) -> None:
+    asyncio.run(_debug_logs(dsn, conn))
+
+
+async def _debug_logs(dsn: str, conn: Conn) -> None:
+    marker = "SECRET-7f3a9c"
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("hewer").level)
+    setup_logging("DEBUG", stream)
+    engine.register(conn, "wf", {"on_events": ["order.*"], "steps": [{"name": "a"}]})
+    d = Dispatcher(
+        DispatcherSettings(listen="127.0.0.1:0", database_url=dsn, log_level="DEBUG", **td.FAST)
+    )
+    address = f"127.0.0.1:{await d.start()}"
+    try:
+        flow = Workflow("echo")
+
+        @flow.task()
+        async def step(data: dict[str, Any], ctx: Any) -> dict[str, Any]:
+            return {"echo": data["secret"], "again": marker}
+
+        w = Worker("w", [flow], dispatchers=[address])
+        await asyncio.wait_for(w.start(), 15)
+        async with Client([address]) as client:
+            run_id = await client.trigger("echo", {"secret": marker})
+            assert (await client.result(run_id, timeout=30))["step"]["echo"] == marker
+        conn.execute("SELECT hewer.push_event('order.x', %s)", (Jsonb({"secret": marker}),))
+        await asyncio.sleep(1.0)
+        w.stop()
+        await asyncio.wait_for(w.wait_closed(), 15)
+    finally:
+        await d.stop(grace=0.5)
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("hewer").setLevel(saved[2])
+    logged = stream.getvalue()
+    assert '"level": "DEBUG"' in logged  # DEBUG was on
+    assert marker not in logged
+
+
+def _self_signed(tmp: Path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 signed by itself (so it is its own CA), and its key."""
+    cert, key = tmp / "cert.pem", tmp / "key.pem"
+    argv = [shutil.which("openssl") or "openssl", "req", "-x509", "-newkey", "rsa:2048"]
+    argv += ["-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    argv += ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
+    argv += ["-keyout", str(key), "-out", str(cert)]
+    subprocess.run(argv, check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+def test_grpc_over_tls(dsn: str, conn: Conn, tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    engine.register(conn, "wf", {"steps": [{"name": "a"}]})
+    server = td.ServerThread(
+        DispatcherSettings(
+            listen="127.0.0.1:0", database_url=dsn, tls_cert=cert, tls_key=key, **td.FAST
+        )
+    ).start()
+    address = f"127.0.0.1:{server.port}"
+    try:
+        with SyncClient([address], tls_ca=cert, timeout=10) as client:
+            run_id = client.trigger("wf", {})
+            assert client.get(run_id).status == "queued"
+        # A plaintext client cannot talk to a TLS dispatcher.
+        with SyncClient([address], timeout=3) as plain, pytest.raises(RpcError) as refused:
+            plain.trigger("wf", {})
+        assert refused.value.code == "UNAVAILABLE"
+    finally:
+        server.stop()
+    with pytest.raises(ValueError, match="HEWER_TLS_CA"):
+        SyncClient([address], tls_ca=str(tmp_path / "missing.pem"))
+    with pytest.raises(ValueError, match="tls_cert and tls_key"):
+        DispatcherSettings(tls_cert=cert)

@@ -196,7 +196,7 @@ def test_sql_side_commands_act_for_the_chosen_tenant(hewer: Hewer, conn: Conn) -
     assert "tenant 'nope' does not exist" in line and "hewer tenants list" in line
 
 
-def test_run_presents_the_token(hewer: Hewer, conn: Conn, dsn: str) -> None:
+def test_run_presents_the_token(hewer: Hewer, conn: Conn, dsn: str, tmp_path: Path) -> None:
     a = conn.execute("SELECT tenant_id FROM hewer.tenant_create('a')").fetchone()
     assert a is not None
     token = conn.execute("SELECT token FROM hewer.token_create('cli', 'a')").fetchone()
@@ -207,9 +207,15 @@ def test_run_presents_the_token(hewer: Hewer, conn: Conn, dsn: str) -> None:
     server.start()
     try:
         address = server.address
+        token_file = tmp_path / "token"
+        token_file.write_text(token["token"] + "\n")
         [by_option] = ok(
-            hewer("run", "wf", "--dispatcher", address, "--token", token["token"])
+            hewer("run", "wf", "--dispatcher", address, "--token-file", str(token_file))
         ).splitlines()
+        # The secret never goes on the command line, where every user sees it (ps).
+        refused = hewer("run", "wf", "--dispatcher", address, "--token", token["token"])
+        assert refused.exit_code == 2 and "HEWER_TOKEN" in refused.stderr
+        assert "--token-file" in refused.stderr
         [by_env] = ok(
             hewer("run", "wf", "--dispatcher", address, HEWER_TOKEN=token["token"])
         ).splitlines()
@@ -241,7 +247,9 @@ def test_worker_command_presents_the_token(conn: Conn, dsn: str, tmp_path: Path)
         assert last.startswith("hewer: RegisterWorkflow failed: UNAUTHENTICATED")
         assert "an API token is required" in last and "HEWER_TOKEN" in last
 
-        worker = subprocess.Popen([*argv, "--token", token["token"]], env=env)
+        token_file = tmp_path / "token"
+        token_file.write_text(token["token"])
+        worker = subprocess.Popen([*argv, "--token-file", str(token_file)], env=env)
         try:
             with SyncClient([server.address], token=token["token"]) as client:
                 run_id = trigger_when_registered(client, "proc_pipeline", {"n": 3})
