@@ -35,4 +35,13 @@ def describe_db_error(exc: psycopg.Error) -> str:
         parts.append(f"(detail: {diag.message_detail})")
     if diag.message_hint:
         parts.append(f"(hint: {diag.message_hint})")
+    elif exc.sqlstate == "42501":
+        # A tenant's role reaching for what only trusted roles may (the schema's bookkeeping,
+        # partitions, other tenants): say who may, and what a tenant uses instead.
+        parts.append(
+            "(hint: this needs a role trusted with every tenant: a member of hewer_owner, such "
+            "as the role that ran hewer migrate. A tenant's role uses the SQL functions directly, "
+            "and hewer run and hewer worker with an API token; see docs/tenants.md, "
+            "'Commands and the roles they need')"
+        )
     return " ".join(" ".join(parts).split())

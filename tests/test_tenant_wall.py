@@ -748,3 +748,12 @@ def test_grpc_over_tls(dsn: str, conn: Conn, tmp_path: Path) -> None:
         SyncClient([address], tls_ca=str(tmp_path / "missing.pem"))
     with pytest.raises(ValueError, match="tls_cert and tls_key"):
         DispatcherSettings(tls_cert=cert)
+
+
+def test_a_tenant_role_running_a_trusted_command_is_told_who_may(acme: Tenant, dsn: str) -> None:
+    url = psycopg.conninfo.make_conninfo(dsn, user=acme.role)
+    result = tc._run(("runs", "list"), tc._env(HEWER_DATABASE_URL=url), None)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("hewer: ") and "42501" in line
+    assert "trusted with every tenant" in line and "API token" in line
