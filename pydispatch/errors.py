@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+from typing import TYPE_CHECKING
 
-import psycopg
+if TYPE_CHECKING:
+    import psycopg
 
 
 class HewerError(Exception):
@@ -13,7 +16,9 @@ class HewerError(Exception):
 
 def describe(exc: BaseException) -> str:
     """One line for the user: SQLSTATE, message and hint for database errors, else the message."""
-    if isinstance(exc, psycopg.Error):
+    # psycopg is the server extra's: where it is not loaded, no error can be one of its own.
+    psycopg_module = sys.modules.get("psycopg")
+    if psycopg_module is not None and isinstance(exc, psycopg_module.Error):
         return describe_db_error(exc)
     if isinstance(exc, subprocess.CalledProcessError):
         cmd = exc.cmd if isinstance(exc.cmd, str) else " ".join(str(c) for c in exc.cmd)

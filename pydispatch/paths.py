@@ -1,8 +1,9 @@
 """Where the SQL sources and migrations live.
 
-Both directories sit at the top of the repository, next to this package (the
-supported install is an editable one). HEWER_SQL_DIR and HEWER_MIGRATIONS_DIR
-override them, e.g. to point an installed hewer at a checkout.
+In a checkout, `sql/` and `migrations/` sit at the top of the repository, next to this
+package; an installed hewer carries them inside it (pydispatch/sql, pydispatch/migrations:
+see [tool.setuptools] in pyproject.toml). HEWER_SQL_DIR and HEWER_MIGRATIONS_DIR override
+both, e.g. to point an installed hewer at a checkout.
 """
 
 from __future__ import annotations
@@ -10,17 +11,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+
+
+def _bundled(name: str) -> Path:
+    """`name` inside the installed package, else at the top of the checkout."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.is_dir() else REPO_ROOT / name
 
 
 def sql_dir() -> Path:
     """The `sql/` directory: schema.sql, functions/, partitions/."""
-    return Path(os.environ.get("HEWER_SQL_DIR") or REPO_ROOT / "sql")
+    return Path(os.environ.get("HEWER_SQL_DIR") or _bundled("sql"))
 
 
 def migrations_dir() -> Path:
     """The `migrations/` directory of numbered yoyo SQL migrations."""
-    return Path(os.environ.get("HEWER_MIGRATIONS_DIR") or REPO_ROOT / "migrations")
+    return Path(os.environ.get("HEWER_MIGRATIONS_DIR") or _bundled("migrations"))
 
 
 def function_files() -> list[Path]:

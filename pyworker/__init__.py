@@ -5,13 +5,16 @@ Define work with `Workflow` and `@wf.task` (or a standalone `@task`); a task fun
 and start runs with a `Client` (async) or `SyncClient`.
 """
 
-from pyworker.cel import CelError
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pyworker.children import ChildRun
 from pyworker.client import Client, RunEvent, RunInfo, RunSummary, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
     AuthenticationError,
+    CelError,
     DefinitionError,
     HewerError,
     LeaseLostError,
@@ -25,9 +28,7 @@ from pyworker.errors import (
     TargetError,
     TaskCancelledError,
 )
-from pyworker.events import Events
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
-from pyworker.versions import Workflows
 from pyworker.worker import SDK_VERSION, Worker
 from pyworker.workflow import (
     Backoff,
@@ -40,6 +41,29 @@ from pyworker.workflow import (
     Workflow,
     task,
 )
+
+if TYPE_CHECKING:
+    from pyworker.events import Events
+    from pyworker.versions import Workflows
+
+# The SQL clients talk to PostgreSQL directly (psycopg, the server extra): imported on use,
+# so the SDK alone (`pip install hewer`) runs workers and gRPC clients without them.
+_SQL_CLIENTS = {"Events": "pyworker.events", "Workflows": "pyworker.versions"}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _SQL_CLIENTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'pyworker' has no attribute {name!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise ImportError(
+            f"pyworker.{name} talks to PostgreSQL and needs {exc.name}, which the server extra "
+            "installs: pip install 'hewer[server]'"
+        ) from exc
+    return getattr(module, name)
+
 
 __all__ = [
     "SDK_VERSION",

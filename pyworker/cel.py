@@ -12,11 +12,11 @@ from typing import Any
 import celpy
 from celpy import celtypes
 
+from pyworker.errors import CelError
+
+__all__ = ["FILTER_VARIABLES", "CelError", "Program", "ProgramCache", "compile_expression"]
+
 FILTER_VARIABLES = ("key", "payload", "metadata")
-
-
-class CelError(ValueError):
-    """An expression that does not compile, or an evaluation that failed or gave no bool."""
 
 
 @dataclass(frozen=True)

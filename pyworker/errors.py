@@ -103,3 +103,7 @@ def _describe(error: Any) -> str:
     if error is None:
         return "no error details"
     return str(error)
+
+
+class CelError(ValueError):
+    """A CEL expression that does not compile, or an evaluation that failed or gave no bool."""

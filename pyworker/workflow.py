@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, ov
 
 from pyworker.codec import is_model_class
 from pyworker.durations import Duration, format_seconds, parse_duration, spec_seconds
-from pyworker.errors import DefinitionError
+from pyworker.errors import CelError, DefinitionError
 
 if TYPE_CHECKING:
     from pyworker.client import Client
@@ -59,9 +59,7 @@ class Cron:
     catch_up: str = "skip"
 
     def spec(self, where: str) -> dict[str, Any] | str:
-        from croniter import croniter  # noqa: PLC0415 - only workflows with crons need it
-
-        if not isinstance(self.expression, str) or not croniter.is_valid(self.expression):
+        if not isinstance(self.expression, str) or not _cron_valid(self.expression):
             raise DefinitionError(
                 f"{where}: {self.expression!r} is not a cron expression; use 5 fields, "
                 "minute hour day month weekday (UTC), e.g. '*/5 * * * *'"
@@ -277,12 +275,7 @@ class Wait:
             raise DefinitionError(f"wait: {key!r} is not an event key pattern, e.g. 'order.*'")
         spec: dict[str, Any] = {"event": key}
         if match is not None:
-            from pyworker.cel import CelError, compile_expression  # noqa: PLC0415
-
-            try:
-                compile_expression(match)
-            except CelError as exc:
-                raise DefinitionError(f"wait: {exc}") from None
+            _check_cel(match, "wait")
             spec["match"] = match
         if timeout is not None:
             spec["timeout"] = spec_seconds(
@@ -859,3 +852,27 @@ def _is_async(fn: Callable[..., Any]) -> bool:
         return True
     call = getattr(fn, "__call__", None)  # noqa: B004 - callable objects with async __call__
     return call is not None and inspect.iscoroutinefunction(call)
+
+
+# CEL and cron syntax are checked where the definition is written when the server extra's
+# parsers (celpy, croniter) are installed; without them (`pip install hewer`, the SDK alone)
+# hewer.workflow_register checks the same when the worker registers, with the same message.
+
+
+def _check_cel(expression: str, where: str) -> None:
+    try:
+        from pyworker.cel import compile_expression  # noqa: PLC0415
+    except ModuleNotFoundError:
+        return
+    try:
+        compile_expression(expression)
+    except CelError as exc:
+        raise DefinitionError(f"{where}: {exc}") from None
+
+
+def _cron_valid(expression: str) -> bool:
+    try:
+        from croniter import croniter  # noqa: PLC0415
+    except ModuleNotFoundError:
+        return True
+    return bool(croniter.is_valid(expression))

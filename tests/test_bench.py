@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from pydispatch import bench
-from pydispatch.bench_common import Sizes, percentile
+from hewer_tools.bench import run as bench
+from hewer_tools.bench.common import Sizes, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ def test_percentile_is_nearest_rank() -> None:
 
 
 def test_diamond_hops_wait_for_the_last_parent() -> None:
-    from pydispatch.bench_hewer import diamond_hops
+    from hewer_tools.bench.hewer import diamond_hops
 
     # (run, step, started, done) in seconds; e starts 5 ms after d, the last middle, ends.
     rows = [
@@ -127,7 +127,7 @@ def test_diamond_hops_wait_for_the_last_parent() -> None:
 
 
 def test_report_marks_missing_cells_and_checks_targets() -> None:
-    from pydispatch.bench_report import Cell, Report
+    from hewer_tools.bench.report import Cell, Report
 
     cells = {
         "hewer": {"W1.drain": Cell(value=300.0), "W4.ratio": Cell(value=0.9)},
@@ -149,7 +149,7 @@ def test_report_marks_missing_cells_and_checks_targets() -> None:
 
 
 def test_asyncpg_gets_a_url_for_a_unix_socket_conninfo() -> None:
-    from pydispatch.bench_peers import _asyncpg_dsn
+    from hewer_tools.bench.peers import _asyncpg_dsn
 
     url = _asyncpg_dsn("host=/tmp/x port=5433 user=postgres dbname=hewer_bench_pgqueuer")
     assert url == "postgresql://postgres@/hewer_bench_pgqueuer?host=/tmp/x&port=5433"
@@ -157,7 +157,7 @@ def test_asyncpg_gets_a_url_for_a_unix_socket_conninfo() -> None:
 
 
 def test_profile_summary_sums_functions_and_packages(tmp_path: Path) -> None:
-    from pydispatch.bench_profile import summarize
+    from hewer_tools.bench.profile import summarize
 
     stacks = tmp_path / "d.collapsed"
     stacks.write_text(

@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.chaos.invariants import database_violations
+from hewer_tools.chaos.invariants import database_violations
 from tests.engine import claim, complete, fail, register, run, snapshot, trigger, worker
 
 Row = dict[str, Any]

@@ -11,9 +11,9 @@ from typing import Any
 
 import psycopg
 
+from hewer_tools.processes import Processes
 from pydispatch.paths import REPO_ROOT
 from tests.engine import claim, register, worker
-from tests.harness import Processes
 
 
 def hewer(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -18,10 +18,10 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from hewer_tools.processes import FAST, Processes, wait_until
 from pydispatch.events import CRASH_ENV, CRASH_EXIT_CODE, Router, RouteStats
 from pyworker import CelError, Events
 from tests import engine
-from tests.harness import FAST, Processes, wait_until
 from tests.test_cli import Hewer, _env, _run
 
 Conn = psycopg.Connection[Any]

@@ -10,7 +10,7 @@ backoffs, leases, schedule timeouts and worker timeouts run out.
 Each call must either succeed or fail with a documented error (SQLSTATE class HW, or
 PostgreSQL refusing the value itself); anything else (an internal error, a constraint
 violation, a syntax error from a name, a deadlock) fails the test. After each program (a
-batch of calls) the database must satisfy tests/chaos/invariants.py. Everything runs in
+batch of calls) the database must satisfy hewer_tools/chaos/invariants.py. Everything runs in
 one database, emptied between programs, on one connection.
 
 At least MIN_CALLS calls are made per run (the test checks its own count).
@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
-from tests.chaos.invariants import database_violations
+from hewer_tools.chaos.invariants import database_violations
 
 MIN_CALLS = 10_000
 PROGRAMS = 85

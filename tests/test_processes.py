@@ -11,8 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from hewer_tools.processes import Processes, trigger_when_registered, wait_until
 from pyworker import SyncClient
-from tests.harness import Processes, trigger_when_registered, wait_until
 
 
 @pytest.fixture

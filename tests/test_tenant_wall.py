@@ -24,6 +24,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from hewer_tools.processes import wait_until
 from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
 from pydispatch.jsonlog import setup_logging
@@ -34,7 +35,6 @@ from tests import engine
 from tests import test_cli as tc
 from tests import test_dispatcher as td
 from tests import test_tenants_grpc as tg
-from tests.harness import wait_until
 from tests.test_partitions import insert
 from tests.test_tenants import Tenant, _tenant
 

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli import main
+from hewer_tools.processes import trigger_when_registered
 from pydispatch.settings import DispatcherSettings
 from pyworker import SyncClient
 from tests.engine import register, trigger
-from tests.harness import trigger_when_registered
 from tests.test_cli import _env
 from tests.test_dispatcher import FAST, ServerThread
 

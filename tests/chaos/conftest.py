@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.pgserver import ScratchServer
+from hewer_tools.chaos.pgserver import ScratchServer
 
 HERE = Path(__file__).resolve().parent
 

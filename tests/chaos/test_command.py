@@ -1,11 +1,11 @@
-"""`hewer chaos` argument handling (pydispatch/chaos.py); the runs themselves are the
+"""`hewer chaos` argument handling (hewer_tools/chaos/command.py); the runs themselves are the
 scenarios of test_crashes.py."""
 
 from __future__ import annotations
 
 from click.testing import CliRunner
 
-from pydispatch.chaos import chaos
+from hewer_tools.chaos.command import chaos
 
 
 def test_unknown_scenarios_and_short_soaks_are_usage_errors() -> None:

@@ -1,4 +1,4 @@
-"""Crash scenarios with real processes (tests/chaos/scenarios.py; docs/chaos.md).
+"""Crash scenarios with real processes (hewer_tools/chaos/scenarios.py; docs/chaos.md).
 
 test_crash_ci runs every scenario with 100 DAG runs in flight: the subset CI runs. The same
 scenarios with 500 runs in flight are test_crash_full, run by `pytest -m chaos`.
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos import scenarios
-from tests.chaos.pgserver import ScratchServer
-from tests.chaos.scenarios import SCENARIOS, Load
+from hewer_tools.chaos import scenarios
+from hewer_tools.chaos.pgserver import ScratchServer
+from hewer_tools.chaos.scenarios import SCENARIOS, Load
 
 # A shorter lease in CI: an assignment lost with a dispatcher or a database crash waits for it.
 CI = Load(runs=100, trickle=3.0, worker_timeout=2.0, lease=12.0, deadline=120.0)

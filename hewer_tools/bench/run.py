@@ -26,7 +26,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pydispatch import db, dev, migrate
+from hewer_tools import dev
+from pydispatch import db, migrate
 from pydispatch.errors import HewerError
 
 BENCH_DB = "hewer_bench"

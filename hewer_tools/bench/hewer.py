@@ -21,8 +21,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pydispatch import bench, db, dev, migrate
-from pydispatch.bench_common import DrainRun, RssSampler, Serving, System
+from hewer_tools import dev
+from hewer_tools.bench import run as bench
+from hewer_tools.bench.common import DrainRun, RssSampler, Serving, System
+from pydispatch import db, migrate
 from pyworker import Workflow
 from pyworker.examples.noop import diamond, noop, stamp
 

@@ -37,7 +37,7 @@ def free_port() -> int:
 
 def hewer_command(*args: str) -> list[str]:
     """The argv that runs `hewer ARGS` with this interpreter."""
-    return [sys.executable, "-m", "cli", *args]
+    return [sys.executable, "-m", "pydispatch.cli", *args]
 
 
 @contextlib.contextmanager

@@ -1,33 +1,21 @@
-"""`hewer tenants` and `hewer tokens`, and how the SQL-side commands act for a tenant.
-
-Tenants and tokens are managed over SQL (hewer.tenant_create, token_create, ...: docs/
-tenants.md) by a role trusted with every tenant. The commands that work on a tenant's data
-directly in the database (`hewer runs`, `workflows`, `events`, `cron`, ...) take
-`--tenant NAME` (or $HEWER_TENANT): `connect()` resolves the name and sets hewer.tenant on
-the connection, the one place where this happens. cli.py adds these groups and options.
-"""
+"""`hewer tenants` (create, update, list, guard, caps) and `hewer tokens` (create, list,
+revoke): thin wrappers over the SQL API (docs/tenants.md), run by a role trusted with every
+tenant."""
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import click
-import psycopg
-from psycopg.rows import dict_row, tuple_row
 
-from pydispatch import db
+from pydispatch.cli import access
+from pydispatch.cli.access import connect
+from pydispatch.cli.common import table, text
 from pydispatch.errors import HewerError
-from pydispatch.schema import check_schema
-from pydispatch.table import format_table
 from pyworker.durations import parse_duration
-
-TENANT_ENV: Final = "HEWER_TENANT"
-_META_KEY: Final = "hewer.tenant"
 
 TENANT_COLUMNS: Final = [
     "name",
@@ -52,74 +40,6 @@ TOKEN_COLUMNS: Final = [
 
 _SIZE: Final = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb|tb)?\s*$", re.IGNORECASE)
 _SIZE_UNITS: Final = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
-
-
-# --- acting for a tenant -----------------------------------------------------------
-
-
-def chosen_tenant() -> str | None:
-    """The tenant name from --tenant (or $HEWER_TENANT); None: the default tenant."""
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None and _META_KEY in ctx.meta:
-        value: str | None = ctx.meta[_META_KEY]
-        return value
-    return os.environ.get(TENANT_ENV) or None
-
-
-def act_for(conn: psycopg.Connection[Any], name: str) -> uuid.UUID:
-    """Make `conn` act for tenant `name` (the hewer.tenant setting); its id."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(
-            "SELECT tenant_id FROM hewer.tenant_list() WHERE name = %s", (name,)
-        ).fetchone()
-        if row is None:
-            raise HewerError(
-                f"tenant {name!r} does not exist (or this database role may not act for it): "
-                "list the tenants with: hewer tenants list"
-            )
-        cur.execute("SELECT set_config('hewer.tenant', %s, false)", (str(row[0]),))
-    tenant: uuid.UUID = row[0]
-    return tenant
-
-
-def connect(tenant: str | None = None) -> psycopg.Connection[Any]:
-    """A connection to a database whose schema matches this hewer, acting for `tenant`
-    (default: --tenant or $HEWER_TENANT; neither: the default tenant). For a role mapped to
-    a tenant the setting changes nothing: its sessions are its tenant."""
-    conn = db.connect()
-    try:
-        check_schema(conn)
-        name = tenant or chosen_tenant()
-        if name:
-            act_for(conn, name)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _remember_tenant(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    ctx.meta[_META_KEY] = value or None
-
-
-def add_tenant_option(commands: Iterable[click.Command], skip: Iterable[str] = ()) -> None:
-    """Give each command (each subcommand of a group, but not those named in `skip`) the
-    option `--tenant NAME`, read by connect()."""
-    skipped = set(skip)
-    for command in commands:
-        if isinstance(command, click.Group):
-            add_tenant_option((c for n, c in command.commands.items() if n not in skipped), skipped)
-            continue
-        command.params.append(
-            click.Option(
-                ["--tenant"],
-                envvar=TENANT_ENV,
-                metavar="NAME",
-                expose_value=False,
-                callback=_remember_tenant,
-                help="Act for this tenant (default $HEWER_TENANT, else the default tenant).",
-            )
-        )
 
 
 # --- option values -----------------------------------------------------------------
@@ -203,23 +123,6 @@ def _limit_options(func: Any) -> Any:
     return func
 
 
-def _rows(conn: psycopg.Connection[Any], query: str, params: Any) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query.encode(), params).fetchall()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return str(value)
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
-    return format_table([{c: _text(r.get(c)) for c in columns} for r in rows], columns, empty=empty)
-
-
 # --- tenants -----------------------------------------------------------------------
 
 
@@ -236,8 +139,8 @@ _TENANT_CALL: Final = (
 
 def _tenant_call(function: str, params: dict[str, Any]) -> None:
     with connect() as conn:
-        rows = _rows(conn, _TENANT_CALL.format(function), params)
-    click.echo(_table(rows, TENANT_COLUMNS, "no tenant"))
+        rows = access.rows(conn, _TENANT_CALL.format(function), params)
+    click.echo(table(rows, TENANT_COLUMNS, "no tenant"))
 
 
 @tenants_group.command(name="create")
@@ -265,8 +168,8 @@ def tenants_update(name: str, **limits: Any) -> None:
 def tenants_list() -> None:
     """List the tenants with their role, limits and active tokens."""
     with connect() as conn:
-        rows = _rows(conn, "SELECT * FROM hewer.tenant_list()", None)
-    click.echo(_table(rows, TENANT_COLUMNS, "no tenants"))
+        rows = access.rows(conn, "SELECT * FROM hewer.tenant_list()", None)
+    click.echo(table(rows, TENANT_COLUMNS, "no tenants"))
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
@@ -302,14 +205,14 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> t
 def tenants_guard(name: str, **guards: Any) -> None:
     """Show or set the server guards of tenant NAME's database role (needs CREATEROLE)."""
     with connect() as conn:
-        rows = _rows(
+        rows = access.rows(
             conn,
             "SELECT * FROM hewer.tenant_guard(%(name)s, %(max_connections)s,"
             " %(statement_timeout)s, %(idle_in_transaction_timeout)s)",
             {"name": name, **guards},
         )
     columns = ["role", "max_connections", "statement_timeout", "idle_in_transaction_timeout"]
-    click.echo(_table(rows, columns, "no role"))
+    click.echo(table(rows, columns, "no role"))
 
 
 @tenants_group.command(name="caps")
@@ -327,7 +230,7 @@ def tenants_guard(name: str, **guards: Any) -> None:
 def tenants_caps(name: str, **caps: Any) -> None:
     """Show or set tenant NAME's caps on crons, filters, pending schedules and workflows."""
     with connect() as conn:
-        rows = _rows(
+        rows = access.rows(
             conn,
             "SELECT * FROM hewer.tenant_caps(%(name)s, %(max_crons)s, %(max_filters)s,"
             " %(max_pending_schedules)s, %(max_workflows)s, %(min_cron_interval)s)",
@@ -341,7 +244,7 @@ def tenants_caps(name: str, **caps: Any) -> None:
         "max_workflows",
         "min_cron_interval",
     ]
-    click.echo(_table(rows, columns, "no tenant"))
+    click.echo(table(rows, columns, "no tenant"))
 
 
 # --- tokens ------------------------------------------------------------------------
@@ -372,11 +275,11 @@ def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None
             raise HewerError(f"--expires-in must be longer than 0, got {expires_in!r}; e.g. 30d")
         expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     with connect() as conn:
-        [row] = _rows(
+        [row] = access.rows(
             conn, "SELECT * FROM hewer.token_create(%s, %s, %s)", (name, tenant, expires_at)
         )
     click.echo(row["token"])
-    expiry = f"expires {_text(row['expires_at'])}" if row["expires_at"] else "does not expire"
+    expiry = f"expires {text(row['expires_at'])}" if row["expires_at"] else "does not expire"
     click.echo(
         f"token {row['token_id']} ({row['name']}) for tenant {row['tenant']}, {expiry}. "
         "It is shown only once: store it now (e.g. as HEWER_TOKEN); revoke it with: "
@@ -390,8 +293,8 @@ def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None
 def tokens_list(tenant: str | None) -> None:
     """List API tokens (never their secrets): status active, expired or revoked."""
     with connect() as conn:
-        rows = _rows(conn, "SELECT * FROM hewer.token_list(%s)", (tenant,))
-    click.echo(_table(rows, TOKEN_COLUMNS, "no tokens"))
+        rows = access.rows(conn, "SELECT * FROM hewer.token_list(%s)", (tenant,))
+    click.echo(table(rows, TOKEN_COLUMNS, "no tokens"))
 
 
 @tokens_group.command(name="revoke")
@@ -405,7 +308,7 @@ def tokens_revoke(token_id: str) -> None:
             f"{token_id!r} is not a token id (a UUID): list them with: hewer tokens list"
         ) from None
     with connect() as conn:
-        [row] = _rows(conn, "SELECT hewer.token_revoke(%s) AS revoked", (parsed,))
+        [row] = access.rows(conn, "SELECT hewer.token_revoke(%s) AS revoked", (parsed,))
     if row["revoked"]:
         click.echo(f"revoked token {parsed}: calls presenting it are refused from now on")
     else:

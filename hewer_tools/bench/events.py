@@ -22,7 +22,9 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from pydispatch import bench, db, dev
+from hewer_tools import dev
+from hewer_tools.bench import run as bench
+from pydispatch import db
 from pydispatch.errors import HewerError
 
 BENCH_DB = "hewer_bench_events"

@@ -4,9 +4,10 @@
 the SQL fuzzer and after every chaos scenario). Each check is one query returning offending
 ids; a violation names the check and a few of them.
 
-`EffectsCheck` compares the side effects that task functions recorded (tests/chaos/workload.py)
-with what the database accepted: exactly one accepted completion per task, produced by the
-attempt the engine accepted, every attempt that ran assigned and closed in the history.
+`EffectsCheck` compares the side effects that task functions recorded
+(hewer_tools/chaos/workload.py) with what the database accepted: exactly one accepted
+completion per task, produced by the attempt the engine accepted, every attempt that ran
+assigned and closed in the history.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydispatch.bench_common import Sizes, optional
+from hewer_tools.bench.common import Sizes, optional
 from pydispatch.table import format_table
 
 HEWER = "hewer"

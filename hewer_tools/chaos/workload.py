@@ -20,8 +20,8 @@ import time
 import uuid
 from typing import Any
 
+from hewer_tools.processes import LOG_ENV
 from pyworker import Backoff, Context, Workflow
-from tests.harness import LOG_ENV
 
 WORKFLOW = "chaos_dag"
 STEPS = ("fetch", "left", "right", "join")
@@ -85,4 +85,4 @@ def join(input: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 flows = [dag]
-TARGET = "tests.chaos.workload:flows"
+TARGET = "hewer_tools.chaos.workload:flows"

@@ -25,11 +25,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from hewer_tools.bench.common import Sizes
+from hewer_tools.bench.hewer import HewerSystem
+from hewer_tools.bench.pg import BenchServer
+from hewer_tools.bench.workloads import w1
 from pydispatch import migrate
-from pydispatch.bench_common import Sizes
-from pydispatch.bench_hewer import HewerSystem
-from pydispatch.bench_pg import BenchServer
-from pydispatch.bench_workloads import w1
 
 #: The bench tenant's login role (roles belong to the whole server).
 ROLE = "hewer_bench_tenant"

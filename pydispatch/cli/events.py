@@ -1,72 +1,33 @@
-"""`hewer events`, `hewer filters`, `hewer cron` and `hewer schedule`: thin wrappers over the
-SQL API (pyworker.events.Events); cli.py adds these groups to the `hewer` command."""
+"""`hewer events`, `hewer filters`, `hewer cron`, `hewer schedule` and `hewer quarantine`:
+thin wrappers over the SQL API (pyworker.events.Events) and the leader's steps."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
 
 import click
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from pydispatch import db, tenants_cli
+from pydispatch import db
+from pydispatch.cli.access import add_tenant_option, connect
+from pydispatch.cli.common import json_object, table, when
 from pydispatch.errors import HewerError
 from pydispatch.events import Router, Ticker
 from pydispatch.queries import QUERIES
 from pydispatch.schema import check_schema
-from pydispatch.table import format_table
 from pyworker.events import Events
 
 
 @contextmanager
 def _events() -> Iterator[Events]:
-    conn = tenants_cli.connect()
+    conn = connect()
     try:
         yield Events(conn)
     finally:
         conn.close()
-
-
-def _json_object(value: str | None, option: str) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise HewerError(f"{option} is not valid JSON ({exc}); pass e.g. '{{\"id\": 1}}'") from None
-    if not isinstance(parsed, dict):
-        raise HewerError(
-            f"{option} must be a JSON object, got {type(parsed).__name__}; "
-            "wrap the value, e.g. '{\"value\": ...}'"
-        )
-    return parsed
-
-
-def _when(value: str, option: str) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise HewerError(
-            f"{option} {value!r} is not an ISO 8601 timestamp (e.g. 2030-01-31T12:00:00Z)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
-    return format_table([{c: _text(r.get(c)) for c in columns} for r in rows], columns, empty=empty)
 
 
 # --- events ------------------------------------------------------------------------
@@ -84,8 +45,8 @@ def events_group() -> None:
 @click.option("--scope", help="Only filters of this scope (or of none) see the event.")
 def events_push(key: str, payload: str | None, metadata: str | None, scope: str | None) -> None:
     """Push an event with KEY (hewer.push_event); print its id."""
-    body = _json_object(payload, "--payload")
-    meta = _json_object(metadata, "--metadata")
+    body = json_object(payload, "--payload")
+    meta = json_object(metadata, "--metadata")
     with _events() as events:
         click.echo(events.push(key, body, metadata=meta, scope=scope))
 
@@ -97,7 +58,7 @@ def events_show(event_ids: tuple[str, ...]) -> None:
     with _events() as events:
         rows = events.matches(*event_ids)
     columns = ["event_id", "key", "workflow", "filter_id", "run_id", "error"]
-    click.echo(_table(rows, columns, "no runs or errors yet for these events"))
+    click.echo(table(rows, columns, "no runs or errors yet for these events"))
 
 
 @events_group.command(name="route")
@@ -159,7 +120,7 @@ def filters_list(workflow: str | None) -> None:
     with _events() as events:
         rows = events.filters(workflow)
     columns = ["filter_id", "workflow", "scope", "expression", "version", "error"]
-    click.echo(_table(rows, columns, "no filters"))
+    click.echo(table(rows, columns, "no filters"))
 
 
 # --- cron and schedule ---------------------------------------------------------------
@@ -186,7 +147,7 @@ def cron_create(
     workflow: str, name: str, expression: str, input_json: str | None, catch_up: str
 ) -> None:
     """Create or replace cron NAME of WORKFLOW; print its id."""
-    body = _json_object(input_json, "--input")
+    body = json_object(input_json, "--input")
     with _events() as events:
         click.echo(events.create_cron(workflow, name, expression, body, catch_up=catch_up))
 
@@ -207,14 +168,14 @@ def cron_list(workflow: str | None) -> None:
     with _events() as events:
         rows = events.crons(workflow)
     columns = ["workflow", "name", "expression", "catch_up", "next_at", "last_tick_at", "error"]
-    click.echo(_table(rows, columns, "no crons"))
+    click.echo(table(rows, columns, "no crons"))
 
 
 @cron_group.command(name="tick")
 @click.option("--now", "now_text", metavar="TIMESTAMP", help="Act as if it were this time.")
 def cron_tick(now_text: str | None) -> None:
     """Fire due cron ticks and scheduled runs once, here (the leader does this every reap)."""
-    now = _when(now_text, "--now") if now_text else None
+    now = when(now_text, "--now") if now_text else None
 
     async def go() -> int:
         async with await AsyncConnection.connect(
@@ -238,10 +199,10 @@ def schedule_group() -> None:
 @click.option("--input", "input_json", help="Run input (a JSON object).")
 def schedule_create(workflow: str, run_at: str, input_json: str | None) -> None:
     """Start one run of WORKFLOW at a time; print the schedule id."""
-    when = _when(run_at, "--at")
-    body = _json_object(input_json, "--input")
+    run_at_time = when(run_at, "--at")
+    body = json_object(input_json, "--input")
     with _events() as events:
-        click.echo(events.schedule(workflow, when, body))
+        click.echo(events.schedule(workflow, run_at_time, body))
 
 
 @schedule_group.command(name="cancel")
@@ -251,9 +212,6 @@ def schedule_cancel(schedule_id: str) -> None:
     with _events() as events:
         if not events.cancel_schedule(schedule_id):
             raise HewerError(f"scheduled run {schedule_id} has already started; cancel the run")
-
-
-__all__ = ["cron_group", "events_group", "filters_group", "schedule_group"]
 
 
 # --- quarantine ----------------------------------------------------------------------
@@ -270,14 +228,14 @@ def quarantine_group() -> None:
 @click.option("--kind", type=_KINDS, default=None, help="Only items of this kind.")
 def quarantine_list(kind: str | None) -> None:
     """List failing and quarantined items (a tenant's own; a trusted role's: every tenant's)."""
-    conn = tenants_cli.connect()
+    conn = connect()
     try:
         with conn.cursor(row_factory=dict_row) as cur:
             rows = cur.execute(QUERIES["quarantine_list"], {"kind": kind}).fetchall()
     finally:
         conn.close()
     columns = ["tenant", "kind", "item_id", "failures", "quarantined_at", "retry_at", "error"]
-    click.echo(_table(rows, columns, "nothing is failing"))
+    click.echo(table(rows, columns, "nothing is failing"))
 
 
 @quarantine_group.command(name="release")
@@ -285,9 +243,16 @@ def quarantine_list(kind: str | None) -> None:
 @click.argument("item_id")
 def quarantine_release(kind: str, item_id: str) -> None:
     """Let the leader try KIND ITEM_ID again at once (after fixing what made it fail)."""
-    conn = tenants_cli.connect()
+    conn = connect()
     try:
         conn.execute(QUERIES["quarantine_release"], {"kind": kind, "item_id": item_id})
     finally:
         conn.close()
     click.echo(f"released {kind} {item_id}")
+
+
+# The leader's own steps (events route, cron tick) work across tenants.
+add_tenant_option(
+    [events_group, filters_group, cron_group, schedule_group, quarantine_group],
+    skip=["route", "tick"],
+)

@@ -1,6 +1,6 @@
 """The crash scenarios: each waits for work in flight, injects one fault, and leaves the rest
 to the system. Run by tests/chaos/test_crashes.py and `hewer chaos`; the system and the checks
-are in tests/chaos/stage.py, the table of results in docs/chaos.md.
+are in hewer_tools/chaos/stage.py, the table of results in docs/chaos.md.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.chaos.faults import ReaperLoops
-from tests.chaos.pgserver import ScratchServer
-from tests.chaos.stage import Load, Result, Stage, table
-from tests.harness import wait_until
+from hewer_tools.chaos.faults import ReaperLoops
+from hewer_tools.chaos.pgserver import ScratchServer
+from hewer_tools.chaos.stage import Load, Result, Stage, table
+from hewer_tools.processes import wait_until
 
 __all__ = ["SCENARIOS", "Load", "Result", "Scenario", "Stage", "run", "table"]
 

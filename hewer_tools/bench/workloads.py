@@ -22,14 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hewer_tools.bench.common import RssSampler, Sizes, System, percentile
+from hewer_tools.bench.hewer import HewerSystem
+from hewer_tools.bench.peers import PEERS
+from hewer_tools.bench.pg import STATS_DELAY, BenchServer
+from hewer_tools.bench.report import HEWER, METRICS, Cell, Cells, Report
+from hewer_tools.bench.report import write as write_report
+from hewer_tools.bench.run import WORKLOADS
 from pydispatch import embedded
-from pydispatch.bench import WORKLOADS
-from pydispatch.bench_common import RssSampler, Sizes, System, percentile
-from pydispatch.bench_hewer import HewerSystem
-from pydispatch.bench_peers import PEERS
-from pydispatch.bench_pg import STATS_DELAY, BenchServer
-from pydispatch.bench_report import HEWER, METRICS, Cell, Cells, Report
-from pydispatch.bench_report import write as write_report
 
 Echo = Callable[[str], None]
 

@@ -1,15 +1,15 @@
 """One crash scenario's system: processes, load, observers, and the checks afterwards.
 
-A Stage is dispatcher and worker processes (tests/harness.py) on a database of its own, a
+A Stage is dispatcher and worker processes (hewer_tools/processes.py) on a database of its own, a
 batch of DAG runs triggered at once through SQL, and a trickle of more runs submitted
 through the gRPC client (with idempotency keys, retried until acknowledged) while the fault
-happens. A scenario (tests/chaos/scenarios.py) waits until work is in flight, injects its
+happens. A scenario (hewer_tools/chaos/scenarios.py) waits until work is in flight, injects its
 fault and lets the system recover on its own: nothing here repairs state.
 
 Afterwards (Stage.verify):
 - every submitted run exists and reached a terminal state, every task a final one (lost);
 - every task was accepted as completed once, by the attempt that recorded that very result,
-  and no attempt ran twice (duplicated; tests/chaos/invariants.py);
+  and no attempt ran twice (duplicated; hewer_tools/chaos/invariants.py);
 - only the faulted worker's attempts were taken away and done again elsewhere (redone), and
   what it finished late was rejected;
 - every retry is in hewer.task_events, and the database's own invariants hold;
@@ -41,11 +41,9 @@ import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
-from pydispatch.table import format_table
-from pyworker import SyncClient
-from tests.chaos import workload
-from tests.chaos.faults import ReaperLoops, TcpProxy
-from tests.chaos.invariants import (
+from hewer_tools.chaos import workload
+from hewer_tools.chaos.faults import ReaperLoops, TcpProxy
+from hewer_tools.chaos.invariants import (
     END_KINDS,
     Effect,
     EffectsVerdict,
@@ -53,8 +51,10 @@ from tests.chaos.invariants import (
     database_violations,
     read_effects,
 )
-from tests.chaos.pgserver import ScratchServer
-from tests.harness import Child, Processes, wait_until
+from hewer_tools.chaos.pgserver import ScratchServer
+from hewer_tools.processes import Child, Processes, wait_until
+from pydispatch.table import format_table
+from pyworker import SyncClient
 
 # How much later than the worker timeout a dead holder's leases may still be seen (reaper
 # interval, a heartbeat round, a loaded machine).

@@ -1,47 +1,25 @@
-"""`hewer workflows` (list, show, versions, rollback) and `hewer runs` (list, show, cancel,
-replay): thin wrappers over the SQL API; cli.py adds these groups to the `hewer` command."""
+"""`hewer workflows` (list, show, versions, rollback), `hewer runs` (list, show, cancel,
+replay), `hewer children` and `hewer tagged`: thin wrappers over the SQL API."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+import uuid
+from typing import Any, Final
 
 import click
-import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from pydispatch import tenants_cli
-from pydispatch.children_cli import metadata_tags
+from pydispatch.cli import access
+from pydispatch.cli.access import add_tenant_option, connect, session
+from pydispatch.cli.common import fields, json_object, metadata_option, metadata_tags, table, when
 from pydispatch.errors import HewerError
-from pydispatch.events_cli import _json_object, _table, _text, _when
+from pydispatch.table import format_table
 from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-
-
-@contextmanager
-def _conn() -> Iterator[psycopg.Connection[Any]]:
-    conn = tenants_cli.connect()
-    try:
-        conn.autocommit = True
-        conn.row_factory = dict_row
-        yield conn
-    finally:
-        conn.close()
-
-
-def _rows(conn: psycopg.Connection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
-    return conn.execute(query.encode(), params).fetchall()
-
-
-def _fields(fields: list[tuple[str, Any]]) -> None:
-    shown = [(k, _text(v)) for k, v in fields if v is not None and v != ""]
-    width = max(len(k) for k, _ in shown) + 1
-    for key, value in shown:
-        click.echo(f"{(key + ':').ljust(width)} {value}")
+CHILD_COLUMNS: Final = ["run_id", "workflow", "status", "child_key", "metadata", "created_at"]
+TAGGED_COLUMNS: Final = ["run_id", "workflow", "status", "parent_run_id", "metadata", "created_at"]
 
 
 # --- workflows ---------------------------------------------------------------------
@@ -55,10 +33,10 @@ def workflows_group() -> None:
 @workflows_group.command(name="list")
 def workflows_list() -> None:
     """List the workflows with their current and latest versions."""
-    with _conn() as conn:
+    with session() as conn:
         rows = Workflows(conn).list()
     columns = ["name", "current_version", "latest_version", "versions", "description"]
-    click.echo(_table(rows, columns, "no workflows"))
+    click.echo(table(rows, columns, "no workflows"))
 
 
 @workflows_group.command(name="show")
@@ -66,9 +44,9 @@ def workflows_list() -> None:
 @click.option("--version", type=int, help="This version instead of the current one.")
 def workflows_show(name: str, version: int | None) -> None:
     """Show a version of workflow NAME (by default the current one) with its spec."""
-    with _conn() as conn:
+    with session() as conn:
         row = Workflows(conn).show(name, version)
-    _fields(
+    fields(
         [
             ("workflow", row["name"]),
             ("version", row["version"]),
@@ -89,13 +67,13 @@ def workflows_show(name: str, version: int | None) -> None:
 @click.argument("name")
 def workflows_versions(name: str) -> None:
     """List every version of workflow NAME; * marks the current one."""
-    with _conn() as conn:
+    with session() as conn:
         rows = Workflows(conn).versions(name)
     for row in rows:
         row["current"] = "*" if row["is_current"] else ""
         row["checksum"] = row["checksum"][:12]
     columns = ["version", "current", "steps", "active_runs", "checksum", "created_at"]
-    click.echo(_table(rows, columns, "no versions"))
+    click.echo(table(rows, columns, "no versions"))
 
 
 @workflows_group.command(name="rollback")
@@ -103,7 +81,7 @@ def workflows_versions(name: str) -> None:
 @click.option("--to", "version", type=int, required=True, help="The version to make current.")
 def workflows_rollback(name: str, version: int) -> None:
     """Make version --to of workflow NAME current again; runs in flight keep theirs."""
-    with _conn() as conn:
+    with session() as conn:
         previous = Workflows(conn).rollback(name, version)
     click.echo(
         f"workflow {name}: version {version} is current (was {previous}); "
@@ -151,13 +129,13 @@ def _filter(
     input_json: str | None,
     metadata: tuple[str, ...],
 ) -> dict[str, Any]:
-    body = _json_object(input_json, "--input")
+    body = json_object(input_json, "--input")
     tags = metadata_tags(metadata)
     return {
         "workflow": workflow,
         "statuses": list(statuses) or None,
-        "since": _when(since, "--since") if since else None,
-        "until": _when(until, "--until") if until else None,
+        "since": when(since, "--since") if since else None,
+        "until": when(until, "--until") if until else None,
         "input": Jsonb(body) if body is not None else None,
         "metadata": Jsonb(tags) if tags else None,
     }
@@ -189,8 +167,8 @@ def runs_list(
     """List runs matching every filter given, newest first."""
     params = _filter(workflow, statuses, since, until, input_json, metadata)
     params |= {"replay_of": replay_of, "limit": limit, "before": before}
-    with _conn() as conn:
-        rows = _rows(
+    with session() as conn:
+        rows = access.rows(
             conn,
             "SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], "
             "%(since)s, %(until)s, %(input)s, %(replay_of)s::uuid, %(limit)s, %(before)s::uuid, "
@@ -214,7 +192,7 @@ def runs_list(
         "replay_of",
         "metadata",
     ]
-    click.echo(_table(rows, columns, "no runs"))
+    click.echo(table(rows, columns, "no runs"))
 
 
 @runs_group.command(name="show")
@@ -222,14 +200,14 @@ def runs_list(
 @click.option("--json", "as_json", is_flag=True, help="The run, its tasks and events as JSON.")
 def runs_show(run_id: str, as_json: bool) -> None:
     """Show a run: input, output, error, its tasks with attempts, and their event history."""
-    with _conn() as conn:
-        runs = _rows(conn, "SELECT * FROM hewer.run_get(ARRAY[%s::uuid])", (run_id,))
+    with session() as conn:
+        runs = access.rows(conn, "SELECT * FROM hewer.run_get(ARRAY[%s::uuid])", (run_id,))
         if not runs:
             raise HewerError(f"run {run_id} does not exist (runs are visible only to their tenant)")
         [run] = runs
-        [lineage] = _rows(conn, "SELECT * FROM hewer.run_lineage(%s::uuid)", (run_id,))
+        [lineage] = access.rows(conn, "SELECT * FROM hewer.run_lineage(%s::uuid)", (run_id,))
         task_ids = [t["task_id"] for t in run["tasks"]]
-        events = _rows(
+        events = access.rows(
             conn, "SELECT * FROM hewer.task_history(%s::uuid[]) ORDER BY created_at", (task_ids,)
         )
     steps = {t["task_id"]: t["step"] for t in run["tasks"]}
@@ -239,7 +217,7 @@ def runs_show(run_id: str, as_json: bool) -> None:
         body = run | {"replay_of": lineage["replay_of"], "replays": lineage["replays"]}
         click.echo(json.dumps(body | {"events": events}, default=str, indent=2))
         return
-    _fields(
+    fields(
         [
             ("run", run["run_id"]),
             ("workflow", f"{run['workflow']} version {run['version']}"),
@@ -258,10 +236,10 @@ def runs_show(run_id: str, as_json: bool) -> None:
         for t in run["tasks"]
     ]
     click.echo("")
-    click.echo(_table(tasks, ["step", "status", "attempts", "worker_id", "result"], "no tasks"))
+    click.echo(table(tasks, ["step", "status", "attempts", "worker_id", "result"], "no tasks"))
     click.echo("")
     click.echo(
-        _table(
+        table(
             events,
             ["created_at", "step", "attempt", "kind", "status", "data"],
             "no events",
@@ -294,11 +272,11 @@ def runs_cancel(
             "give run ids or at least one filter (--workflow, --status, --since, --until, "
             "--input, --metadata); to cancel every active run: --status queued --status running"
         )
-    with _conn() as conn:
+    with session() as conn:
         if run_ids:
-            rows = _rows(conn, "SELECT * FROM hewer.run_cancel(%s::uuid[])", (list(run_ids),))
+            rows = access.rows(conn, "SELECT * FROM hewer.run_cancel(%s::uuid[])", (list(run_ids),))
         else:
-            rows = _rows(
+            rows = access.rows(
                 conn,
                 "SELECT * FROM hewer.run_cancel_matching(%(workflow)s, "
                 "%(statuses)s::hewer.run_status[], %(since)s, %(until)s, %(input)s, "
@@ -326,9 +304,57 @@ def runs_cancel(
 )
 def runs_replay(run_id: str, start_from: str) -> None:
     """Run a failed or cancelled run again as a new run; print the new run's id."""
-    with _conn() as conn:
-        [row] = _rows(
+    with session() as conn:
+        [row] = access.rows(
             conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], %s)", (run_id, start_from)
         )
     click.echo(row["replay_run_id"])
     click.echo(f"replay of {run_id}: {row['kept']} steps kept, {row['to_run']} to run", err=True)
+
+
+# --- child runs and metadata tags (docs/children.md) ------------------------------
+
+
+def _tagged_rows(query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    with connect() as conn:
+        found = access.rows(conn, query, params)
+    for row in found:
+        row["metadata"] = json.dumps(row.pop("additional_metadata"), sort_keys=True)
+    return found
+
+
+@click.command(name="children")
+@click.argument("run_id")
+def children_cmd(run_id: str) -> None:
+    """List the child runs that RUN_ID spawned (oldest first)."""
+    try:
+        parent = uuid.UUID(run_id)
+    except ValueError:
+        raise HewerError(
+            f"RUN_ID must be a run id like 0190c6a2-7d1e-7c3a-9f00-1b2c3d4e5f60, got {run_id!r}"
+        ) from None
+    rows = _tagged_rows("SELECT * FROM hewer.run_children(ARRAY[%s::uuid])", (parent,))
+    click.echo(format_table(rows, CHILD_COLUMNS, empty=f"run {run_id} has no children"))
+
+
+@click.command(name="tagged")
+@click.argument("metadata")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(RUN_STATUSES),
+    help="Only runs in this status (repeatable).",
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def tagged_cmd(metadata: str, statuses: tuple[str, ...], limit: int) -> None:
+    """List the runs whose metadata has every tag of METADATA (a JSON object), newest first."""
+    tags = metadata_option(metadata, "METADATA")
+    rows = _tagged_rows(
+        "SELECT * FROM hewer.runs_by_metadata(%s::jsonb, %s::hewer.run_status[], %s)",
+        (json.dumps(tags), list(statuses) or None, limit),
+    )
+    click.echo(format_table(rows, TAGGED_COLUMNS, empty="no runs with these tags"))
+
+
+add_tenant_option([workflows_group, runs_group, children_cmd, tagged_cmd])

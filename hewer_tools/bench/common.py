@@ -1,7 +1,7 @@
 """What every system in `hewer bench` shares: the System interface, sizes, child processes
 that speak a line protocol, an RSS sampler and percentiles.
 
-A peer's worker process (see pydispatch.bench_peers) talks to the bench over its stdin and
+A peer's worker process (see hewer_tools.bench.peers) talks to the bench over its stdin and
 stdout, one line per message: it prints `ready` once connected, then waits for `go`
 (drain mode) or starts working at once (serve mode). In serve mode `report` makes it print
 the enqueue->start latencies it saw since the last report, as JSON, and `stop` ends it.
@@ -24,8 +24,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
-from pydispatch.bench import percentile
-from pydispatch.bench_pg import BenchServer
+from hewer_tools.bench.pg import BenchServer
+from hewer_tools.bench.run import percentile
 
 __all__ = ["percentile"]  # shared with `hewer bench e2e`
 

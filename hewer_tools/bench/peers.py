@@ -3,8 +3,8 @@ raw SQL, each on its own database, used through its own public API.
 
 Each system has two halves. The bench side (a `System`) creates the schema, enqueues
 and runs the single-connection claim+complete loop of W4. The worker side runs in child
-processes (`python -m pydispatch.bench_peers SYSTEM MODE URL ...`), exactly as a user
-would run the library's worker, speaking the line protocol of pydispatch.bench_common.
+processes (`python -m hewer_tools.bench.peers SYSTEM MODE URL ...`), exactly as a user
+would run the library's worker, speaking the line protocol of hewer_tools.bench.common.
 
 Raw SQL is the floor under every queue: one table, a bulk INSERT, a claim of up to
 `batch` rows with FOR UPDATE SKIP LOCKED that marks them running, and a DELETE of the
@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from pydispatch.bench_common import (
+from hewer_tools.bench.common import (
     Child,
     DrainRun,
     RssSampler,
@@ -70,12 +70,12 @@ RAW_COMPLETE = "DELETE FROM bench_jobs WHERE id = ANY (%s)"
 
 
 class PeerSystem(System):
-    """A system whose workers are `python -m pydispatch.bench_peers` children."""
+    """A system whose workers are `python -m hewer_tools.bench.peers` children."""
 
     def worker_argv(self, mode: str) -> list[list[str]]:
         return [
             python_module(
-                "pydispatch.bench_peers",
+                "hewer_tools.bench.peers",
                 self.name,
                 mode,
                 self.url(),
@@ -563,8 +563,8 @@ async def _run_raw(mode: str, url: str, batch: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m pydispatch.bench_peers SYSTEM MODE URL`: one worker process of a peer."""
-    parser = argparse.ArgumentParser(prog="python -m pydispatch.bench_peers")
+    """`python -m hewer_tools.bench.peers SYSTEM MODE URL`: one worker process of a peer."""
+    parser = argparse.ArgumentParser(prog="python -m hewer_tools.bench.peers")
     parser.add_argument("system", choices=sorted(PEERS))
     parser.add_argument("mode", choices=["drain", "serve"])
     parser.add_argument("url")

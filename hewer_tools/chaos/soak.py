@@ -1,6 +1,6 @@
 """A soak: steady load for minutes, with worker churn, sampling memory and table sizes.
 
-Two dispatchers and two long-lived workers run the chaos workload (tests/chaos/workload.py)
+Two dispatchers and two long-lived workers run the chaos workload (hewer_tools/chaos/workload.py)
 while runs are triggered at a constant rate; every `churn` seconds a third, short-lived
 worker is killed with kill -9 and replaced, so reaping and re-registration go on all along.
 Every `every` seconds a sample records the resident memory of each long-lived process, the
@@ -26,11 +26,11 @@ from typing import Any, LiteralString
 
 from psycopg.types.json import Jsonb
 
+from hewer_tools.chaos import workload
+from hewer_tools.chaos.invariants import check_effects, database_violations, read_effects
+from hewer_tools.chaos.stage import Db, Load, run_input
+from hewer_tools.processes import Child, Processes, wait_until
 from pydispatch.table import format_table
-from tests.chaos import workload
-from tests.chaos.invariants import check_effects, database_violations, read_effects
-from tests.chaos.stage import Db, Load, run_input
-from tests.harness import Child, Processes, wait_until
 
 TABLES = ("runs", "tasks", "task_events", "queue", "workers", "idempotency_keys")
 MB = 1024 * 1024

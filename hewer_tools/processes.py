@@ -3,7 +3,7 @@
 `Processes` starts them against one database, logs each one's output to its own file,
 sends them real signals (kill -9, SIGSTOP/SIGCONT) and kills whatever is left at the end.
 Task functions append their side effects to the file named by $HEWER_TEST_LOG (see
-tests/flows.py and tests/chaos/workload.py). Used by tests/test_processes.py and tests/chaos/;
+tests/flows.py and hewer_tools/chaos/workload.py). Used by tests/test_processes.py and tests/chaos/;
 plain classes, so `hewer chaos` uses them outside pytest too.
 """
 
@@ -113,7 +113,7 @@ class Processes:
 
     def _spawn(self, role: str, name: str, *args: str) -> Child:
         log = self.tmp / f"{role}-{len(self.children)}-{name}.log"
-        argv = [sys.executable, "-m", "cli", *args]
+        argv = [sys.executable, "-m", "pydispatch.cli", *args]
         with log.open("ab") as out:
             proc = subprocess.Popen(
                 argv, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT

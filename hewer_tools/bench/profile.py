@@ -28,10 +28,10 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
+from hewer_tools.bench.common import RssSampler, Sizes
+from hewer_tools.bench.hewer import HewerSystem
+from hewer_tools.bench.pg import BenchServer
 from pydispatch import embedded
-from pydispatch.bench_common import RssSampler, Sizes
-from pydispatch.bench_hewer import HewerSystem
-from pydispatch.bench_pg import BenchServer
 from pydispatch.table import format_table
 from pyworker.examples.noop import noop
 

@@ -1,7 +1,7 @@
 """`hewer chaos`: the crash scenarios at full scale, or a soak, on a scratch PostgreSQL.
 
-The suite itself lives in tests/chaos/ (the same code `pytest -m chaos` runs), so this
-command works from a checkout of the repository, like `make test`. It starts a PostgreSQL of
+The scenarios are the same code `pytest -m chaos` runs (tests/chaos/ holds only the pytest
+side), so the installed package runs them too. It starts a PostgreSQL of
 its own in a temporary directory (durable settings: one scenario crashes it), gives each
 scenario a fresh database, and prints one row per scenario: runs, tasks, lost, duplicated,
 recovered within (seconds). See docs/chaos.md.
@@ -10,40 +10,23 @@ recovered within (seconds). See docs/chaos.md.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import click
 
+from hewer_tools.chaos import scenarios, soak
+from hewer_tools.chaos.pgserver import ScratchServer
 from pydispatch.errors import HewerError
-from pydispatch.paths import REPO_ROOT
 from pyworker.durations import parse_duration
-
-SUITE = REPO_ROOT / "tests" / "chaos"
-
-
-def _suite(name: str) -> ModuleType:
-    """A module of tests/chaos/, imported from the checkout this hewer runs from."""
-    if not (SUITE / f"{name}.py").exists():
-        raise HewerError(
-            f"hewer chaos runs the suite in {SUITE}, which is missing: run it from a checkout "
-            "of the repository (pip install -e .)"
-        )
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    return importlib.import_module(f"tests.chaos.{name}")
 
 
 @contextlib.contextmanager
 def _server(echo: Any) -> Iterator[Any]:
-    pgserver = _suite("pgserver")
-    server = pgserver.ScratchServer()
+    server = ScratchServer()
     try:
         server.start()
         echo(f"scratch PostgreSQL in {server.root}")
@@ -102,7 +85,6 @@ def chaos(
     """Kill, freeze and cut off real dispatcher and worker processes and restart PostgreSQL
     under load, then check that no run was lost or done twice (or, with --soak, hold a load
     and watch memory and table sizes)."""
-    scenarios = _suite("scenarios")
     unknown = [n for n in names if n not in scenarios.SCENARIOS]
     if unknown:
         raise click.BadParameter(
@@ -140,7 +122,6 @@ def chaos(
 def _run_soak(
     seconds: float, rate: float, every: float, base: Path, as_json: bool, echo: Any
 ) -> None:
-    soak = _suite("soak")
     with _server(echo) as server:
         dsn = server.create_database("chaos_soak")
         echo(f"soak: {seconds:g} s at {rate:g} runs/s, a sample every {every:g} s")

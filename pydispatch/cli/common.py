@@ -1,0 +1,223 @@
+"""What every `hewer` command shares: error handling, option parsing and output formatting.
+
+Click and the standard library only, so `hewer --help`, `hewer worker` and `hewer run` work
+where only the SDK is installed; the database side is in pydispatch.cli.access.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pydispatch.errors import HewerError, describe
+from pydispatch.table import format_table
+from pyworker.errors import HewerError as SdkError
+
+
+def _expected(exc: BaseException) -> bool:
+    """A failure that is the user's to fix: one line on stderr, not a traceback."""
+    expected: tuple[type[BaseException], ...] = (
+        HewerError,
+        SdkError,
+        subprocess.SubprocessError,
+        OSError,
+        ValueError,
+    )
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        expected += (psycopg.Error,)
+    return isinstance(exc, expected)
+
+
+class HewerGroup(click.Group):
+    """A click group that turns expected failures into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not _expected(exc):
+                raise
+            click.echo(f"hewer: {describe(exc)}", err=True)
+            ctx.exit(1)
+
+
+# --- values ------------------------------------------------------------------------
+
+
+def when(value: str, option: str) -> datetime:
+    """An ISO 8601 timestamp; one without an offset is taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise HewerError(
+            f"{option} {value!r} is not an ISO 8601 timestamp (e.g. 2030-01-31T12:00:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """A click callback: an optional ISO 8601 timestamp option."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 timestamp (e.g. 2030-01-31T12:00:00Z)"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def json_object(value: str | None, option: str) -> dict[str, Any] | None:
+    """An option's JSON object, or a one-line error naming the option and the fix."""
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise HewerError(f"{option} is not valid JSON ({exc}); pass e.g. '{{\"id\": 1}}'") from None
+    except RecursionError:
+        raise HewerError(
+            f"{option} is nested too deeply to parse (about 1,000 levels of arrays and "
+            "objects); flatten it"
+        ) from None
+    if not isinstance(parsed, dict):
+        raise HewerError(
+            f"{option} must be a JSON object, got {type(parsed).__name__}; "
+            "wrap the value, e.g. '{\"value\": ...}'"
+        )
+    return parsed
+
+
+def metadata_option(value: str | None, option: str = "--metadata") -> dict[str, Any] | None:
+    """A metadata option's JSON object, or a one-line error naming the option and the fix."""
+    if value is None:
+        return None
+    example = '\'{"customer": "acme"}\''
+    try:
+        parsed = json.loads(value)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise HewerError(f"{option} is not valid JSON ({exc}); pass e.g. {example}") from None
+    if not isinstance(parsed, dict):
+        raise HewerError(
+            f"{option} must be a JSON object of tags, got {type(parsed).__name__} "
+            f"{value[:40]!r}; pass e.g. {example}"
+        )
+    return parsed
+
+
+def metadata_tags(values: tuple[str, ...], option: str = "--metadata") -> dict[str, Any] | None:
+    """Repeated metadata options as one object of tags; None when none are given.
+
+    Each value is KEY=VALUE (a string tag) or a JSON object, as `hewer run --metadata`
+    takes (for number or boolean tags, e.g. '{"batch": 7}'); a key given twice with
+    different values is an error, since a run carries one value per tag.
+    """
+    if not values:
+        return None
+    tags: dict[str, Any] = {}
+    example = f"{option} customer=acme or {option} '{{\"batch\": 7}}'"
+    for value in values:
+        if value.lstrip().startswith("{"):
+            given = metadata_option(value, option) or {}
+        else:
+            key, sep, text = value.partition("=")
+            if not sep or not key:
+                raise HewerError(
+                    f"{option} {value!r} is not KEY=VALUE or a JSON object of tags; "
+                    f"pass e.g. {example}"
+                )
+            given = {key: text}
+        for key, tag in given.items():
+            if key in tags and tags[key] != tag:
+                raise HewerError(
+                    f"{option} gives tag {key!r} twice ({json.dumps(tags[key])} and "
+                    f"{json.dumps(tag)}); a run carries one value per tag, pass one"
+                )
+            tags[key] = tag
+    return tags
+
+
+def split(values: tuple[str, ...]) -> list[str]:
+    """Addresses from repeated options, each possibly comma-separated."""
+    return [a.strip() for v in values for a in v.split(",") if a.strip()]
+
+
+# --- output ------------------------------------------------------------------------
+
+
+def text(value: Any) -> str:
+    """A value as one table cell: JSON for objects and arrays, seconds for timestamps."""
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
+    """Rows as an aligned table of `columns`; `empty` when there are none."""
+    return format_table([{c: text(r.get(c)) for c in columns} for r in rows], columns, empty=empty)
+
+
+def fields(pairs: list[tuple[str, Any]]) -> None:
+    """`key: value` lines, aligned; fields without a value are left out."""
+    shown = [(k, text(v)) for k, v in pairs if v is not None and v != ""]
+    width = max(len(k) for k, _ in shown) + 1
+    for key, value in shown:
+        click.echo(f"{(key + ':').ljust(width)} {value}")
+
+
+# --- the options of the commands that talk to a dispatcher ---------------------------
+
+DISPATCHERS_OPTION = click.option(
+    "--dispatcher",
+    "dispatchers",
+    multiple=True,
+    envvar="HEWER_DISPATCHERS",
+    help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
+)
+
+
+def _token(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The API token: from --token-file (or $HEWER_TOKEN_FILE), else $HEWER_TOKEN. Never from the
+    command line, where every user of the machine sees it (ps, /proc)."""
+    if ctx.params.pop("token_argument", None) is not None:
+        raise click.UsageError(
+            "--token puts the secret on the command line, where any user sees it (ps): "
+            "set HEWER_TOKEN, or pass --token-file PATH (HEWER_TOKEN_FILE)"
+        )
+    if value:
+        try:
+            content = Path(value).read_text().strip()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {value}: {exc.strerror}") from None
+        if not content:
+            raise click.BadParameter(f"{value} is empty: put the token in it (hewer tokens create)")
+        return content
+    return os.environ.get("HEWER_TOKEN") or None
+
+
+def token_option(command: Any) -> Any:
+    """--token-file (and a --token that refuses, with the fix), giving the command `token`."""
+    command = click.option(
+        "--token-file",
+        "token",
+        envvar="HEWER_TOKEN_FILE",
+        metavar="PATH",
+        callback=_token,
+        help="File holding the API token (default $HEWER_TOKEN_FILE, else $HEWER_TOKEN).",
+    )(command)
+    return click.option("--token", "token_argument", hidden=True, is_eager=True, expose_value=True)(
+        command
+    )

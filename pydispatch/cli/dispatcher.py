@@ -1,0 +1,88 @@
+"""`hewer dispatcher`: serve workers and clients over gRPC (pydispatch.server)."""
+
+from __future__ import annotations
+
+import click
+
+from pydispatch import db
+from pydispatch.server import run_dispatcher
+from pydispatch.settings import DispatcherSettings
+
+
+@click.command(name="dispatcher")
+@click.option("--listen", default="127.0.0.1:7077", show_default=True, help="gRPC host:port.")
+@click.option(
+    "--poll-interval",
+    default=2.0,
+    show_default=True,
+    help="Fallback claim poll (NOTIFY wakes claims at once), seconds.",
+)
+@click.option(
+    "--heartbeat-interval", default=1.0, show_default=True, help="Worker heartbeats, seconds."
+)
+@click.option(
+    "--worker-timeout",
+    default=30.0,
+    show_default=True,
+    help="Seconds without heartbeat before a worker is dead and its tasks are retried.",
+)
+@click.option("--reap-interval", default=5.0, show_default=True, help="Reaper pass, seconds.")
+@click.option("--pool-size", default=10, show_default=True, help="Database connections.")
+@click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
+@click.option("--log-level", default="INFO", show_default=True)
+@click.option(
+    "--event-interval",
+    default=10.0,
+    show_default=True,
+    help="Event router poll, seconds (push_event's NOTIFY wakes it sooner).",
+)
+@click.option(
+    "--event-visibility-timeout",
+    default=30,
+    show_default=True,
+    help="Seconds a routed event stays hidden before it is retried.",
+)
+@click.option(
+    "--tls-cert",
+    envvar="HEWER_TLS_CERT",
+    metavar="PEM",
+    help="Serve gRPC over TLS with this certificate (chain); needs --tls-key. Clients and "
+    "workers then set HEWER_TLS_CA to the CA that signed it.",
+)
+@click.option("--tls-key", envvar="HEWER_TLS_KEY", metavar="PEM", help="The certificate's key.")
+def dispatcher_cmd(
+    listen: str,
+    poll_interval: float,
+    heartbeat_interval: float,
+    worker_timeout: float,
+    reap_interval: float,
+    pool_size: int,
+    shutdown_grace: float,
+    log_level: str,
+    event_interval: float,
+    event_visibility_timeout: int,
+    tls_cert: str | None,
+    tls_key: str | None,
+) -> None:
+    """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
+
+    Run as many as you like on one database; each claims for its own workers, and one of
+    them (holding the maintenance lease) runs the reaper, partition upkeep,
+    the event router and the cron ticker.
+    """
+    settings = DispatcherSettings(
+        listen=listen,
+        database_url=db.database_url(),
+        poll_interval=poll_interval,
+        heartbeat_interval=heartbeat_interval,
+        worker_timeout=worker_timeout,
+        reap_interval=reap_interval,
+        pool_max_size=max(2, pool_size),
+        shutdown_grace=shutdown_grace,
+        log_level=log_level.upper(),
+        event_interval=event_interval,
+        event_visibility_timeout=event_visibility_timeout,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    run_dispatcher(settings)

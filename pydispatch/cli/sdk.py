@@ -1,0 +1,90 @@
+"""`hewer worker` and `hewer run`: the SDK's commands, which talk to dispatchers over gRPC
+and need no database driver (`pip install hewer` without the server extra runs them)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from pydispatch.cli.common import DISPATCHERS_OPTION, metadata_option, split, token_option
+from pydispatch.errors import HewerError
+from pyworker.client import SyncClient
+from pyworker.runner import run_worker
+
+
+@click.command(name="worker")
+@click.argument("target")
+@DISPATCHERS_OPTION
+@click.option("--name", help="Worker name (default: host and pid).")
+@click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once.")
+@click.option("--shutdown-grace", type=float, help="Seconds to finish work on SIGTERM.")
+@token_option
+def worker_cmd(
+    target: str,
+    dispatchers: tuple[str, ...],
+    name: str | None,
+    slots: int | None,
+    shutdown_grace: float | None,
+    token: str | None,
+) -> None:
+    """Run the workflows of TARGET ("module:attr": a Worker, Workflow, task or list of them)."""
+    run_worker(
+        target,
+        split(dispatchers),
+        name=name,
+        slots=slots,
+        shutdown_grace=shutdown_grace,
+        token=token,
+    )
+
+
+@click.command(name="run")
+@click.argument("workflow")
+@click.option("--input", "input_json", default="{}", show_default=True, help="Run input (JSON).")
+@click.option("--priority", type=click.IntRange(-1000, 1000))
+@click.option("--key", "idempotency_key", help="Idempotency key: the same key, the same run.")
+@click.option("--metadata", "metadata_json", help='Key/value tags (JSON), e.g. \'{"k": "v"}\'.')
+@click.option("--wait", is_flag=True, help="Wait for the result and print it.")
+@click.option("--timeout", type=float, help="With --wait: give up after this many seconds.")
+@DISPATCHERS_OPTION
+@token_option
+def run_cmd(
+    workflow: str,
+    input_json: str,
+    priority: int | None,
+    idempotency_key: str | None,
+    metadata_json: str | None,
+    wait: bool,
+    timeout: float | None,
+    dispatchers: tuple[str, ...],
+    token: str | None,
+) -> None:
+    """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
+    example = '\'{"text": "hi"}\''
+    try:
+        payload = json.loads(input_json)
+    except json.JSONDecodeError as exc:
+        raise HewerError(f"--input is not valid JSON ({exc}); pass e.g. {example}") from None
+    except RecursionError:
+        raise HewerError(
+            "--input is nested too deeply to parse (about 1,000 levels of arrays and objects); "
+            "flatten it"
+        ) from None
+    if not isinstance(payload, dict):
+        raise HewerError(
+            f"--input must be a JSON object, got {type(payload).__name__} {input_json[:40]!r}; "
+            f"pass e.g. {example}"
+        )
+    metadata = metadata_option(metadata_json)
+    with SyncClient(split(dispatchers) or None, token=token or "") as client:
+        run_id = client.trigger(
+            workflow,
+            payload,
+            priority=priority,
+            idempotency_key=idempotency_key,
+            metadata=metadata,
+        )
+        click.echo(run_id, err=wait)
+        if wait:
+            click.echo(json.dumps(client.result(run_id, timeout=timeout), indent=2))
