@@ -1,0 +1,154 @@
+"""Worker streams: the sessions connected to one dispatcher and what comes up them.
+
+A stream attaches once its hello is accepted (replacing an older stream of the same
+worker) and starts its claim loop; reports go to the batcher, heartbeats and log lines are
+answered here; when the worker closes its side, what is in flight is answered before the
+stream ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Final
+
+import grpc
+
+from pydispatch import session as codes
+from pydispatch.reports import INVALID
+from pydispatch.session import Session
+from pydispatch.validate import BadRequestError, parse_report, parse_uuid
+from pyworker.proto import hewer_pb2 as pb
+
+if TYPE_CHECKING:
+    from pydispatch.server import Dispatcher
+
+log = logging.getLogger("hewer.dispatcher")
+task_log = logging.getLogger("hewer.task")
+
+_WORKER_LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+
+
+class Streams:
+    """The worker streams of one dispatcher, by worker id."""
+
+    def __init__(self, core: Dispatcher) -> None:
+        self.core = core
+        self.sessions: dict[uuid.UUID, Session] = {}
+        self.gone = asyncio.Event()  # set while no stream is attached
+        self.gone.set()
+
+    def attach(self, s: Session) -> None:
+        """Make `s` the stream of its worker (ending an older one) and start claiming for it."""
+        old = self.sessions.get(s.worker_id)
+        if old is not None:
+            old.error(codes.REPLACED, "a newer stream of this worker replaced this one")
+            old.end((grpc.StatusCode.ABORTED, "a newer stream of this worker replaced this one"))
+        self.sessions[s.worker_id] = s
+        self.gone.clear()
+        self.core.claims_loops.start(s)
+        self.core.cancels.wake()
+        log.info(
+            "worker connected",
+            extra={"worker_id": str(s.worker_id), "slots": s.slots, "held": len(s.held)},
+        )
+
+    def detach(self, s: Session) -> None:
+        s.ended = True
+        s.wake.set()
+        if self.sessions.get(s.worker_id) is s:
+            del self.sessions[s.worker_id]
+            self.core.claims_loops.forget(s.worker_id)
+        if not self.sessions:
+            self.gone.set()
+        log.info("worker disconnected", extra={"worker_id": str(s.worker_id)})
+
+    async def read(self, s: Session, requests: AsyncIterator[pb.WorkerMessage]) -> None:
+        """Handle what a worker sends until it closes its side, then end the stream."""
+        try:
+            async for message in requests:
+                s.last_seen = time.monotonic()
+                try:
+                    self.handle(s, message)
+                except Exception:
+                    log.exception("worker message failed", extra={"worker_id": str(s.worker_id)})
+                    s.error(codes.INTERNAL, "the dispatcher failed on this message", 0)
+        except (grpc.aio.AioRpcError, grpc.aio.AbortError, asyncio.InvalidStateError) as exc:
+            log.debug("stream read ended", extra={"worker_id": str(s.worker_id), "error": str(exc)})
+        # The worker closed its side: answer what is in flight, then end the stream.
+        s.input_closed = True
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(10.0):
+                await s.idle.wait()
+        s.end()
+
+    def handle(self, s: Session, message: pb.WorkerMessage) -> None:
+        """One message up a stream: reports go to the batcher, the rest is answered here."""
+        rid = message.request_id
+        body = message.WhichOneof("body")
+        try:
+            if body is None:
+                raise BadRequestError(
+                    "empty WorkerMessage: set one of hello, heartbeat, started, completed, "
+                    "failed, refresh, log"
+                )
+            if body == "hello":
+                raise BadRequestError(
+                    "hello was already received on this stream: send it only as the first message"
+                )
+            if body == "heartbeat":
+                s.heartbeat(message.heartbeat.free_slots)
+                s.ack(rid, True)
+                return
+            if body == "log":
+                self._log_line(s, message.log)
+                s.ack(rid, True)
+                return
+            report = parse_report(s, rid, message)
+        except BadRequestError as exc:
+            s.error(codes.INVALID_ARGUMENT, str(exc), rid)
+            s.ack(rid, False, INVALID)
+            return
+        self.core.batcher.submit(report)
+
+    def _log_line(self, s: Session, line: pb.LogLine) -> None:
+        if line.task_id:
+            parse_uuid(line.task_id, "log.task_id")
+        task_log.log(
+            _WORKER_LEVELS.get(line.level.lower(), logging.INFO),
+            line.message,
+            extra={
+                "worker_id": str(s.worker_id),
+                "task_id": line.task_id or None,
+                "attempt": line.attempt or None,
+                "worker_level": line.level or None,
+                "at_unix_ms": line.at_unix_ms or None,
+            },
+        )
+
+    async def end(self, s: Session) -> None:
+        """Stop reading a stream, answer its reports in flight, then end it UNAVAILABLE."""
+        if s.reader is not None:
+            s.reader.cancel()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2.0):
+                await s.idle.wait()
+        s.end(
+            (
+                grpc.StatusCode.UNAVAILABLE,
+                "dispatcher shut down: Register (with your worker_id) and Listen on another "
+                "dispatcher",
+            )
+        )
