@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG15_BIN ?= /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv lint fmt proto proto-check package package-check test test18 test15
+.PHONY: venv lint fmt proto proto-check codes package package-check test test18 test15
 
 venv: $(VENV)/.installed
 
@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv proto-check
+	$(BIN)/python -m pydispatch.error_codes --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -35,6 +36,10 @@ proto-check: venv
 			echo "pyworker/proto/$$f is stale: run 'make proto' and commit the result"; exit 1; }; \
 	done
 	rm -rf .proto-check
+
+# The error codes' SQL function and docs table, from pydispatch/error_codes.py.
+codes: venv
+	$(BIN)/python -m pydispatch.error_codes
 
 fmt: venv
 	$(BIN)/ruff check --fix .

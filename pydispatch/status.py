@@ -7,33 +7,10 @@ from typing import Final
 import grpc
 import psycopg
 
-# Hewer's own SQLSTATEs (documented in sql/functions/00_helpers.sql).
-HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {
-    "HW001": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_spec
-    "HW002": grpc.StatusCode.INVALID_ARGUMENT,  # cyclic_dag
-    "HW003": grpc.StatusCode.NOT_FOUND,  # unknown_workflow
-    "HW004": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_input
-    "HW005": grpc.StatusCode.NOT_FOUND,  # unknown_task
-    "HW006": grpc.StatusCode.FAILED_PRECONDITION,  # stale_attempt
-    "HW007": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_argument
-    "HW008": grpc.StatusCode.NOT_FOUND,  # unknown_worker
-    "HW009": grpc.StatusCode.NOT_FOUND,  # unknown_run
-    "HW090": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_metadata
-    "HW091": grpc.StatusCode.FAILED_PRECONDITION,  # parent_not_active
-    "HW080": grpc.StatusCode.FAILED_PRECONDITION,  # immutable_history
-    "HW081": grpc.StatusCode.NOT_FOUND,  # unknown_version
-    "HW082": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_run_filter
-    "HW083": grpc.StatusCode.FAILED_PRECONDITION,  # run_not_replayable
-    "HW084": grpc.StatusCode.INVALID_ARGUMENT,  # invalid_replay_from
-    "HW092": grpc.StatusCode.NOT_FOUND,  # unknown tenant or role
-    "HW093": grpc.StatusCode.UNAUTHENTICATED,  # bad, unknown, revoked or expired API token
-    "HW094": grpc.StatusCode.RESOURCE_EXHAUSTED,  # over the tenant's trigger rate
-    "HW095": grpc.StatusCode.PERMISSION_DENIED,  # only a trusted role may do this
-    "HW100": grpc.StatusCode.NOT_FOUND,  # no such failing or quarantined item
-    "HW120": grpc.StatusCode.PERMISSION_DENIED,  # a tenant role chose the time (p_now)
-    "HW121": grpc.StatusCode.RESOURCE_EXHAUSTED,  # over a tenant's cap (crons, filters, ...)
-    "HW122": grpc.StatusCode.INVALID_ARGUMENT,  # a cron more frequent than the tenant allows
-}
+from pydispatch.error_codes import CODES
+
+# Hewer's own SQLSTATEs, from the one list (pydispatch/error_codes.py).
+HEWER_CODES: Final[dict[str, grpc.StatusCode]] = {c.code: grpc.StatusCode[c.grpc] for c in CODES}
 
 # Standard SQLSTATE classes and codes that say something about the request.
 _STANDARD_CODES: Final[dict[str, grpc.StatusCode]] = {

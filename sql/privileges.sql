@@ -17,7 +17,8 @@
 -- as it, so what they make is its too).
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA hewer FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hewer.current_tenant(), hewer._trusted(), hewer.uuidv7(timestamptz),
-    hewer.uuid_floor(timestamptz), hewer.uuid_time(uuid), hewer.notify_tag(text) TO hewer_client;
+    hewer.uuid_floor(timestamptz), hewer.uuid_time(uuid), hewer.notify_tag(text),
+    hewer.error_codes() TO hewer_client;
 
 DO $$
 DECLARE

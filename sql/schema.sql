@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (11);
+INSERT INTO hewer.meta (schema_version) VALUES (12);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -180,6 +180,18 @@ CREATE TYPE hewer.run_status AS ENUM ('queued', 'running', 'succeeded', 'failed'
 -- See docs/states.md.
 CREATE TYPE hewer.task_status AS ENUM
     ('pending', 'waiting', 'queued', 'assigned', 'running', 'succeeded', 'failed', 'cancelled');
+
+-- A rate bucket during one claim (hewer.task_claim): its tokens refilled to the claim's
+-- time, its rate per second, its burst, and the tokens promised to the tasks deferred
+-- behind it.
+CREATE TYPE hewer.claim_bucket AS (
+    name text,
+    key text,
+    tokens double precision,
+    rate double precision,
+    burst double precision,
+    debt double precision
+);
 
 CREATE TABLE hewer.tenants (
     id uuid PRIMARY KEY DEFAULT hewer.uuidv7(),

@@ -232,6 +232,7 @@ def _call_every_client_function(a: Conn) -> set[str]:
     call("uuid_floor", "SELECT hewer.uuid_floor(now())")
     call("uuid_time", "SELECT hewer.uuid_time(hewer.uuidv7(now()))")
     call("notify_tag", "SELECT hewer.notify_tag('x')")
+    call("error_codes", "SELECT count(*) FROM hewer.error_codes()")
     call("tenant_list", "SELECT * FROM hewer.tenant_list()")
     call("rate_limit_set", "SELECT * FROM hewer.rate_limit_set('rl', 100)")
     call("rate_limit_set", "SELECT * FROM hewer.rate_limit_set('gone', 5)")

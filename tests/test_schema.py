@@ -167,7 +167,7 @@ def test_a_failing_bundle_file_is_named_and_changes_nothing(
 ) -> None:
     sql_copy = tmp_path / "sql"
     shutil.copytree(paths.sql_dir(), sql_copy)
-    (sql_copy / "functions" / "zz_broken.sql").write_text(
+    (sql_copy / "functions" / "events" / "zz_broken.sql").write_text(
         "-- a broken file\n\n"
         "CREATE FUNCTION hewer.zz_broken() RETURNS int\nLANGUAGE sql AS $$ SELEC 1 $$;\n"
     )
@@ -178,6 +178,30 @@ def test_a_failing_bundle_file_is_named_and_changes_nothing(
         migrate.up(dsn)
     assert _hewer_functions(conn) == before
     assert conn.execute("SELECT functions_checksum FROM hewer.meta").fetchone() == checksum
+
+
+def test_the_bundle_is_loaded_in_its_written_order_and_leaves_no_file_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [str(p.relative_to(paths.sql_dir())) for p in paths.function_files()]
+    assert files[:2] == ["functions/base/error_codes.sql", "functions/base/helpers.sql"]
+    assert files[-1] == "privileges.sql"
+    assert files.index("functions/claims/task_claim.sql") < files.index(
+        "partitions/_partitions.sql"
+    )
+    on_disk = {
+        str(p.relative_to(paths.sql_dir()))
+        for sub in ("functions", "partitions")
+        for p in (paths.sql_dir() / sub).rglob("*.sql")
+    }
+    assert set(files) == on_disk | {"privileges.sql"}
+    # A file the order does not name is refused, with the fix, before anything is loaded.
+    sql_copy = tmp_path / "sql"
+    shutil.copytree(paths.sql_dir(), sql_copy)
+    (sql_copy / "functions" / "stray.sql").write_text("SELECT 1;\n")
+    monkeypatch.setenv("HEWER_SQL_DIR", str(sql_copy))
+    with pytest.raises(paths.BundleError, match=r"functions/stray\.sql not in .*bundle\.txt"):
+        paths.function_files()
 
 
 def test_schema_function_names_come_from_schema_sql() -> None:

@@ -1,25 +1,9 @@
 -- Private helpers shared by the API functions. Nothing here takes locks or
 -- notifies.
 --
--- Error codes (SQLSTATE class HW, documented in docs/sql-api.md):
---   HW001 invalid_spec        a workflow spec is malformed or out of range
---   HW002 cyclic_dag          a workflow spec's steps form a cycle
---   HW003 unknown_workflow    no such workflow (or it has no version)
---   HW004 invalid_input       a run input is not a JSON object
---   HW005 unknown_task        no such task in this tenant
---   HW006 stale_attempt       a report names an attempt that is not current
---   HW007 invalid_argument    an argument is NULL, out of range or arrays differ in length
---   HW008 unknown_worker      no such worker in this tenant
---   HW009 unknown_run         no such run in this tenant
---   HW010 payload_too_large   an input, output, error or spec is over its size limit
---   HW020 invalid_key         a concurrency or rate-limit key uses unsupported CEL
---   HW021 key_eval_failed     a run input lacks a field its keys read (or has the wrong type)
---   HW022 invalid_limit       a concurrency or rate limit value is out of range
---   HW023 unknown_rate_limit  no such rate limit in this tenant
---   HW100 unknown_quarantined_item  no failing or quarantined item of that kind and id (quarantine.sql)
---   HW121 tenant_cap          over a tenant's cap of crons, filters, pending schedules or workflows
---   HW122 cron_too_often      a cron firing more often than its tenant's min_cron_interval
---   HW120 tenant_clock        a tenant role passed its own time (p_now) (see _require_now)
+-- Error codes (SQLSTATE class HW): the one list is pydispatch/error_codes.py,
+-- in SQL hewer.error_codes() (base/error_codes.sql), in the docs
+-- docs/sql-api.md#error-codes. A new code goes there first (`make codes`).
 
 -- Parse a duration from a spec: a JSON number of seconds or an interval
 -- string ('30s', '5 minutes'). Raises HW001 naming the step and field.

@@ -1,3 +1,29 @@
+-- hewer._claim_candidates(tenant, actions, now, window) -> queue rows (private)
+--
+-- task_claim's candidates: the ready queue rows of the worker's actions, highest
+-- priority first, then round-robin turn, then FIFO; at most `window` per action,
+-- locked FOR UPDATE SKIP LOCKED (rows another claimer holds are skipped). One index
+-- range scan per action (queue_claim_idx), merged: a plain `action = ANY (...)`
+-- would read and sort the whole backlog.
+CREATE OR REPLACE FUNCTION hewer._claim_candidates(
+    p_tenant uuid, p_actions text[], p_now timestamptz, p_window integer)
+RETURNS hewer.queue[]
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    RETURN ARRAY(
+        SELECT c.q FROM unnest(p_actions) AS a(action)
+        CROSS JOIN LATERAL (
+            SELECT q FROM hewer.queue q
+            WHERE q.tenant_id = p_tenant AND q.action = a.action AND q.ready_at <= p_now
+            ORDER BY q.priority DESC, q.rr_seq, q.id
+            LIMIT p_window
+            FOR UPDATE SKIP LOCKED
+        ) c
+        ORDER BY (c.q).priority DESC, (c.q).rr_seq, (c.q).id);
+END
+$$;
+
 -- hewer.task_claim(worker_id, limit, now?) -> assignments
 --
 -- Claims up to `limit` ready tasks for a worker, among the actions it
@@ -24,7 +50,7 @@
 -- the rate buckets ((name, key) order), then their tasks, and the runs it
 -- marks running only with SKIP LOCKED: a claim never waits for a task or run
 -- lock. Writers release semaphores after their runs and tasks (see
--- sql/functions/_limits.sql), so the order runs -> queue -> tasks ->
+-- sql/functions/claims/_limits.sql), so the order runs -> queue -> tasks ->
 -- semaphores -> buckets holds everywhere. Writers that remove queue rows
 -- (cancel, fail) delete them before touching the tasks.
 -- Errors: HW007 bad limit, HW008 unknown worker. A worker that is not
@@ -62,13 +88,10 @@ DECLARE
     v_held_runs uuid[] := '{}'::uuid[];
     v_new_runs uuid[] := '{}'::uuid[];
     v_new_run_sems bigint[] := '{}'::bigint[];
-    -- Rate buckets: name, key, tokens now, rate per second, burst.
+    -- Rate buckets, in (name, key) order, and their "name<US>key" ids for lookups.
+    v_bk hewer.claim_bucket[] := '{}'::hewer.claim_bucket[];
     v_bk_names text[] := '{}'::text[];
     v_bk_keys text[] := '{}'::text[];
-    v_bk_tokens double precision[] := '{}'::double precision[];
-    v_bk_rate double precision[] := '{}'::double precision[];
-    v_bk_burst double precision[] := '{}'::double precision[];
-    v_bk_debt double precision[] := '{}'::double precision[];
     v_deferred bigint[] := '{}'::bigint[];
     v_defer_at timestamptz[] := '{}'::timestamptz[];
     v_h bigint;
@@ -116,18 +139,7 @@ BEGIN
                           OR EXISTS (SELECT 1 FROM hewer.rate_limits l WHERE l.tenant_id = v_tenant)
                      THEN least(v_want + 16, 2000) ELSE v_want END;
 
-    -- Candidates: one index range scan per action (queue_claim_idx), merged:
-    -- a plain `action = ANY (...)` would read and sort the whole backlog.
-    v_cands := ARRAY(
-        SELECT c FROM unnest(v_worker.actions) AS a(action)
-        CROSS JOIN LATERAL (
-            SELECT q.* FROM hewer.queue q
-            WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
-            ORDER BY q.priority DESC, q.rr_seq, q.id
-            LIMIT v_window
-            FOR UPDATE SKIP LOCKED
-        ) c
-        ORDER BY c.priority DESC, c.rr_seq, c.id);
+    v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now, v_window);
     IF cardinality(v_cands) = 0 THEN
         RETURN;
     END IF;
@@ -144,16 +156,8 @@ BEGIN
         -- over, so the work behind them still runs), then lock every
         -- semaphore and bucket the candidates need, in a fixed order, once.
         IF v_window = v_want AND cardinality(v_cands) >= v_want THEN
-            v_cands := ARRAY(
-                SELECT c FROM unnest(v_worker.actions) AS a(action)
-                CROSS JOIN LATERAL (
-                    SELECT q.* FROM hewer.queue q
-                    WHERE q.tenant_id = v_tenant AND q.action = a.action AND q.ready_at <= p_now
-                    ORDER BY q.priority DESC, q.rr_seq, q.id
-                    LIMIT least(v_want + 16, 2000)
-                    FOR UPDATE SKIP LOCKED
-                ) c
-                ORDER BY c.priority DESC, c.rr_seq, c.id);
+            v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now,
+                                               least(v_want + 16, 2000));
         END IF;
         IF v_limited THEN
             IF EXISTS (SELECT 1 FROM hewer.concurrency_limits l WHERE l.tenant_id = v_tenant AND l.scope = 'tenant') THEN
@@ -225,23 +229,20 @@ BEGIN
                 ORDER BY 2, 3
                 ON CONFLICT DO NOTHING;
             END IF;
-            SELECT coalesce(array_agg(b.name ORDER BY b.name, b.key), '{}'),
-                   coalesce(array_agg(b.key ORDER BY b.name, b.key), '{}'),
-                   coalesce(array_agg(least(l.burst, b.tokens + l.rate / extract(epoch FROM l.period)
-                                            * greatest(extract(epoch FROM p_now - b.refilled_at), 0))
-                                      ORDER BY b.name, b.key), '{}'),
-                   coalesce(array_agg(l.rate / extract(epoch FROM l.period) ORDER BY b.name, b.key), '{}'),
-                   coalesce(array_agg(l.burst ORDER BY b.name, b.key), '{}')
-            INTO v_bk_names, v_bk_keys, v_bk_tokens, v_bk_rate, v_bk_burst
-            FROM (SELECT b.* FROM hewer.rate_buckets b
-                  WHERE b.tenant_id = v_tenant
-                    AND (b.name, b.key) IN (SELECT * FROM unnest(v_bk_names, v_bk_keys))
-                  ORDER BY b.name, b.key FOR NO KEY UPDATE) b
-            JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = b.name;
+            -- Locked in (name, key) order, refilled to p_now in memory.
+            v_bk := ARRAY(
+                SELECT ROW(b.name, b.key,
+                           least(l.burst, b.tokens + l.rate / extract(epoch FROM l.period)
+                                 * greatest(extract(epoch FROM p_now - b.refilled_at), 0)),
+                           l.rate / extract(epoch FROM l.period), l.burst, 0)::hewer.claim_bucket
+                FROM (SELECT b.* FROM hewer.rate_buckets b
+                      WHERE b.tenant_id = v_tenant
+                        AND (b.name, b.key) IN (SELECT * FROM unnest(v_bk_names, v_bk_keys))
+                      ORDER BY b.name, b.key FOR NO KEY UPDATE) b
+                JOIN hewer.rate_limits l ON l.tenant_id = v_tenant AND l.name = b.name
+                ORDER BY b.name, b.key);
         END IF;
-
-        v_bk_debt := array_fill(0::double precision, ARRAY[cardinality(v_bk_names)]);
-        v_bk_ids := ARRAY(SELECT u.n || E'\x1f' || u.k FROM unnest(v_bk_names, v_bk_keys) AS u(n, k));
+        v_bk_ids := ARRAY(SELECT u.name || E'\x1f' || u.key FROM unnest(v_bk) AS u);
         -- Per round-robin key, its first ready task outside the candidates
         -- (another claimer holds it): the key's tasks after it wait their turn.
         v_cand_ids := ARRAY(SELECT c.id FROM unnest(v_cands) AS c);
@@ -299,21 +300,21 @@ BEGIN
                 FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
                     v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                     CONTINUE WHEN v_p IS NULL;  -- the limit was deleted
-                    v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
-                    IF v_bk_tokens[v_p] < v_units THEN
+                    v_units := least(v_c.rate_units[v_j], v_bk[v_p].burst);
+                    IF v_bk[v_p].tokens < v_units THEN
                         -- Behind the tasks already waiting on this bucket: each
                         -- becomes ready when its own tokens will be there, so a
                         -- backlog is not looked at again all at once.
-                        v_wait := greatest(v_wait, (v_bk_debt[v_p] + v_units - v_bk_tokens[v_p]) / v_bk_rate[v_p]);
+                        v_wait := greatest(v_wait, (v_bk[v_p].debt + v_units - v_bk[v_p].tokens) / v_bk[v_p].rate);
                     END IF;
                 END LOOP;
                 IF v_wait > 0 THEN
                     FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
                         v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                         CONTINUE WHEN v_p IS NULL;
-                        v_units := least(v_c.rate_units[v_j], v_bk_burst[v_p]);
-                        IF v_bk_tokens[v_p] < v_units THEN
-                            v_bk_debt[v_p] := v_bk_debt[v_p] + v_units;
+                        v_units := least(v_c.rate_units[v_j], v_bk[v_p].burst);
+                        IF v_bk[v_p].tokens < v_units THEN
+                            v_bk[v_p].debt := v_bk[v_p].debt + v_units;
                         END IF;
                     END LOOP;
                     v_deferred := v_deferred || v_c.id;
@@ -323,7 +324,7 @@ BEGIN
                 FOR v_j IN 1 .. cardinality(v_c.rate_names) LOOP
                     v_p := array_position(v_bk_ids, v_c.rate_names[v_j] || E'\x1f' || v_c.rate_keys[v_j]);
                     CONTINUE WHEN v_p IS NULL;
-                    v_bk_tokens[v_p] := v_bk_tokens[v_p] - least(v_c.rate_units[v_j], v_bk_burst[v_p]);
+                    v_bk[v_p].tokens := v_bk[v_p].tokens - least(v_c.rate_units[v_j], v_bk[v_p].burst);
                 END LOOP;
             END IF;
             FOREACH v_h IN ARRAY v_task_holds LOOP
@@ -351,10 +352,10 @@ BEGIN
         WHERE s.id = d.id;
         INSERT INTO hewer.run_holds (run_id, sem_id, tenant_id)
         SELECT u.r, u.s, v_tenant FROM unnest(v_new_runs, v_new_run_sems) AS u(r, s);
-        IF cardinality(v_bk_names) > 0 THEN
-            UPDATE hewer.rate_buckets b SET tokens = u.t, refilled_at = p_now
-            FROM unnest(v_bk_names, v_bk_keys, v_bk_tokens) AS u(n, k, t)
-            WHERE b.tenant_id = v_tenant AND b.name = u.n AND b.key = u.k;
+        IF cardinality(v_bk) > 0 THEN
+            UPDATE hewer.rate_buckets b SET tokens = u.tokens, refilled_at = p_now
+            FROM unnest(v_bk) AS u
+            WHERE b.tenant_id = v_tenant AND b.name = u.name AND b.key = u.key;
         END IF;
         IF cardinality(v_deferred) > 0 THEN
             UPDATE hewer.queue q SET ready_at = u.at

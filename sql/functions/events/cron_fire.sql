@@ -25,7 +25,6 @@ DECLARE
     v_cron record;
     v_run uuid;
     v_inserted boolean := false;
-    v_saved text := current_setting('hewer.tenant', true);
 BEGIN
     PERFORM hewer._require_now('cron_fire', p_now);
     SELECT c.*, w.name AS workflow INTO v_cron
@@ -46,12 +45,10 @@ BEGIN
         ON CONFLICT DO NOTHING;
         v_inserted := FOUND;
         IF v_inserted AND p_fire THEN
-            PERFORM set_config('hewer.tenant', v_cron.tenant_id::text, true);
             SELECT t.run_id INTO v_run
-            FROM hewer.run_trigger(v_cron.workflow, ARRAY[v_cron.input], NULL,
-                                   ARRAY['cron:' || p_cron_id || ':' || to_char(p_tick_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')],
-                                   p_now) t;
-            PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
+            FROM hewer._run_trigger(v_cron.tenant_id, v_cron.workflow, ARRAY[v_cron.input], NULL,
+                                    ARRAY['cron:' || p_cron_id || ':' || to_char(p_tick_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')],
+                                    p_now, NULL) t;
             UPDATE hewer.cron_ticks k SET run_id = v_run WHERE k.cron_id = p_cron_id AND k.tick_at = p_tick_at;
         END IF;
     END IF;

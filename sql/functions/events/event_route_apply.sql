@@ -30,7 +30,6 @@ DECLARE
     v_runs uuid[] := '{}'::uuid[];
     v_group record;
     v_ids uuid[];
-    v_saved text := current_setting('hewer.tenant', true);
 BEGIN
     PERFORM hewer._batch_len('event_route_apply', p_event_ids,
         ARRAY[cardinality(p_workflow_ids), cardinality(p_filter_ids),
@@ -66,9 +65,9 @@ BEGIN
         WHERE p_errors[u.i] IS NULL
         GROUP BY e.tenant_id, w.name
     LOOP
-        PERFORM set_config('hewer.tenant', v_group.tenant_id::text, true);
         v_ids := ARRAY(SELECT t.run_id
-                       FROM hewer.run_trigger(v_group.name, v_group.inputs, NULL, v_group.keys, p_now) t
+                       FROM hewer._run_trigger(v_group.tenant_id, v_group.name, v_group.inputs, NULL,
+                                               v_group.keys, p_now, NULL) t
                        ORDER BY t.ord);
         UPDATE hewer.event_matches m SET run_id = x.run_id
         FROM unnest(v_group.idx, v_ids) AS x(i, run_id)
@@ -77,7 +76,6 @@ BEGIN
         v_done := v_done || v_group.idx;
         v_runs := v_runs || v_ids;
     END LOOP;
-    PERFORM set_config('hewer.tenant', coalesce(v_saved, ''), true);
 
     RETURN QUERY
     SELECT u.i::integer, coalesce(d.run_id, m.run_id), u.i = ANY (coalesce(v_new, '{}'))

@@ -24,7 +24,6 @@ AS $$
 #variable_conflict use_column
 DECLARE
     v_group record;
-    v_saved text := pg_catalog.current_setting('hewer.tenant', true);
     v_ids uuid[];
     v_runs uuid[];
     v_sid uuid[];
@@ -84,7 +83,6 @@ BEGIN
         PERFORM hewer.item_succeeded('schedule', ARRAY(SELECT x::text FROM unnest(v_sid) AS x));
         RETURN QUERY SELECT u.sid, u.rid FROM unnest(v_sid, v_rid) AS u(sid, rid);
     END LOOP;
-    PERFORM pg_catalog.set_config('hewer.tenant', coalesce(v_saved, ''), true);
 END
 $$;
 
@@ -97,12 +95,11 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
 BEGIN
-    PERFORM pg_catalog.set_config('hewer.tenant', p_tenant::text, true);
     RETURN QUERY
     WITH started AS (
         SELECT p_ids[t.ord] AS sid, t.run_id AS rid
-        FROM hewer.run_trigger(p_workflow, p_inputs, NULL,
-                               ARRAY(SELECT 'schedule:' || x FROM unnest(p_ids) AS x), p_now) t
+        FROM hewer._run_trigger(p_tenant, p_workflow, p_inputs, NULL,
+                                ARRAY(SELECT 'schedule:' || x FROM unnest(p_ids) AS x), p_now, NULL) t
     )
     UPDATE hewer.scheduled_runs s SET run_id = st.rid
     FROM started st WHERE s.id = st.sid

@@ -39,9 +39,34 @@ CREATE OR REPLACE FUNCTION hewer.run_trigger(
 RETURNS TABLE (ord integer, run_id uuid, created boolean)
 LANGUAGE plpgsql VOLATILE
 AS $$
+BEGIN
+    RETURN QUERY
+    SELECT * FROM hewer._run_trigger(hewer.current_tenant(), p_workflow, p_inputs, p_priorities,
+                                     p_idempotency_keys, p_now, p_metadata);
+END
+$$;
+
+-- hewer._run_trigger(tenant, workflow, inputs[], priorities[], idempotency_keys[], now,
+--                    metadata[]) -> (ord, run_id, created)   (private)
+--
+-- run_trigger for the tenant named by the caller: the leader's steps (cron_fire,
+-- event_route_apply, schedule_fire) start runs for the tenant that owns the cron, event
+-- or schedule by passing it here, instead of setting hewer.tenant around the call. Not
+-- granted to tenant roles (they may not choose their tenant).
+CREATE OR REPLACE FUNCTION hewer._run_trigger(
+    p_tenant uuid,
+    p_workflow text,
+    p_inputs jsonb[],
+    p_priorities integer[],
+    p_idempotency_keys text[],
+    p_now timestamptz,
+    p_metadata jsonb[])
+RETURNS TABLE (ord integer, run_id uuid, created boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
 #variable_conflict use_column
 DECLARE
-    v_tenant uuid := hewer.current_tenant();
+    v_tenant uuid := p_tenant;
     v_workflow uuid;
     v_version uuid;
     v_n integer;
