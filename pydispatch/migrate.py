@@ -38,6 +38,7 @@ from psycopg.rows import TupleRow
 
 from pydispatch import db, paths
 from pydispatch.errors import HewerError
+from pydispatch.queries import TOOLING
 from pydispatch.schema import (
     expected_schema_version,
     functions_checksum,
@@ -56,21 +57,6 @@ _SCHEMA_FUNCTION_RE: Final = re.compile(
     r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)\s+hewer\.\"?([A-Za-z0-9_]+)",
     re.IGNORECASE,
 )
-
-_DROPPABLE_FUNCTIONS: Final = """
-SELECT p.oid::regprocedure::text AS signature, p.prokind
-FROM pg_catalog.pg_proc p
-WHERE p.pronamespace = 'hewer'::regnamespace
-  AND p.proname <> ALL (%(keep)s)
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_catalog.pg_depend d
-      WHERE d.refclassid = 'pg_catalog.pg_proc'::regclass AND d.refobjid = p.oid)
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_catalog.pg_depend d
-      WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
-        AND d.deptype = 'e')
-ORDER BY 1
-"""
 
 _DROP_COMMAND: Final = {"a": "AGGREGATE", "p": "PROCEDURE"}
 
@@ -123,12 +109,12 @@ def yoyo_url(url: str) -> str:
 @contextmanager
 def migration_lock(conn: psycopg.Connection[Any]) -> Iterator[None]:
     """Hold hewer's migration advisory lock on `conn` (an autocommit session)."""
-    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATE_LOCK_KEY,))
+    conn.execute(TOOLING["migrate_lock"], (MIGRATE_LOCK_KEY,))
     try:
         yield
     finally:
         if not conn.closed:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATE_LOCK_KEY,))
+            conn.execute(TOOLING["migrate_unlock"], (MIGRATE_LOCK_KEY,))
 
 
 def ensure_pgmq(conn: psycopg.Connection[Any]) -> str:
@@ -137,12 +123,12 @@ def ensure_pgmq(conn: psycopg.Connection[Any]) -> str:
     Prefers CREATE EXTENSION; falls back to the SQL bundled with the pgmq package
     (servers without the extension, e.g. managed PostgreSQL).
     """
-    row = conn.execute("SELECT to_regnamespace('pgmq') IS NOT NULL").fetchone()
+    row = conn.execute(TOOLING["pgmq_present"]).fetchone()
     if row and _first(row):
         return "present"
     try:
         with conn.transaction():
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pgmq")
+            conn.execute(TOOLING["pgmq_extension"])
     except psycopg.Error as exc:
         if exc.sqlstate not in _NO_EXTENSION_STATES:
             raise
@@ -180,20 +166,17 @@ def load_functions(conn: psycopg.Connection[Any]) -> tuple[int, str]:
             except psycopg.Error as exc:
                 raise FunctionLoadError(_file_error(path, base, text, exc)) from exc
         checksum = functions_checksum(files, base)
-        conn.execute("UPDATE hewer.meta SET functions_checksum = %s", (checksum,))
+        conn.execute(TOOLING["functions_checksum_set"], (checksum,))
     return len(files), checksum
 
 
 def create_partitions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """`SELECT * FROM hewer.partition_create()` if that function exists; the partitions made."""
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_proc"
-        " WHERE proname = 'partition_create' AND pronamespace = 'hewer'::regnamespace)"
-    ).fetchone()
+    row = conn.execute(TOOLING["partition_create_exists"]).fetchone()
     if not row or not _first(row):
         return []
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SELECT * FROM hewer.partition_create()")
+        cur.execute(TOOLING["partition_create"], {"now": None})
         names = [c.name for c in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -288,7 +271,7 @@ def new(name: str) -> tuple[Path, Path]:
 def _session(conninfo: str) -> Iterator[psycopg.Connection[TupleRow]]:
     conn = db.connect(conninfo, autocommit=True)
     try:
-        conn.execute("SET client_min_messages = warning")
+        conn.execute(TOOLING["quiet_notices"])
         yield conn
     finally:
         conn.close()
@@ -309,7 +292,7 @@ def _yoyo(conninfo: str) -> Iterator[tuple[Any, Any]]:
 def _drop_bundle_functions(conn: psycopg.Connection[Any], keep: list[str]) -> None:
     while True:
         with conn.cursor() as cur:
-            cur.execute(_DROPPABLE_FUNCTIONS, {"keep": keep})
+            cur.execute(TOOLING["droppable_functions"], {"keep": keep})
             rows = cur.fetchall()
         if not rows:
             return

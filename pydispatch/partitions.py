@@ -12,32 +12,28 @@ from typing import Any, Final
 import psycopg
 from psycopg.rows import dict_row
 
+from pydispatch.queries import TOOLING
+
 COLUMNS: Final = ["table_name", "partition", "range_from", "range_to"]
 STATUS_COLUMNS: Final = [*COLUMNS, "rows", "bytes"]
 
 
 def create(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[dict[str, Any]]:
     """Create the partitions missing up to premake periods ahead of `now`; the ones made."""
-    if now is None:
-        return _rows(conn, "SELECT * FROM hewer.partition_create()", ())
-    return _rows(conn, "SELECT * FROM hewer.partition_create(p_now => %s)", (now,))
+    return _rows(conn, "partition_create", {"now": now})
 
 
 def drop(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[dict[str, Any]]:
     """Drop the partitions entirely older than retention at `now`; the ones dropped."""
-    if now is None:
-        return _rows(conn, "SELECT * FROM hewer.partition_drop()", ())
-    return _rows(conn, "SELECT * FROM hewer.partition_drop(p_now => %s)", (now,))
+    return _rows(conn, "partition_drop", {"now": now})
 
 
 def status(conn: psycopg.Connection[Any], exact: bool = False) -> list[dict[str, Any]]:
     """Every partition with its range, rows (estimated unless `exact`) and size."""
-    return _rows(conn, "SELECT * FROM hewer.partition_status(p_exact => %s)", (exact,))
+    return _rows(conn, "partition_status", {"exact": exact})
 
 
-def _rows(
-    conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]
-) -> list[dict[str, Any]]:
+def _rows(conn: psycopg.Connection[Any], name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(query.encode(), params)
+        cur.execute(TOOLING[name], params)
         return cur.fetchall()

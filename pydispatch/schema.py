@@ -17,6 +17,7 @@ import psycopg
 
 from pydispatch import paths
 from pydispatch.errors import HewerError
+from pydispatch.queries import TOOLING
 
 MIGRATION_RE: Final = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
 
@@ -57,10 +58,10 @@ def functions_checksum(files: list[Path] | None = None, base: Path | None = None
 
 def read_meta(conn: psycopg.Connection[Any]) -> tuple[int, str | None] | None:
     """(schema_version, functions_checksum) from hewer.meta; None if there is no hewer schema."""
-    row = conn.execute("SELECT to_regclass('hewer.meta') IS NOT NULL").fetchone()
+    row = conn.execute(TOOLING["schema_exists"]).fetchone()
     if not row or not _first(row):
         return None
-    meta = conn.execute("SELECT schema_version, functions_checksum FROM hewer.meta").fetchone()
+    meta = conn.execute(TOOLING["schema_meta"]).fetchone()
     if meta is None:
         return None
     values = list(meta.values()) if isinstance(meta, dict) else list(meta)

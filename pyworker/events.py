@@ -13,27 +13,20 @@ compiled with celpy first, so bad CEL is rejected with the parser's message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, LiteralString
+from pathlib import Path
+from typing import Any, Final
 
 from psycopg import Connection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from pyworker.cel import compile_expression
+from pyworker.sqlfile import load
 
-_SQL: Final[dict[str, LiteralString]] = {
-    "push": "SELECT ord, event_id"
-    " FROM hewer.push_events(%s::text[], %s::jsonb[], %s::jsonb[], %s::text[])",
-    "matches": "SELECT * FROM hewer.event_matches(%s::uuid[])",
-    "filter_create": "SELECT hewer.filter_create(%s, %s, %s) AS filter_id",
-    "filter_update": "SELECT hewer.filter_update(%s::uuid, %s) AS version",
-    "filter_delete": "SELECT hewer.filter_delete(%s::uuid) AS deleted",
-    "filter_list": "SELECT * FROM hewer.filter_list(%s)",
-    "cron_create": "SELECT hewer.cron_create(%s, %s, %s, %s, %s) AS cron_id",
-    "cron_delete": "SELECT hewer.cron_delete(%s, %s) AS deleted",
-    "cron_list": "SELECT * FROM hewer.cron_list(%s)",
-    "run_schedule": "SELECT hewer.run_schedule(%s, %s, %s) AS schedule_id",
-    "schedule_cancel": "SELECT hewer.schedule_cancel(%s::uuid) AS cancelled",
+_SQL: Final = {
+    name.removeprefix("events_"): query
+    for name, query in load(Path(__file__).with_name("queries.sql")).items()
+    if name.startswith("events_")
 }
 
 

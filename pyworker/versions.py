@@ -12,16 +12,18 @@ calls read the versions and choose the current one. See docs/versions-runs.md.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Final, LiteralString
+from pathlib import Path
+from typing import Any, Final
 
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-_SQL: Final[dict[str, LiteralString]] = {
-    "list": "SELECT * FROM hewer.workflow_list()",
-    "show": "SELECT * FROM hewer.workflow_get(%s, %s)",
-    "versions": "SELECT * FROM hewer.workflow_versions(%s)",
-    "rollback": "SELECT * FROM hewer.workflow_rollback(%s, %s)",
+from pyworker.sqlfile import load
+
+_SQL: Final = {
+    name.removeprefix("workflows_"): query
+    for name, query in load(Path(__file__).with_name("queries.sql")).items()
+    if name.startswith("workflows_")
 }
 
 

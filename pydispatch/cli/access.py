@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
 import click
@@ -23,6 +24,9 @@ from psycopg.rows import dict_row, tuple_row
 from pydispatch import db
 from pydispatch.errors import HewerError
 from pydispatch.schema import check_schema
+from pyworker.sqlfile import load
+
+QUERIES: Final = load(Path(__file__).with_name("queries.sql"))
 
 TENANT_ENV: Final = "HEWER_TENANT"
 _META_KEY: Final = "hewer.tenant"
@@ -43,15 +47,13 @@ def chosen_tenant() -> str | None:
 def act_for(conn: psycopg.Connection[Any], name: str) -> uuid.UUID:
     """Make `conn` act for tenant `name` (the hewer.tenant setting); its id."""
     with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(
-            "SELECT tenant_id FROM hewer.tenant_list() WHERE name = %s", (name,)
-        ).fetchone()
+        row = cur.execute(QUERIES["tenant_id"], (name,)).fetchone()
         if row is None:
             raise HewerError(
                 f"tenant {name!r} does not exist (or this database role may not act for it): "
                 "list the tenants with: hewer tenants list"
             )
-        cur.execute("SELECT set_config('hewer.tenant', %s, false)", (str(row[0]),))
+        cur.execute(QUERIES["act_for"], (str(row[0]),))
     tenant: uuid.UUID = row[0]
     return tenant
 
@@ -120,7 +122,7 @@ def session(tenant: str | None = None) -> Iterator[psycopg.Connection[Any]]:
         conn.close()
 
 
-def rows(conn: psycopg.Connection[Any], query: str, params: Any = None) -> list[dict[str, Any]]:
-    """The rows of one statement, as dicts."""
+def rows(conn: psycopg.Connection[Any], name: str, params: Any = None) -> list[dict[str, Any]]:
+    """The rows of the named query of queries.sql, as dicts."""
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(query.encode(), params).fetchall()
+        return cur.execute(QUERIES[name], params).fetchall()

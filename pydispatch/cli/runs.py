@@ -170,9 +170,7 @@ def runs_list(
     with session() as conn:
         rows = access.rows(
             conn,
-            "SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], "
-            "%(since)s, %(until)s, %(input)s, %(replay_of)s::uuid, %(limit)s, %(before)s::uuid, "
-            "%(metadata)s)",
+            "run_list",
             params,
         )
     if as_json:
@@ -201,15 +199,13 @@ def runs_list(
 def runs_show(run_id: str, as_json: bool) -> None:
     """Show a run: input, output, error, its tasks with attempts, and their event history."""
     with session() as conn:
-        runs = access.rows(conn, "SELECT * FROM hewer.run_get(ARRAY[%s::uuid])", (run_id,))
+        runs = access.rows(conn, "run_get", (run_id,))
         if not runs:
             raise HewerError(f"run {run_id} does not exist (runs are visible only to their tenant)")
         [run] = runs
-        [lineage] = access.rows(conn, "SELECT * FROM hewer.run_lineage(%s::uuid)", (run_id,))
+        [lineage] = access.rows(conn, "run_lineage", (run_id,))
         task_ids = [t["task_id"] for t in run["tasks"]]
-        events = access.rows(
-            conn, "SELECT * FROM hewer.task_history(%s::uuid[]) ORDER BY created_at", (task_ids,)
-        )
+        events = access.rows(conn, "task_history", (task_ids,))
     steps = {t["task_id"]: t["step"] for t in run["tasks"]}
     for event in events:
         event["step"] = steps.get(str(event["task_id"]), "")
@@ -274,13 +270,11 @@ def runs_cancel(
         )
     with session() as conn:
         if run_ids:
-            rows = access.rows(conn, "SELECT * FROM hewer.run_cancel(%s::uuid[])", (list(run_ids),))
+            rows = access.rows(conn, "run_cancel", (list(run_ids),))
         else:
             rows = access.rows(
                 conn,
-                "SELECT * FROM hewer.run_cancel_matching(%(workflow)s, "
-                "%(statuses)s::hewer.run_status[], %(since)s, %(until)s, %(input)s, "
-                "p_metadata => %(metadata)s)",
+                "run_cancel_matching",
                 params,
             )
     done = [r for r in rows if r["cancelled"]]
@@ -305,9 +299,7 @@ def runs_cancel(
 def runs_replay(run_id: str, start_from: str) -> None:
     """Run a failed or cancelled run again as a new run; print the new run's id."""
     with session() as conn:
-        [row] = access.rows(
-            conn, "SELECT * FROM hewer.run_replay(ARRAY[%s::uuid], %s)", (run_id, start_from)
-        )
+        [row] = access.rows(conn, "run_replay", (run_id, start_from))
     click.echo(row["replay_run_id"])
     click.echo(f"replay of {run_id}: {row['kept']} steps kept, {row['to_run']} to run", err=True)
 
@@ -315,9 +307,9 @@ def runs_replay(run_id: str, start_from: str) -> None:
 # --- child runs and metadata tags (docs/children.md) ------------------------------
 
 
-def _tagged_rows(query: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+def _tagged_rows(name: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     with connect() as conn:
-        found = access.rows(conn, query, params)
+        found = access.rows(conn, name, params)
     for row in found:
         row["metadata"] = json.dumps(row.pop("additional_metadata"), sort_keys=True)
     return found
@@ -333,7 +325,7 @@ def children_cmd(run_id: str) -> None:
         raise HewerError(
             f"RUN_ID must be a run id like 0190c6a2-7d1e-7c3a-9f00-1b2c3d4e5f60, got {run_id!r}"
         ) from None
-    rows = _tagged_rows("SELECT * FROM hewer.run_children(ARRAY[%s::uuid])", (parent,))
+    rows = _tagged_rows("run_children", (parent,))
     click.echo(format_table(rows, CHILD_COLUMNS, empty=f"run {run_id} has no children"))
 
 
@@ -351,7 +343,7 @@ def tagged_cmd(metadata: str, statuses: tuple[str, ...], limit: int) -> None:
     """List the runs whose metadata has every tag of METADATA (a JSON object), newest first."""
     tags = metadata_option(metadata, "METADATA")
     rows = _tagged_rows(
-        "SELECT * FROM hewer.runs_by_metadata(%s::jsonb, %s::hewer.run_status[], %s)",
+        "runs_by_metadata",
         (json.dumps(tags), list(statuses) or None, limit),
     )
     click.echo(format_table(rows, TAGGED_COLUMNS, empty="no runs with these tags"))

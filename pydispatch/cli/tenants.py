@@ -131,15 +131,9 @@ def tenants_group() -> None:
     """Tenants: create, update, list (a role trusted with every tenant; docs/tenants.md)."""
 
 
-_TENANT_CALL: Final = (
-    "SELECT * FROM hewer.{}(%(name)s, %(role)s, %(max_running)s, %(max_trigger_rate)s, "
-    "%(trigger_burst)s, %(max_payload_bytes)s)"
-)
-
-
 def _tenant_call(function: str, params: dict[str, Any]) -> None:
     with connect() as conn:
-        rows = access.rows(conn, _TENANT_CALL.format(function), params)
+        rows = access.rows(conn, function, params)
     click.echo(table(rows, TENANT_COLUMNS, "no tenant"))
 
 
@@ -168,7 +162,7 @@ def tenants_update(name: str, **limits: Any) -> None:
 def tenants_list() -> None:
     """List the tenants with their role, limits and active tokens."""
     with connect() as conn:
-        rows = access.rows(conn, "SELECT * FROM hewer.tenant_list()", None)
+        rows = access.rows(conn, "tenant_list")
     click.echo(table(rows, TENANT_COLUMNS, "no tenants"))
 
 
@@ -207,8 +201,7 @@ def tenants_guard(name: str, **guards: Any) -> None:
     with connect() as conn:
         rows = access.rows(
             conn,
-            "SELECT * FROM hewer.tenant_guard(%(name)s, %(max_connections)s,"
-            " %(statement_timeout)s, %(idle_in_transaction_timeout)s)",
+            "tenant_guard",
             {"name": name, **guards},
         )
     columns = ["role", "max_connections", "statement_timeout", "idle_in_transaction_timeout"]
@@ -232,8 +225,7 @@ def tenants_caps(name: str, **caps: Any) -> None:
     with connect() as conn:
         rows = access.rows(
             conn,
-            "SELECT * FROM hewer.tenant_caps(%(name)s, %(max_crons)s, %(max_filters)s,"
-            " %(max_pending_schedules)s, %(max_workflows)s, %(min_cron_interval)s)",
+            "tenant_caps",
             {"name": name, **caps},
         )
     columns = [
@@ -275,9 +267,7 @@ def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None
             raise HewerError(f"--expires-in must be longer than 0, got {expires_in!r}; e.g. 30d")
         expires_at = datetime.now(UTC) + timedelta(seconds=seconds)
     with connect() as conn:
-        [row] = access.rows(
-            conn, "SELECT * FROM hewer.token_create(%s, %s, %s)", (name, tenant, expires_at)
-        )
+        [row] = access.rows(conn, "token_create", (name, tenant, expires_at))
     click.echo(row["token"])
     expiry = f"expires {text(row['expires_at'])}" if row["expires_at"] else "does not expire"
     click.echo(
@@ -293,7 +283,7 @@ def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None
 def tokens_list(tenant: str | None) -> None:
     """List API tokens (never their secrets): status active, expired or revoked."""
     with connect() as conn:
-        rows = access.rows(conn, "SELECT * FROM hewer.token_list(%s)", (tenant,))
+        rows = access.rows(conn, "token_list", (tenant,))
     click.echo(table(rows, TOKEN_COLUMNS, "no tokens"))
 
 
@@ -308,7 +298,7 @@ def tokens_revoke(token_id: str) -> None:
             f"{token_id!r} is not a token id (a UUID): list them with: hewer tokens list"
         ) from None
     with connect() as conn:
-        [row] = access.rows(conn, "SELECT hewer.token_revoke(%s) AS revoked", (parsed,))
+        [row] = access.rows(conn, "token_revoke", (parsed,))
     if row["revoked"]:
         click.echo(f"revoked token {parsed}: calls presenting it are refused from now on")
     else:
