@@ -45,7 +45,14 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str, pause: float = 0.1) -> Any:
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "the condition",
+    pause: float = 0.05,
+) -> Any:
+    """Poll `check` until it returns something true, and return that; AssertionError naming
+    `what` after `timeout` seconds. Tests and tools wait on a condition, never a fixed time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()

@@ -13,7 +13,8 @@ from psycopg.rows import dict_row
 
 from pydispatch.settings import DispatcherSettings
 from pyworker import Backoff, ChildRun, Client, Context, RunFailedError, Workflow
-from tests.test_worker_e2e import dispatcher, until, worker
+from tests.test_worker_e2e import dispatcher, worker
+from tests.waiting import until
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from pydispatch.settings import DispatcherSettings
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from tests.engine import DIAMOND, register, run, trigger
+from tests.waiting import wait_until
 
 # Quick loops for tests; the defaults are for production.
 FAST: dict[str, Any] = {
@@ -333,14 +334,6 @@ def rpc_error(fn: Callable[[], Any]) -> Failure:
         fn()
     call: Any = info.value
     return Failure(call.code(), call.details() or "")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 # -- workers: assignment, reports, DAGs ----------------------------------------------------------
@@ -722,11 +715,11 @@ def test_two_dispatchers_share_a_database_with_one_reaper(
     conn: psycopg.Connection[Any],
 ) -> None:
     one, two = start_dispatcher(), start_dispatcher()
-    wait_for(lambda: one.dispatcher.is_leader or two.dispatcher.is_leader, what="a leader")
+    wait_until(lambda: one.dispatcher.is_leader or two.dispatcher.is_leader, what="a leader")
     time.sleep(0.5)  # a few reap intervals: the other keeps trying and keeps failing
     assert one.dispatcher.is_leader != two.dispatcher.is_leader
     leader, follower = (one, two) if one.dispatcher.is_leader else (two, one)
-    wait_for(lambda: (leader.dispatcher.leader.reap_passes or 0) > 1, what="reaping")  # type: ignore[union-attr]
+    wait_until(lambda: (leader.dispatcher.leader.reap_passes or 0) > 1, what="reaping")  # type: ignore[union-attr]
     assert follower.dispatcher.leader.reap_passes == 0  # type: ignore[union-attr]
 
     register(conn, "one", ONE)
@@ -749,7 +742,7 @@ def test_two_dispatchers_share_a_database_with_one_reaper(
     code, _ = w_leader.ended()
     assert code == grpc.StatusCode.UNAVAILABLE
     assert any(e.code == "shutting_down" for e in w_leader.errors)
-    wait_for(lambda: follower.dispatcher.is_leader, timeout=3.0, what="the new leader")
+    wait_until(lambda: follower.dispatcher.is_leader, timeout=3.0, what="the new leader")
 
 
 @pytest.mark.chaos
@@ -761,7 +754,7 @@ def test_the_listen_and_leader_connections_come_back_after_being_killed(
     server = start_dispatcher(poll_interval=5.0)
     leader = server.dispatcher.leader
     assert leader is not None
-    wait_for(lambda: leader.reap_passes > 0, what="reaping")
+    wait_until(lambda: leader.reap_passes > 0, what="reaping")
     register(conn, "one", ONE)
     worker = RawWorker(channel_to(server), ["one:only"]).connect()
 
@@ -771,10 +764,10 @@ def test_the_listen_and_leader_connections_come_back_after_being_killed(
         "AND application_name IN ('hewer-dispatcher-listen', 'hewer-dispatcher-leader')"
     ).fetchone()
     assert killed is not None and killed["n"] == 2
-    wait_for(lambda: not leader.is_leader, what="leadership to be lost")
+    wait_until(lambda: not leader.is_leader, what="leadership to be lost")
     passes = leader.reap_passes
-    wait_for(lambda: leader.is_leader and leader.reap_passes > passes, what="leadership back")
-    time.sleep(0.3)  # the LISTEN connection reconnects within a few hundred ms
+    wait_until(lambda: leader.is_leader and leader.reap_passes > passes, what="leadership back")
+    wait_until(lambda: _listening(conn), what="the LISTEN connection back")
 
     began = time.monotonic()
     trigger(conn, "one", [{}])
@@ -797,7 +790,7 @@ def test_a_vanished_worker_is_reaped_and_its_task_goes_to_another(
     heir = RawWorker(channel, ["one:only"]).connect()
 
     gone.drop()
-    wait_for(
+    wait_until(
         lambda: server.dispatcher.connected_workers() == [uuid.UUID(heir.worker_id)],
         what="the stream to close",
     )
@@ -850,6 +843,16 @@ def test_the_dispatcher_refuses_an_unmigrated_database(
         asyncio.run(serve(settings))
 
 
+def _listening(conn: psycopg.Connection[Any]) -> bool:
+    """Whether a dispatcher's LISTEN connection has run its LISTEN statements."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database()"
+        " AND application_name = 'hewer-dispatcher-listen' AND state = 'idle'"
+        " AND query LIKE 'LISTEN%%'"
+    ).fetchone()
+    return bool(row and (row["n"] if isinstance(row, dict) else row[0]))
+
+
 def test_serve_runs_until_stopped(dsn: str) -> None:
     stop_holder: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
     settings = DispatcherSettings(listen="127.0.0.1:0", database_url=dsn, **FAST)
@@ -861,8 +864,9 @@ def test_serve_runs_until_stopped(dsn: str) -> None:
 
     thread = threading.Thread(target=lambda: asyncio.run(main()), daemon=True)
     thread.start()
-    wait_for(lambda: bool(stop_holder), what="serve to start")
-    time.sleep(0.3)
+    wait_until(lambda: bool(stop_holder), what="serve to start")
+    with psycopg.connect(dsn, autocommit=True) as observer:
+        wait_until(lambda: _listening(observer), what="the dispatcher to listen")
     assert thread.is_alive()
     loop, stop = stop_holder[0]
     loop.call_soon_threadsafe(stop.set)

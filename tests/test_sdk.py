@@ -43,6 +43,7 @@ from pyworker.durations import format_seconds, spec_seconds
 from pyworker.execution import Execution
 from pyworker.outbox import Outbox
 from pyworker.proto import hewer_pb2 as pb
+from tests.waiting import until
 
 # --- durations ----------------------------------------------------------------------------
 
@@ -673,19 +674,11 @@ class Harness:
         return [str(m.WhichOneof("body")) for m in self.collect()]
 
 
-async def _until(predicate: Any, timeout: float = 5.0) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError("condition not reached")
-        await asyncio.sleep(0.01)
-
-
 def _run_one(task: Task[..., Any], **assignment: Any) -> tuple[Harness, tuple[str, Any]]:
     async def scenario() -> tuple[Harness, tuple[str, Any]]:
         h = Harness()
         h.start(_assignment(task, **assignment), task)
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h, h.outcome()
 
     return asyncio.run(scenario())
@@ -790,10 +783,13 @@ def test_cancelling_an_async_task() -> None:
     wf = Workflow("w")
     cleaned = asyncio.Event()
 
+    began = threading.Event()
+
     @wf.task
     async def long(input: Any, ctx: Context) -> None:
+        began.set()
         try:
-            await asyncio.sleep(60)
+            await asyncio.sleep(60)  # cancelled long before
         finally:
             assert ctx.cancelled
             cleaned.set()
@@ -801,9 +797,9 @@ def test_cancelling_an_async_task() -> None:
     async def scenario() -> Harness:
         h = Harness()
         execution = h.start(_assignment(long), long)
-        await asyncio.sleep(0.05)
+        await until(began.is_set, what="the task to start")
         execution.stop("cancel", "the run was cancelled")
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h
 
     h = asyncio.run(scenario())
@@ -816,28 +812,34 @@ def test_cancelling_an_async_task() -> None:
 def test_cancelling_a_sync_task_that_polls() -> None:
     wf = Workflow("w")
 
+    began = threading.Event()
+
     @wf.task
     def polling(input: Any, ctx: Context) -> None:
+        began.set()
         while True:
             ctx.check_cancelled()
-            time.sleep(0.01)
+            time.sleep(0.01)  # the task's own polling interval
 
     @wf.task
     def waiting(input: Any, ctx: Context) -> str:
+        began.set()
         ctx.wait_cancelled(30)
         raise RuntimeError("stopped early")
 
     @wf.task
     def finishes_anyway(input: Any, ctx: Context) -> str:
+        began.set()
         ctx.wait_cancelled(30)
         return "done"
 
     async def scenario(task: Task[..., Any]) -> Harness:
+        began.clear()
         h = Harness()
         execution = h.start(_assignment(task), task)
-        await asyncio.sleep(0.05)
+        await until(began.is_set, what="the task to start")
         execution.stop("cancel", "stop it")
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h
 
     for t in (polling, waiting):
@@ -851,32 +853,41 @@ def test_shutdown_and_abandon() -> None:
     wf = Workflow("w")
     release = threading.Event()
 
+    began = {"cooperative": threading.Event(), "stubborn": threading.Event()}
+    returned = threading.Event()
+
     @wf.task
     async def cooperative(input: Any, ctx: Context) -> None:
-        await asyncio.sleep(60)
+        began["cooperative"].set()
+        await asyncio.sleep(60)  # stopped long before
 
     @wf.task
     def stubborn(input: Any, ctx: Context) -> str:
-        release.wait(30)
-        return "too late"
+        began["stubborn"].set()
+        try:
+            release.wait(30)
+            return "too late"
+        finally:
+            returned.set()
 
     async def scenario() -> tuple[Harness, Harness]:
         h1 = Harness()
         e1 = h1.start(_assignment(cooperative), cooperative)
-        await asyncio.sleep(0.02)
+        await until(began["cooperative"].is_set, what="the async task to start")
         e1.stop("shutdown", "the worker is shutting down")
-        await _until(lambda: h1.done)
+        await until(lambda: h1.done)
 
         h2 = Harness()
         e2 = h2.start(_assignment(stubborn), stubborn)
-        await asyncio.sleep(0.02)
+        await until(began["stubborn"].is_set, what="the sync task to start")
         e2.stop("shutdown", "the worker is shutting down")
+        # A window in which nothing may happen: a sync function cannot be interrupted.
         await asyncio.sleep(0.05)
-        assert not h2.done  # a sync function cannot be interrupted
+        assert not h2.done
         e2.abandon("worker_shutdown", "the worker shut down before the task ended")
         assert h2.done
         release.set()
-        await asyncio.sleep(0.05)
+        await until(returned.is_set, what="the abandoned thread to return")
         return h1, h2
 
     h1, h2 = asyncio.run(scenario())
@@ -905,7 +916,7 @@ def test_lease_expiry_stops_the_task_and_reports_a_retryable_timeout() -> None:
     async def scenario() -> Harness:
         h = Harness()
         h.start(_assignment(slow, lease_s=0.05), slow, lease_grace=0.0)
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h
 
     h = asyncio.run(scenario())
@@ -928,7 +939,7 @@ def test_rejected_start_abandons_silently(caplog: pytest.LogCaptureFixture) -> N
         h.start(_assignment(zombie), zombie)
         [started] = h.collect()
         h.box.on_ack(pb.Ack(request_id=started.request_id, accepted=False, reason="stale_attempt"))
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h
 
     caplog.set_level(logging.WARNING, logger="pyworker")
@@ -953,7 +964,7 @@ def test_refresh_goes_up_and_updates_the_lease() -> None:
     async def scenario(task: Task[..., Any], accept: bool) -> Harness:
         h = Harness()
         h.start(_assignment(task), task)
-        await _until(lambda: any(m.HasField("refresh") for m in h.collect()))
+        await until(lambda: any(m.HasField("refresh") for m in h.collect()))
         refresh = next(m for m in h.sent if m.HasField("refresh"))
         h.box.on_ack(
             pb.Ack(
@@ -963,7 +974,7 @@ def test_refresh_goes_up_and_updates_the_lease() -> None:
                 timeout_at_unix_ms=int(new_end.timestamp() * 1000),
             )
         )
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         return h
 
     h = asyncio.run(scenario(refreshing, True))
@@ -988,7 +999,7 @@ def test_task_logs_go_up_the_stream() -> None:
     async def scenario() -> list[pb.LogLine]:
         h = Harness()
         h.start(_assignment(chatty), chatty)
-        await _until(lambda: h.done)
+        await until(lambda: h.done)
         await asyncio.sleep(0.01)
         return [m.log for m in _drain(h.queue) if m is not None and m.HasField("log")]
 

@@ -28,6 +28,7 @@ from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from tests.engine import claim, fail, register, worker
 from tests.test_dispatcher import FAST, ServerThread
+from tests.waiting import until
 
 Conn = psycopg.Connection[Any]
 ONE = {"steps": [{"name": "only"}]}
@@ -251,13 +252,6 @@ def _heartbeats(conn: Conn) -> dict[Any, Any]:
     return {r["id"]: r["last_heartbeat_at"] for r in rows}
 
 
-async def _until(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < end, "condition not reached in time"
-        await asyncio.sleep(0.1)
-
-
 def test_workers_receive_only_their_tenants_tasks(
     conn: Conn, dsn: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -307,7 +301,7 @@ async def _workers_receive_only_their_tenants_tasks(conn: Conn, dsn: str) -> Non
                 assert results == [{"step": {"ran_for": t}} for _ in range(10) for t in "ab"]
                 # The dispatcher heartbeats each tenant's workers in that tenant.
                 seen = _heartbeats(conn)
-                await _until(lambda: all(_heartbeats(conn)[w] > seen[w] for w in seen))
+                await until(lambda: all(_heartbeats(conn)[w] > seen[w] for w in seen))
                 assert len(d.connected_workers()) == 2
             finally:
                 worker_b.stop()

@@ -16,7 +16,7 @@ import textwrap
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from pyworker import (
     Worker,
     Workflow,
 )
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -83,20 +84,6 @@ async def worker(
     finally:
         w.stop()
         await asyncio.wait_for(w.wait_closed(), 30)
-
-
-async def until(predicate: Callable[[], Awaitable[bool] | bool], timeout: float = 15.0) -> None:
-    """Poll `predicate` (sync or async) until it is true."""
-    end = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > end:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def task_status(client: Client, run_id: str, step: str) -> str:
@@ -426,10 +413,12 @@ def test_a_draining_worker_holds_new_assignments_instead_of_churning(
             await until(lambda: first.running == 2)
             runs += [await client.trigger(wf, {"n": n}) for n in (2, 3, 4)]
             first.stop()
-            await asyncio.sleep(0.2)
+            await until(lambda: first._draining, what="the worker to start draining")
             # One task ends within the grace period and frees its slot while the other keeps
             # the worker draining: the dispatcher assigns into the free slot meanwhile.
             releases[0].set()
+            # A window for the dispatcher to assign into the freed slot: what the draining
+            # worker does with that assignment is what this test is about.
             await asyncio.sleep(1.0)
             releases[1].set()
             await asyncio.wait_for(first.wait_closed(), 20)
