@@ -298,3 +298,21 @@ def test_bench_events_quick_form_measures_latency_and_ingest(dsn: str) -> None:
     assert 0 < result["direct_p50_ms"] <= result["direct_p99_ms"]
     assert result["ingest_single"] == 300 and result["ingest_single_per_second"] > 0
     assert result["ingest_batch"] == 5000 and result["ingest_batch_per_second"] > 0
+
+
+def test_every_listed_command_loads_under_its_name() -> None:
+    """COMMANDS (pydispatch/cli/__init__.py) is the one list: each entry imports, is a click
+    command of that name, and `hewer --help` lists it without importing it."""
+    import importlib
+
+    import click
+
+    from pydispatch.cli import COMMANDS, main
+
+    for name, (module, attribute, summary) in COMMANDS.items():
+        command = getattr(importlib.import_module(f"pydispatch.cli.{module}"), attribute)
+        assert isinstance(command, click.Command) and command.name == name, name
+        assert summary.endswith("."), name
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == list(COMMANDS)
+    assert main.get_command(ctx, "no-such-command") is None

@@ -26,7 +26,7 @@ from pydispatch.paths import REPO_ROOT
 pytestmark = pytest.mark.slow
 
 
-SHIPPED = {".py", ".pyi", ".proto", ".sql", ".typed"}
+SHIPPED = {".py", ".pyi", ".proto", ".sql", ".typed", ".txt"}
 
 
 def _tree(*dirs: str) -> list[str]:
@@ -212,3 +212,36 @@ def test_an_sdk_only_worker_runs_a_workflow(sdk_env: Path, dsn: str, tmp_path: P
         assert "digest" in run.stdout
     finally:
         procs.close()
+
+
+# What each package may import of Hewer's own (docs/architecture.md, "Who may import whom").
+ALLOWED = {
+    "pyworker": {"pyworker"},
+    "pydispatch": {"pydispatch", "pyworker"},
+    "hewer_tools": {"hewer_tools", "pydispatch", "pyworker"},
+}
+OWN = {"pyworker", "pydispatch", "hewer_tools", "tests", "cli"}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_each_package_imports_only_what_the_architecture_allows() -> None:
+    offenders = []
+    for package, allowed in ALLOWED.items():
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            rel = path.relative_to(REPO_ROOT)
+            # The CLI's tool commands run the tools (imported when such a command runs).
+            extra = {"hewer_tools"} if rel.as_posix() == "pydispatch/cli/tools.py" else set()
+            for line, module in _imports(path):
+                top = module.split(".")[0]
+                if top in OWN and top not in allowed | extra:
+                    offenders.append(f"{rel}:{line} imports {module}")
+    assert offenders == []
