@@ -68,6 +68,19 @@ def sdk_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return bin_dir
 
 
+def _run(program: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A program of the SDK-only virtualenv, in a user's environment, outside the checkout."""
+    return subprocess.run(
+        [str(program), *args],
+        env=_outside_env(),
+        cwd=program.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def _registered(dsn: str, workflow: str) -> bool:
     with psycopg.connect(dsn) as conn:
         row = conn.execute(
@@ -140,26 +153,12 @@ def test_the_sdk_alone_is_light_and_says_what_the_server_commands_need(sdk_env: 
         check=True,
     )
     assert probe.stdout.strip() == "[]", probe.stdout
-    version = subprocess.run(
-        [str(sdk_env / "hewer"), "--version"], env=env, capture_output=True, text=True, check=True
-    )
-    assert version.stdout.startswith("hewer, version ")
-    refused = subprocess.run(
-        [str(sdk_env / "hewer"), "migrate", "up"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    version = _run(sdk_env / "hewer", "--version")
+    assert version.returncode == 0 and version.stdout.startswith("hewer, version ")
+    refused = _run(sdk_env / "hewer", "migrate", "up")
     assert refused.returncode != 0
     assert "pip install 'hewer[server]'" in refused.stderr
-    events = subprocess.run(
-        [str(sdk_env / "python"), "-c", "from pyworker import Events"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    events = _run(sdk_env / "python", "-c", "from pyworker import Events")
     assert events.returncode != 0 and "hewer[server]" in events.stderr
 
 

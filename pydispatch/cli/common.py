@@ -76,14 +76,16 @@ def timestamp(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def json_object(value: str | None, option: str) -> dict[str, Any] | None:
+def json_object(
+    value: str | None, option: str, example: str = "'{\"id\": 1}'"
+) -> dict[str, Any] | None:
     """An option's JSON object, or a one-line error naming the option and the fix."""
     if value is None:
         return None
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
-        raise HewerError(f"{option} is not valid JSON ({exc}); pass e.g. '{{\"id\": 1}}'") from None
+        raise HewerError(f"{option} is not valid JSON ({exc}); pass e.g. {example}") from None
     except RecursionError:
         raise HewerError(
             f"{option} is nested too deeply to parse (about 1,000 levels of arrays and "
@@ -91,8 +93,8 @@ def json_object(value: str | None, option: str) -> dict[str, Any] | None:
         ) from None
     if not isinstance(parsed, dict):
         raise HewerError(
-            f"{option} must be a JSON object, got {type(parsed).__name__}; "
-            "wrap the value, e.g. '{\"value\": ...}'"
+            f"{option} must be a JSON object, got {type(parsed).__name__} {value[:40]!r}; "
+            f"pass e.g. {example}"
         )
     return parsed
 

@@ -7,8 +7,13 @@ import json
 
 import click
 
-from pydispatch.cli.common import DISPATCHERS_OPTION, metadata_option, split, token_option
-from pydispatch.errors import HewerError
+from pydispatch.cli.common import (
+    DISPATCHERS_OPTION,
+    json_object,
+    metadata_option,
+    split,
+    token_option,
+)
 from pyworker.client import SyncClient
 from pyworker.runner import run_worker
 
@@ -61,21 +66,7 @@ def run_cmd(
     token: str | None,
 ) -> None:
     """Trigger a run of WORKFLOW through a dispatcher; print its id (or, with --wait, output)."""
-    example = '\'{"text": "hi"}\''
-    try:
-        payload = json.loads(input_json)
-    except json.JSONDecodeError as exc:
-        raise HewerError(f"--input is not valid JSON ({exc}); pass e.g. {example}") from None
-    except RecursionError:
-        raise HewerError(
-            "--input is nested too deeply to parse (about 1,000 levels of arrays and objects); "
-            "flatten it"
-        ) from None
-    if not isinstance(payload, dict):
-        raise HewerError(
-            f"--input must be a JSON object, got {type(payload).__name__} {input_json[:40]!r}; "
-            f"pass e.g. {example}"
-        )
+    payload = json_object(input_json, "--input", example='\'{"text": "hi"}\'') or {}
     metadata = metadata_option(metadata_json)
     with SyncClient(split(dispatchers) or None, token=token or "") as client:
         run_id = client.trigger(
