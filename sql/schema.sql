@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (12);
+INSERT INTO hewer.meta (schema_version) VALUES (13);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -521,6 +521,7 @@ CREATE TABLE hewer.run_holds (
     sem_id bigint NOT NULL,
     tenant_id uuid NOT NULL
 );
+CREATE INDEX run_holds_sem_idx ON hewer.run_holds (sem_id);
 
 -- Token buckets: `rate` tokens per `period`, at most `burst` saved up.
 CREATE TABLE hewer.rate_limits (

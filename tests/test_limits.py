@@ -53,6 +53,46 @@ def test_workflow_limit_holds_a_slot_per_run_until_it_finishes(conn: Conn) -> No
     assert [(t["run_id"], t["step"]) for t in got] == [(r2["run_id"], "a")]
 
 
+@pytest.mark.parametrize("next_task", ["retry", "later step"])
+def test_a_full_workflow_slot_is_not_starved_by_the_runs_waiting_for_it(
+    conn: Conn, next_task: str
+) -> None:
+    # The slot's holder gets its next task (a retry, or its second step) queued
+    # behind more waiting runs than one claim looks at: that task must still be
+    # claimed, since only it can ever free the slot.
+    register(
+        conn,
+        "st",
+        {
+            "concurrency": {"key": "input.k", "max": 1},
+            "steps": [
+                {"name": "a", "retries": 1, "backoff": {"base": 0, "max": 0, "jitter": 0}},
+                {"name": "b", "parents": ["a"]},
+            ],
+        },
+    )
+    (holder,) = trigger(conn, "st", [{"k": "x"}])
+    w = worker(conn, ["st:a", "st:b"])
+    got = claim(conn, w, limit=1)
+    assert [t["run_id"] for t in got] == [holder["run_id"]]
+    waiting = trigger(conn, "st", [{"k": "x"}] * 40)
+    if next_task == "retry":
+        fail(conn, got, retryable=True)
+    else:
+        complete(conn, got)
+    for _ in range(3 if next_task == "retry" else 2):
+        got = claim(conn, w, limit=1)
+        assert [t["run_id"] for t in got] == [holder["run_id"]], "the slot's holder was starved"
+        if got[0]["step"] == "b":
+            complete(conn, got)
+            break
+        complete(conn, got)
+    assert _status(conn, holder["run_id"])[0] == "succeeded"
+    # The slot is free again: the first waiting run takes it.
+    got = claim(conn, w, limit=1)
+    assert [t["run_id"] for t in got] == [waiting[0]["run_id"]]
+
+
 def test_cancel_newest_cancels_a_new_run_while_its_key_is_full(conn: Conn) -> None:
     register(
         conn,

@@ -74,6 +74,7 @@ DECLARE
     v_want integer;
     v_window integer;
     v_cands hewer.queue[];
+    v_more hewer.queue[];
     v_c hewer.queue;
     v_gated boolean;
     v_limited boolean;
@@ -158,6 +159,30 @@ BEGIN
         IF v_window = v_want AND cardinality(v_cands) >= v_want THEN
             v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now,
                                                least(v_want + 16, 2000));
+        END IF;
+        -- A run holds its workflow slot until it finishes, so when that slot is
+        -- full, only its holders' next tasks (a retry, a later step) can free
+        -- it. They join the candidates wherever they stand in the queue: else
+        -- a window full of runs waiting for the slot would starve its holders
+        -- and nothing of that key would ever run again.
+        v_cand_ids := ARRAY(SELECT c.id FROM unnest(v_cands) AS c);
+        v_more := ARRAY(
+            SELECT q FROM hewer.queue q
+            WHERE q.task_id IN (
+                    SELECT t.id
+                    FROM (SELECT DISTINCT c.run_sem FROM unnest(v_cands) AS c
+                          JOIN hewer.semaphores s ON s.id = c.run_sem
+                          WHERE s.running >= c.run_sem_max) f
+                    JOIN hewer.run_holds h ON h.sem_id = f.run_sem
+                    JOIN hewer.tasks t ON t.run_id = h.run_id AND t.status = 'queued')
+              AND q.tenant_id = v_tenant AND q.action = ANY (v_worker.actions)
+              AND q.ready_at <= p_now AND NOT (q.id = ANY (v_cand_ids))
+            ORDER BY q.priority DESC, q.rr_seq, q.id
+            LIMIT v_window
+            FOR UPDATE SKIP LOCKED);
+        IF cardinality(v_more) > 0 THEN
+            v_cands := ARRAY(SELECT c FROM unnest(v_cands || v_more) AS c
+                             ORDER BY c.priority DESC, c.rr_seq, c.id);
         END IF;
         IF v_limited THEN
             IF EXISTS (SELECT 1 FROM hewer.concurrency_limits l WHERE l.tenant_id = v_tenant AND l.scope = 'tenant') THEN
@@ -266,7 +291,8 @@ BEGIN
             -- (stopped by another limit) do not hold it back.
             IF v_c.rr_sem IS NOT NULL THEN
                 v_p := array_position(v_rr_sems, v_c.rr_sem);
-                CONTINUE WHEN v_p IS NOT NULL AND (v_rr_seqs[v_p], v_rr_ids[v_p]) < (v_c.rr_seq, v_c.id);
+                CONTINUE WHEN v_p IS NOT NULL AND (v_rr_seqs[v_p], v_rr_ids[v_p]) < (v_c.rr_seq, v_c.id)
+                              AND NOT (v_c.run_id = ANY (v_held_runs));
             END IF;
             v_task_holds := '{}';
             v_ok := true;
