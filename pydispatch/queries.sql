@@ -80,6 +80,11 @@ LISTEN hewer_tokens;
 SELECT workflow_id, version_id, version, created
 FROM hewer.workflow_register(%(name)s, %(spec)s::jsonb);
 
+-- name: workflow_current
+-- The version current after a registration (an identical older spec is not made current):
+-- a statement of its own, since workflow_get reads the snapshot its statement started with.
+SELECT current_version FROM hewer.workflow_get(%(name)s);
+
 -- name: run_trigger
 SELECT run_id, created
 FROM hewer.run_trigger(%(workflow)s, ARRAY[%(input)s::jsonb], ARRAY[%(priority)s::integer],

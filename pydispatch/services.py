@@ -286,11 +286,13 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 "workflow registered",
                 extra={"workflow": request.name, "version": row["version"]},
             )
+        [current] = await self._db(context, caller, "workflow_current", {"name": request.name})
         return pb.RegisterWorkflowResponse(
             workflow_id=str(row["workflow_id"]),
             version_id=str(row["version_id"]),
             version=row["version"],
             created=row["created"],
+            current_version=current["current_version"],
         )
 
 

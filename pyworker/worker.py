@@ -401,6 +401,19 @@ class Worker:
                 response.version,
                 "new" if response.created else "unchanged",
             )
+            if response.current_version and response.current_version != response.version:
+                log.warning(
+                    "workflow %s: this worker's definition is version %d, but version %d is "
+                    "current, and new runs use version %d: they wait for its actions unless "
+                    "a worker serves them. To make this definition current again: "
+                    "hewer workflows rollback %s --to %d",
+                    wf.name,
+                    response.version,
+                    response.current_version,
+                    response.current_version,
+                    wf.name,
+                    response.version,
+                )
 
     async def _register(self, stub: rpc.DispatcherStub, address: str) -> None:
         request = pb.RegisterRequest(

@@ -681,6 +681,13 @@ def test_register_workflow_and_worker_errors_name_the_problem(
     assert ok.created and ok.version == 1
     same = stub.RegisterWorkflow(pb.RegisterWorkflowRequest(name="w", spec_json=json.dumps(ONE)))
     assert not same.created and same.version_id == ok.version_id
+    assert ok.current_version == same.current_version == 1
+    two = {"steps": [{"name": "a", "retries": 1}]}
+    newer = stub.RegisterWorkflow(pb.RegisterWorkflowRequest(name="w", spec_json=json.dumps(two)))
+    assert newer.created and newer.version == newer.current_version == 2
+    # The old spec again: its version, not made current, and the answer says which is.
+    older = stub.RegisterWorkflow(pb.RegisterWorkflowRequest(name="w", spec_json=json.dumps(ONE)))
+    assert (older.created, older.version, older.current_version) == (False, 1, 2)
 
     err = rpc_error(lambda: stub.Register(pb.RegisterRequest(name="w", slots=1)))
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT and "at least one action" in err.details

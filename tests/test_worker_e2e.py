@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import signal
 import sys
@@ -458,7 +459,9 @@ def test_watch_streams_a_runs_events(settings: DispatcherSettings) -> None:
     asyncio.run(scenario())
 
 
-def test_a_changed_definition_registers_a_new_version(settings: DispatcherSettings) -> None:
+def test_a_changed_definition_registers_a_new_version(
+    settings: DispatcherSettings, caplog: pytest.LogCaptureFixture
+) -> None:
     def define(timeout: str) -> Workflow:
         wf = Workflow("e2e_versions")
 
@@ -476,7 +479,18 @@ def test_a_changed_definition_registers_a_new_version(settings: DispatcherSettin
                 assert w.registered_versions == {"e2e_versions": 1}
             async with worker(define("45s"), addresses=[address]) as w:
                 assert w.registered_versions == {"e2e_versions": 2}
+            # An old worker restarting keeps version 2 current, and says so loudly.
+            assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+            async with worker(define("30s"), addresses=[address]) as w:
+                assert w.registered_versions == {"e2e_versions": 1}
+            warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+            assert any(
+                "definition is version 1, but version 2 is current" in m
+                and "hewer workflows rollback e2e_versions --to 1" in m
+                for m in warned
+            ), warned
 
+    caplog.set_level(logging.INFO, logger="pyworker")
     asyncio.run(scenario())
 
 

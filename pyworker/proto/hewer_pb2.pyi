@@ -204,16 +204,18 @@ class RegisterWorkflowRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., spec_json: _Optional[str] = ...) -> None: ...
 
 class RegisterWorkflowResponse(_message.Message):
-    __slots__ = ("workflow_id", "version_id", "version", "created")
+    __slots__ = ("workflow_id", "version_id", "version", "created", "current_version")
     WORKFLOW_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VERSION_FIELD_NUMBER: _ClassVar[int]
     workflow_id: str
     version_id: str
     version: int
     created: bool
-    def __init__(self, workflow_id: _Optional[str] = ..., version_id: _Optional[str] = ..., version: _Optional[int] = ..., created: _Optional[bool] = ...) -> None: ...
+    current_version: int
+    def __init__(self, workflow_id: _Optional[str] = ..., version_id: _Optional[str] = ..., version: _Optional[int] = ..., created: _Optional[bool] = ..., current_version: _Optional[int] = ...) -> None: ...
 
 class TriggerRequest(_message.Message):
     __slots__ = ("workflow", "input_json", "priority", "idempotency_key", "metadata_json")
