@@ -1,13 +1,15 @@
 """`hewer dev`: the whole system on one machine, driving the bundled example pipeline.
 
 It migrates the database (the embedded PostgreSQL unless HEWER_DATABASE_URL is set), starts a
-dispatcher and a worker as child processes, triggers the example `digest` workflow, prints its
-task events as they happen and then its result. The children's logs go to $HEWER_HOME/logs.
+dispatcher and a worker as child processes, triggers the example workflow (`hewer-demo`: names
+of its own, so it never meets the user's), prints its task events as they happen and then its
+result. The children's logs go to $HEWER_HOME/logs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -25,6 +27,7 @@ from pyworker.client import SyncClient
 from pyworker.errors import RpcError
 
 EXAMPLE_TARGET = "pyworker.examples.digest:digest"
+EXAMPLE_WORKFLOW = "hewer-demo"
 Echo = Callable[[str], None]
 
 
@@ -40,13 +43,54 @@ def hewer_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "pydispatch.cli", *args]
 
 
+class Stopped(Exception):  # noqa: N818 - a stop, not an error
+    """`hewer dev` got SIGTERM (or SIGHUP): its children are stopped on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise Stopped(signum)
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """For Popen's preexec_fn (Linux): the child gets SIGTERM when its parent dies, whatever
+    killed the parent, SIGKILL included; a parent already gone by then means exit at once."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
+
+
+_PR_SET_PDEATHSIG = 1
+
+
 @contextlib.contextmanager
 def child(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Iterator[Any]:
-    """A child process whose output goes to logs/NAME.log; SIGTERM (then SIGKILL) on exit."""
+    """A child process whose output goes to logs/NAME.log; SIGTERM (then SIGKILL) on exit.
+
+    It runs in a session of its own, so a Ctrl-C at the terminal reaches `hewer dev` alone,
+    which then stops its children in order; and it dies with `hewer dev`, whatever the signal.
+    """
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{name}.log"
     with log_path.open("ab") as log:
-        proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 - no threads run yet here
+        )
     try:
         yield proc
     finally:
@@ -76,7 +120,19 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: 
 
 
 def run(text: str | None, keep: bool, echo: Echo, timeout: float = 120.0) -> dict[str, Any]:
-    """Run the example end to end; returns the run's output. With keep, serve until Ctrl-C."""
+    """Run the example end to end; returns the run's output. With keep, serve until Ctrl-C.
+
+    SIGTERM and SIGHUP raise Stopped, and Ctrl-C KeyboardInterrupt, after the children are
+    stopped; the caller says so in one line."""
+    previous = {s: signal.signal(s, _raise_stopped) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        return _run(text, keep, echo, timeout)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, Any]:
     url = db.database_url()
     echo(f"database: {db.redact(url)}")
     result = migrate.up(url)
@@ -94,7 +150,7 @@ def run(text: str | None, keep: bool, echo: Echo, timeout: float = 120.0) -> dic
         with child("worker", worker_argv, env, logs) as worker, SyncClient([address]) as client:
             echo(f"worker started: {EXAMPLE_TARGET} (log: {logs / 'worker.log'})")
             run_id = _trigger_when_registered(client, text, worker, timeout=30)
-            echo(f"triggered digest run {run_id}")
+            echo(f"triggered {EXAMPLE_WORKFLOW} run {run_id}")
             started = time.monotonic()
             first: datetime | None = None
             for event in client.watch(run_id):
@@ -108,7 +164,8 @@ def run(text: str | None, keep: bool, echo: Echo, timeout: float = 120.0) -> dic
             echo(f"digest: {output['combine']['digest']}")
             if keep:
                 echo(f"still running: dispatcher {address}; Ctrl-C to stop")
-                echo(f"  try: hewer run digest --input '{{}}' --wait --dispatcher {address}")
+                try_it = f"hewer run {EXAMPLE_WORKFLOW} --input '{{}}' --wait"
+                echo(f"  try: {try_it} --dispatcher {address}")
                 with contextlib.suppress(KeyboardInterrupt):
                     while dispatcher.poll() is None and worker.poll() is None:
                         time.sleep(0.5)
@@ -122,10 +179,12 @@ def _trigger_when_registered(
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return str(client.trigger("digest", {"text": text} if text else {}))
+            return str(client.trigger(EXAMPLE_WORKFLOW, {"text": text} if text else {}))
         except RpcError as exc:
             if worker.poll() is not None:
                 raise HewerError(f"the worker exited with code {worker.returncode}") from exc
             if time.monotonic() > deadline:
-                raise HewerError(f"the worker did not register the digest workflow: {exc}") from exc
+                raise HewerError(
+                    f"the worker did not register the {EXAMPLE_WORKFLOW} workflow: {exc}"
+                ) from exc
             time.sleep(0.2)

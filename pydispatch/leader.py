@@ -36,6 +36,8 @@ from pydispatch.settings import DispatcherSettings
 log = logging.getLogger("hewer.leader")
 
 #: The lease row of the maintenance leader.
+# How soon the leader notices stop() while it waits for events (seconds).
+_STOP_SLICE = 0.2
 LEASE: Final = "maintenance"
 
 # Detect a dead server or network on the leader's TCP connection within ~30 s
@@ -175,10 +177,20 @@ class Leader:
 
     async def _wait_events(self, conn: AsyncConnection[DictRow], seconds: float) -> None:
         """Sleep until a hewer_events notification or `seconds` (the poll that backs it up)."""
+        # In slices, so that stop() ends the wait within one (a dispatcher that exits waits
+        # for this loop); a slice only waits on the socket, it sends nothing.
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            async for _ in conn.notifies(timeout=min(left, _STOP_SLICE), stop_after=1):
+                break
+            else:
+                continue
+            break
         if self._stop.is_set():
             return
-        async for _ in conn.notifies(timeout=seconds, stop_after=1):
-            break
         # A notification is only a wake-up: one pass routes whatever is queued. Drop the rest.
         async for _ in conn.notifies(timeout=0.001, stop_after=10000):
             pass

@@ -180,16 +180,16 @@ def test_an_sdk_only_worker_runs_a_workflow(sdk_env: Path, dsn: str, tmp_path: P
         try:
             # `hewer run` fails for a workflow no worker has registered yet: wait for it.
             wait_until(
-                lambda: _registered(dsn, "digest") or worker.poll() is not None,
+                lambda: _registered(dsn, "hewer-demo") or worker.poll() is not None,
                 60,
-                "the SDK-only worker to register digest",
+                "the SDK-only worker to register hewer-demo",
             )
             assert worker.poll() is None, (tmp_path / "sdk-worker.log").read_text()
             run = subprocess.run(
                 [
                     str(sdk_env / "hewer"),
                     "run",
-                    "digest",
+                    "hewer-demo",
                     "--input",
                     '{"text": "One. Two. Three."}',
                     "--wait",

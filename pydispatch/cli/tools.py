@@ -21,12 +21,19 @@ __all__ = ["bench_group", "chaos", "dev_cmd"]
 
 
 @click.command(name="dev")
-@click.option("--text", help="The document to digest (default: a bundled sample).")
+@click.option("--text", help="The document to summarize (default: a bundled sample about Hewer).")
 @click.option("--keep", is_flag=True, help="Keep the dispatcher and worker running afterwards.")
 def dev_cmd(text: str | None, keep: bool) -> None:
     """Run everything end to end: database, migrations, a dispatcher, a worker, and the bundled
     example pipeline (split a document, summarize chunks in parallel, combine)."""
-    dev.run(text, keep, click.echo)
+    try:
+        dev.run(text, keep, click.echo)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the dispatcher and the worker are stopped", err=True)
+        raise SystemExit(130) from None
+    except dev.Stopped as exc:
+        click.echo(f"{exc}: the dispatcher and the worker are stopped", err=True)
+        raise SystemExit(128 + exc.signum) from None
 
 
 def _names(allowed: tuple[str, ...]) -> Any:

@@ -5,9 +5,12 @@ provider in the two ways that matter here: calls take time, and the provider all
 many calls per second, so the worker waits for tokens from a local token bucket. The chunks
 are summarized by four parallel steps sharing one action; each takes its share of the chunks.
 
+Its names start with "hewer-demo" (the workflow `hewer-demo`, actions `hewer-demo:<step>`),
+so the demo never meets a workflow of the user's own, whatever the user registers.
+
 Run it with `hewer dev`, or by hand:
     hewer worker pyworker.examples.digest:digest
-    hewer run digest --input '{"text": "..."}' --wait
+    hewer run hewer-demo --input '{"text": "..."}' --wait
 """
 
 from __future__ import annotations
@@ -66,7 +69,9 @@ class SimulatedLLM:
 
 
 llm = SimulatedLLM()
-digest = Workflow("digest", description="Split a document, summarize chunks in parallel, combine")
+digest = Workflow(
+    "hewer-demo", description="Split a document, summarize chunks in parallel, combine"
+)
 
 
 @digest.task(timeout="30s")
@@ -89,7 +94,7 @@ def split(input: dict[str, Any], ctx: Context) -> dict[str, Any]:
 async def summarize(input: dict[str, Any], ctx: Context) -> dict[str, Any]:
     """Summarize every PARALLEL-th chunk, starting at this step's index (summarize_<i>).
 
-    The summarize steps share one action, "digest:summarize": one function serves them all.
+    The summarize steps share one action, "hewer-demo:summarize": one function serves them all.
     """
     index = int(ctx.step.rsplit("_", 1)[1])
     chunks = ctx.parent(split)["chunks"]
@@ -106,7 +111,7 @@ summarizers = [
         retries=3,
         timeout="1m",
         backoff=Backoff(base="500ms", factor=2, max="10s"),
-        action="digest:summarize",
+        action="hewer-demo:summarize",
     )(summarize)
     for i in range(PARALLEL)
 ]
