@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import click
 import psycopg
 import pytest
 
@@ -316,3 +317,79 @@ def test_every_listed_command_loads_under_its_name() -> None:
     ctx = click.Context(main)
     assert main.list_commands(ctx) == list(COMMANDS)
     assert main.get_command(ctx, "no-such-command") is None
+
+
+def _leaf_commands() -> list[tuple[str, click.Command]]:
+    """Every command under `hewer`, by its full name."""
+    from pydispatch.cli import main
+
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(cmd: click.Command, path: str, ctx: click.Context) -> None:
+        if isinstance(cmd, click.Group):
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None, name
+                walk(sub, f"{path} {name}", click.Context(sub, parent=ctx, info_name=name))
+        else:
+            found.append((path, cmd))
+
+    walk(main, "hewer", click.Context(main, info_name="hewer"))
+    return found
+
+
+def test_every_option_has_help_and_shows_its_default() -> None:
+    missing = []
+    for path, cmd in _leaf_commands():
+        for param in cmd.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            name = f"{path} {param.opts[0]}"
+            if not param.help:
+                missing.append(f"{name}: no help")
+            elif (
+                param.default is None
+                and not param.is_flag
+                and not param.required
+                and not param.multiple
+                and "default" not in param.help
+            ):
+                missing.append(f"{name}: the help does not say what happens without it")
+    assert missing == []
+    # Defaults are shown for every command, not only where an option asks for it.
+    worker_help = _run(("bench", "cycles", "--help"), _env()).stdout
+    assert "[default: 20000" in worker_help
+
+
+def test_output_into_a_closed_pipe_is_quiet(hewer: Hewer, dsn: str) -> None:
+    # What `hewer runs list | head -1` does once head has exited: the pipe's reader is gone.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        env = _env(HEWER_DATABASE_URL=dsn)
+        for args in (("runs", "list"), ("runs", "list", "--json"), ("--help",)):
+            result = subprocess.run(
+                [sys.executable, "-m", "cli", *args],
+                env=env,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert result.stderr == "", (args, result.stderr)
+    finally:
+        os.close(write_end)
+
+
+def test_db_psql_dash_u_connects_as_that_role(
+    hewer: Hewer, conn: psycopg.Connection[object], roles: Callable[[], str]
+) -> None:
+    role = roles()
+    result = hewer("db", "psql", "-U", role, "-At", "-c", "SELECT current_user")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == role
+    result = hewer("db", "psql", f"--username={role}", "-At", "-c", "SELECT current_user")
+    assert result.stdout.strip() == role
+    result = hewer("db", "psql", "-U")
+    assert result.returncode == 1 and "-U needs a role name" in result.stderr

@@ -102,7 +102,7 @@ class LazyGroup(HewerGroup):
             formatter.write_dl(rows)
 
 
-@click.group(name="hewer", cls=LazyGroup)
+@click.group(name="hewer", cls=LazyGroup, context_settings={"show_default": True})
 @click.version_option(package_name="hewer")
 def main() -> None:
     """Hewer: a durable task queue and DAG workflow engine on PostgreSQL.

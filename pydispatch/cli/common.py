@@ -42,6 +42,10 @@ class HewerGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): not a failure worth a line. Click exits
+            # quietly and keeps the interpreter from flushing into the closed pipe.
+            raise
         except Exception as exc:
             if not _expected(exc):
                 raise

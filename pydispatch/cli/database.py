@@ -7,6 +7,7 @@ import subprocess
 from datetime import datetime
 
 import click
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pydispatch import db, embedded, migrate, partitions
 from pydispatch.cli import access
@@ -91,13 +92,40 @@ def db_url() -> None:
 )
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
 def db_psql(psql_args: tuple[str, ...]) -> None:
-    """Run psql against hewer's database; extra arguments go to psql (e.g. -f FILE)."""
+    """Run psql against hewer's database; extra arguments go to psql (e.g. -f FILE).
+
+    -U ROLE (or --username ROLE) connects as that role: psql itself would let the database
+    URL's user win over it."""
     url = db.database_url()
+    role, rest = _username(psql_args)
+    if role is not None:
+        # The URL's password is its own user's: another role brings its own (PGPASSWORD, .pgpass).
+        parts = {k: v for k, v in conninfo_to_dict(url).items() if k != "password"}
+        url = make_conninfo("", **{**parts, "user": role})
     bundled = embedded.bin_dir() / "psql"
     psql = str(bundled) if bundled.exists() else "psql"
-    code = subprocess.call([psql, url, *psql_args])
+    code = subprocess.call([psql, url, *rest])
     if code:
         raise SystemExit(code)
+
+
+def _username(args: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """psql's -U/--username option, taken out of its arguments: (role or None, the rest)."""
+    role: str | None = None
+    rest: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg in ("-U", "--username"):
+            role = next(it, None)
+            if role is None:
+                raise HewerError(f"{arg} needs a role name, e.g. hewer db psql -U hewer_client")
+        elif arg.startswith("--username="):
+            role = arg.split("=", 1)[1]
+        elif arg.startswith("-U") and len(arg) > 2:
+            role = arg[2:]
+        else:
+            rest.append(arg)
+    return role, rest
 
 
 # --- migrate -----------------------------------------------------------------------

@@ -29,7 +29,13 @@ from pydispatch.settings import DispatcherSettings
 @click.option("--reap-interval", default=5.0, show_default=True, help="Reaper pass, seconds.")
 @click.option("--pool-size", default=10, show_default=True, help="Database connections.")
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
-@click.option("--log-level", default="INFO", show_default=True)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="The least severe log lines written (JSON lines on stderr).",
+)
 @click.option(
     "--event-interval",
     default=10.0,

@@ -225,7 +225,9 @@ def quarantine_group() -> None:
 
 
 @quarantine_group.command(name="list")
-@click.option("--kind", type=_KINDS, default=None, help="Only items of this kind.")
+@click.option(
+    "--kind", type=_KINDS, default=None, help="Only items of this kind (default: every kind)."
+)
 def quarantine_list(kind: str | None) -> None:
     """List failing and quarantined items (a tenant's own; a trusted role's: every tenant's)."""
     conn = connect()

@@ -149,7 +149,13 @@ def runs_group() -> None:
 @runs_group.command(name="list")
 @_filter_options
 @click.option("--replay-of", help="Only the replays of this run.")
-@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10000),
+    default=50,
+    show_default=True,
+    help="At most this many runs.",
+)
 @click.option("--before", help="Runs older than this run id (the next page).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
 def runs_list(
@@ -338,7 +344,13 @@ def children_cmd(run_id: str) -> None:
     type=click.Choice(RUN_STATUSES),
     help="Only runs in this status (repeatable).",
 )
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="At most this many runs.",
+)
 def tagged_cmd(metadata: str, statuses: tuple[str, ...], limit: int) -> None:
     """List the runs whose metadata has every tag of METADATA (a JSON object), newest first."""
     tags = metadata_option(metadata, "METADATA")

@@ -22,8 +22,12 @@ from pyworker.runner import run_worker
 @click.argument("target")
 @DISPATCHERS_OPTION
 @click.option("--name", help="Worker name (default: host and pid).")
-@click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once.")
-@click.option("--shutdown-grace", type=float, help="Seconds to finish work on SIGTERM.")
+@click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once (default: 10).")
+@click.option(
+    "--shutdown-grace",
+    type=float,
+    help="Seconds to finish running tasks on SIGTERM (default: 20).",
+)
 @token_option
 def worker_cmd(
     target: str,
@@ -47,7 +51,11 @@ def worker_cmd(
 @click.command(name="run")
 @click.argument("workflow")
 @click.option("--input", "input_json", default="{}", show_default=True, help="Run input (JSON).")
-@click.option("--priority", type=click.IntRange(-1000, 1000))
+@click.option(
+    "--priority",
+    type=click.IntRange(-1000, 1000),
+    help="Higher runs first, -1000 to 1000 (default: each step's own priority).",
+)
 @click.option("--key", "idempotency_key", help="Idempotency key: the same key, the same run.")
 @click.option("--metadata", "metadata_json", help='Key/value tags (JSON), e.g. \'{"k": "v"}\'.')
 @click.option("--wait", is_flag=True, help="Wait for the result and print it.")

@@ -181,20 +181,21 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> t
     "--max-connections",
     type=click.IntRange(min=0),
     default=None,
-    help="Sessions the tenant's role may have at once (0: no limit).",
+    help="Sessions the tenant's role may have at once (0: no limit; default: leave as it is).",
 )
 @click.option(
     "--statement-timeout",
     callback=_seconds,
     default=None,
-    help="Longest statement of the role's sessions, e.g. 30s (0: none).",
+    help="Longest statement of the role's sessions, e.g. 30s (0: none; default: leave as it is).",
 )
 @click.option(
     "--idle-timeout",
     "idle_in_transaction_timeout",
     callback=_seconds,
     default=None,
-    help="Longest idle time inside a transaction before the server ends the session.",
+    help="Longest idle time inside a transaction before the server ends the session "
+    "(default: leave as it is).",
 )
 def tenants_guard(name: str, **guards: Any) -> None:
     """Show or set the server guards of tenant NAME's database role (needs CREATEROLE)."""
@@ -210,15 +211,36 @@ def tenants_guard(name: str, **guards: Any) -> None:
 
 @tenants_group.command(name="caps")
 @click.argument("name")
-@click.option("--max-crons", type=click.IntRange(min=1), default=None)
-@click.option("--max-filters", type=click.IntRange(min=1), default=None)
-@click.option("--max-pending-schedules", type=click.IntRange(min=1), default=None)
-@click.option("--max-workflows", type=click.IntRange(min=1), default=None)
+@click.option(
+    "--max-crons",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Set: at most this many cron triggers (default: leave as it is).",
+)
+@click.option(
+    "--max-filters",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Set: at most this many event filters (default: leave as it is).",
+)
+@click.option(
+    "--max-pending-schedules",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Set: at most this many runs scheduled and not yet fired (default: leave as it is).",
+)
+@click.option(
+    "--max-workflows",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Set: at most this many workflows (default: leave as it is).",
+)
 @click.option(
     "--min-cron-interval",
     callback=_seconds,
     default=None,
-    help="How often the tenant's crons may fire at most, e.g. 1m (1s: every second).",
+    help="How often the tenant's crons may fire at most, e.g. 1m (1s: every second; "
+    "default: leave as it is).",
 )
 def tenants_caps(name: str, **caps: Any) -> None:
     """Show or set tenant NAME's caps on crons, filters, pending schedules and workflows."""

@@ -153,7 +153,9 @@ def bench_events(quick: bool, as_json: bool) -> None:
 
 @bench_group.command(name="tenants")
 @click.option("--quick", is_flag=True, help="Quick W1 sizes: a smoke run.")
-@click.option("--rounds", default=5, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--rounds", default=5, show_default=True, type=click.IntRange(1), help="Measured rounds."
+)
 @click.option(
     "--server",
     type=click.Choice(["configured", "own"]),
@@ -186,7 +188,9 @@ def bench_tenants(quick: bool, rounds: int, server: str, as_json: bool) -> None:
 
 
 @bench_group.command(name="profile")
-@click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--tasks", default=20000, show_default=True, type=click.IntRange(1), help="Tasks per run."
+)
 @click.option(
     "--server",
     type=click.Choice(["configured", "own"]),
@@ -221,8 +225,16 @@ def bench_profile(tasks: int, server: str, out: str | None) -> None:
     show_default=True,
     help="Tasks claimed and completed per call (repeatable).",
 )
-@click.option("--tasks", default=20000, show_default=True, type=click.IntRange(1))
-@click.option("--repetitions", default=3, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--tasks", default=20000, show_default=True, type=click.IntRange(1), help="Tasks per run."
+)
+@click.option(
+    "--repetitions",
+    default=3,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Measured runs per batch size.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def bench_cycles(batches: tuple[int, ...], tasks: int, repetitions: int, as_json: bool) -> None:
     """Claim+complete cycles per second that ONE SQL connection sustains.
@@ -250,9 +262,23 @@ def bench_cycles(batches: tuple[int, ...], tasks: int, repetitions: int, as_json
 
 
 @bench_group.command(name="e2e")
-@click.option("--tasks", default=5000, show_default=True, type=click.IntRange(1))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32))
-@click.option("--slots", default=50, show_default=True, type=click.IntRange(1, 10000))
+@click.option(
+    "--tasks", default=5000, show_default=True, type=click.IntRange(1), help="Tasks per run."
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Worker processes.",
+)
+@click.option(
+    "--slots",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 10000),
+    help="Slots per worker.",
+)
 @click.option("--rate", default=100.0, show_default=True, help="Tasks/s for the latency phase.")
 @click.option("--seconds", default=10.0, show_default=True, help="Length of the latency phase.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
