@@ -95,4 +95,7 @@ def test_bad_metadata_and_run_ids_are_one_line_errors(dsn: str) -> None:
     line = one_error(hewer(dsn, "tagged", '{"a": [1]}'))
     assert "HW090" in line and json.dumps({"a": [1]}) in line
     line = one_error(hewer(dsn, "children", "nope"))
-    assert "RUN_ID must be a run id" in line
+    assert "'nope' is not a run id" in line
+    for command in (("runs", "show"), ("runs", "cancel"), ("runs", "replay")):
+        line = one_error(hewer(dsn, *command, "not-a-uuid"))
+        assert "'not-a-uuid' is not a run id" in line and "22P02" not in line

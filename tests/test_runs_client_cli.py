@@ -175,6 +175,21 @@ def test_cli_runs_list_show_cancel_replay(conn: Conn, hewer: Hewer) -> None:
     as_json = json.loads(hewer("runs", "show", new, "--json").stdout)
     assert as_json["replay_of"] == two and as_json["output"] == {"a": {"a": 1}, "c": {"c": 3}}
 
+    # A failure from a worker reads as a traceback, once, not as JSON in a table cell.
+    trace = "Traceback (most recent call last):\n  File \"w.py\", line 3, in f\nKeyError: 'docs'\n"
+    register(conn, "one_step", {"steps": [{"name": "a"}]})
+    (single,) = trigger(conn, "one_step", [{"n": 9}])
+    w = worker(conn, ["one_step:a"])
+    got = claim(conn, w)
+    fail(conn, got, {"type": "KeyError", "message": "'docs'", "traceback": trace}, retryable=False)
+    shown = hewer("runs", "show", str(single["run_id"]))
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines.count("Traceback (most recent call last):") == 1, shown.stdout
+    assert '  File "w.py", line 3, in f' in lines and "\\n" not in shown.stdout
+    assert max(len(line) for line in lines) < 200, shown.stdout
+    assert any(line.startswith("error:") and "KeyError: 'docs'" in line for line in lines)
+
     failed_only = hewer("runs", "list", "--status", "failed")
     assert two in failed_only.stdout and one not in failed_only.stdout
     assert hewer("runs", "replay", one).returncode == 1

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,57 @@ def text(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
     return str(value)
+
+
+class RunIdType(click.ParamType[str]):
+    """A run id argument: a UUID, checked before anything is asked of the database."""
+
+    name = "RUN_ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return str(uuid.UUID(str(value)))
+        except ValueError:
+            # A one-line error like the others (HewerGroup), not a usage screen.
+            raise HewerError(
+                f"{value!r} is not a run id: run ids look like "
+                "0190c6a2-7d1e-7c3a-9f00-1b2c3d4e5f60 (see hewer runs list)"
+            ) from None
+
+
+RUN_ID = RunIdType()
+
+
+def brief(value: Any, width: int = 72) -> str:
+    """A value in one short table cell: an error as "Type: message", anything else as text;
+    cut to `width` characters with "..." (the whole value is in --json and the sections
+    below a table)."""
+    if isinstance(value, dict) and isinstance(value.get("error"), dict) and "step" in value:
+        # A run's error: the failed step's, wrapped.
+        return brief(f"step {value['step']} failed: {brief(value['error'], width)}", width)
+    if isinstance(value, dict) and "message" in value:
+        kind = value.get("type")
+        value = f"{kind}: {value['message']}" if kind else str(value["message"])
+    cell = " ".join(text(value).split())
+    return cell if len(cell) <= width else cell[: width - 3] + "..."
+
+
+def error_text(error: Any) -> str:
+    """An error as people read it: "Type: message", then its traceback as printed lines
+    (or the JSON, indented, when it is not the SDKs' {"type", "message", "traceback"})."""
+    if isinstance(error, dict) and "message" in error:
+        head = brief(error, 1000)
+        trace = error.get("traceback")
+        rest = {k: v for k, v in error.items() if k not in ("type", "message", "traceback")}
+        lines = [head]
+        if rest:
+            lines.append(json.dumps(rest, indent=2, default=str))
+        if isinstance(trace, str) and trace.strip():
+            lines.append(trace.rstrip("\n"))
+        return "\n".join(lines)
+    if isinstance(error, str):
+        return error
+    return json.dumps(error, indent=2, default=str)
 
 
 def table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:

@@ -12,7 +12,17 @@ from psycopg.types.json import Jsonb
 
 from pydispatch.cli import access
 from pydispatch.cli.access import add_tenant_option, connect, session
-from pydispatch.cli.common import fields, json_object, metadata_option, metadata_tags, table, when
+from pydispatch.cli.common import (
+    RUN_ID,
+    brief,
+    error_text,
+    fields,
+    json_object,
+    metadata_option,
+    metadata_tags,
+    table,
+    when,
+)
 from pydispatch.errors import HewerError
 from pydispatch.table import format_table
 from pyworker.versions import Workflows
@@ -200,7 +210,7 @@ def runs_list(
 
 
 @runs_group.command(name="show")
-@click.argument("run_id")
+@click.argument("run_id", type=RUN_ID)
 @click.option("--json", "as_json", is_flag=True, help="The run, its tasks and events as JSON.")
 def runs_show(run_id: str, as_json: bool) -> None:
     """Show a run: input, output, error, its tasks with attempts, and their event history."""
@@ -228,29 +238,39 @@ def runs_show(run_id: str, as_json: bool) -> None:
             ("replays", ", ".join(str(r) for r in lineage["replays"])),
             ("input", run["input"]),
             ("output", run["output"]),
-            ("error", run["error"]),
+            ("error", brief(run["error"], 1000) if run["error"] else None),
             ("created_at", run["created_at"]),
             ("finished_at", run["finished_at"]),
         ]
     )
     tasks = [
-        t | {"attempts": f"{t['attempt']}/{t['max_attempts']}", "result": t["error"] or t["output"]}
+        t
+        | {
+            "attempts": f"{t['attempt']}/{t['max_attempts']}",
+            "result": brief(t["error"] or t["output"]),
+        }
         for t in run["tasks"]
     ]
     click.echo("")
     click.echo(table(tasks, ["step", "status", "attempts", "worker_id", "result"], "no tasks"))
     click.echo("")
-    click.echo(
-        table(
-            events,
-            ["created_at", "step", "attempt", "kind", "status", "data"],
-            "no events",
-        )
-    )
+    shown = [e | {"data": brief(e["data"])} for e in events]
+    columns = ["created_at", "step", "attempt", "kind", "status", "data"]
+    click.echo(table(shown, columns, "no events"))
+    # Each failed task's last error once, as a readable traceback.
+    failed = [t for t in run["tasks"] if t["error"]]
+    for t in failed:
+        click.echo("")
+        click.echo(f"--- {t['step']}: attempt {t['attempt']} of {t['max_attempts']} failed ---")
+        click.echo(error_text(t["error"]))
+    if run["error"] and not failed:
+        click.echo("")
+        click.echo("--- the run's error ---")
+        click.echo(error_text(run["error"]))
 
 
 @runs_group.command(name="cancel")
-@click.argument("run_ids", nargs=-1)
+@click.argument("run_ids", nargs=-1, type=RUN_ID)
 @_filter_options
 def runs_cancel(
     run_ids: tuple[str, ...],
@@ -293,7 +313,7 @@ def runs_cancel(
 
 
 @runs_group.command(name="replay")
-@click.argument("run_id")
+@click.argument("run_id", type=RUN_ID)
 @click.option(
     "--from",
     "start_from",
@@ -322,16 +342,10 @@ def _tagged_rows(name: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 
 @click.command(name="children")
-@click.argument("run_id")
+@click.argument("run_id", type=RUN_ID)
 def children_cmd(run_id: str) -> None:
     """List the child runs that RUN_ID spawned (oldest first)."""
-    try:
-        parent = uuid.UUID(run_id)
-    except ValueError:
-        raise HewerError(
-            f"RUN_ID must be a run id like 0190c6a2-7d1e-7c3a-9f00-1b2c3d4e5f60, got {run_id!r}"
-        ) from None
-    rows = _tagged_rows("run_children", (parent,))
+    rows = _tagged_rows("run_children", (uuid.UUID(run_id),))
     click.echo(format_table(rows, CHILD_COLUMNS, empty=f"run {run_id} has no children"))
 
 
