@@ -27,6 +27,7 @@ from pyworker.errors import (
     RunNotFoundError,
     TargetError,
     TaskCancelledError,
+    UnreachableError,
 )
 from pyworker.runner import build_worker, load_target, run_worker, serve_worker
 from pyworker.worker import SDK_VERSION, Worker
@@ -97,6 +98,7 @@ __all__ = [
     "TargetError",
     "Task",
     "TaskCancelledError",
+    "UnreachableError",
     "Wait",
     "Worker",
     "Workflow",

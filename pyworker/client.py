@@ -36,6 +36,7 @@ from pyworker.errors import (
     RunCancelledError,
     RunFailedError,
     RunNotFoundError,
+    UnreachableError,
 )
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.workflow import Task, Workflow
@@ -213,6 +214,8 @@ def _error(method: str, exc: grpc.aio.AioRpcError) -> RpcError:
         return AuthenticationError(method, code, details)
     if code == "NOT_FOUND" and method != "Trigger":
         return RunNotFoundError(method, code, details)
+    if code == "UNAVAILABLE" and "failed to connect" in details.lower():
+        return UnreachableError(method, code, details)
     return RpcError(method, code, details)
 
 

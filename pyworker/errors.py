@@ -67,6 +67,19 @@ class AuthenticationError(RpcError, RegistrationError):
         )
 
 
+class UnreachableError(RpcError):
+    """No dispatcher answered (UNAVAILABLE: nothing listens there). The message says how to
+    start one."""
+
+    def __init__(self, method: str, code: str, details: str) -> None:
+        super().__init__(method, code, details)
+        self.args = (
+            f"{method} failed: no dispatcher is listening ({details}) -- start one with "
+            "`hewer dispatcher` (or `hewer dev --keep`), or point --dispatcher / "
+            "HEWER_DISPATCHERS at a running one",
+        )
+
+
 class RunNotFoundError(RpcError):
     """No run with this id (or not visible to this tenant)."""
 

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -393,3 +394,18 @@ def test_db_psql_dash_u_connects_as_that_role(
     assert result.stdout.strip() == role
     result = hewer("db", "psql", "-U")
     assert result.returncode == 1 and "-U needs a role name" in result.stderr
+
+
+def test_negative_numbers_are_refused_values_not_unknown_options(hewer: Hewer) -> None:
+    line = _one_error_line(hewer("ratelimits", "set", "x", "-1"))
+    assert "rate must be a positive number, got -1" in line
+    line = _one_error_line(hewer("limits", "set", "action", "x", "-1"))
+    assert "max must be at least 1, got -1" in line
+
+
+def test_no_dispatcher_listening_says_how_to_start_one(hewer: Hewer) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    line = _one_error_line(hewer("run", "wf", "--dispatcher", f"127.0.0.1:{port}"))
+    assert "no dispatcher is listening" in line and "hewer dispatcher" in line

@@ -16,7 +16,8 @@ def ratelimits_group() -> None:
     """Token-bucket rate limits that steps spend from (RateLimit in the SDK)."""
 
 
-@ratelimits_group.command(name="set")
+# Negative numbers are arguments (refused with a reason), not unknown options.
+@ratelimits_group.command(name="set", context_settings={"ignore_unknown_options": True})
 @click.argument("name")
 @click.argument("rate", type=float)
 @click.option("--period", default="1 second", show_default=True, help="Per how long (an interval).")
@@ -50,7 +51,7 @@ def limits_group() -> None:
     """Running-task limits for the whole tenant or for an action across workflows."""
 
 
-@limits_group.command(name="set")
+@limits_group.command(name="set", context_settings={"ignore_unknown_options": True})
 @click.argument("scope", type=click.Choice(["tenant", "action"]))
 @click.argument("name")
 @click.argument("max_running", metavar="MAX", type=int, required=False)
