@@ -110,6 +110,8 @@ class Processes:
             "HEWER_DATABASE_URL": dsn,
             LOG_ENV: str(self.log),
             "PYTHONPATH": str(ROOT),
+            # A home of its own: the dispatchers record their address there, not in the tree's.
+            "HEWER_HOME": str(tmp / "home"),
             **(env or {}),
         }
         self.children: list[Child] = []

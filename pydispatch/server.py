@@ -58,6 +58,7 @@ from pydispatch.settings import DispatcherSettings
 from pydispatch.streams import Streams
 from pydispatch.tenancy import TenantSettings
 from pydispatch.tokens import Tokens
+from pyworker import home
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from pyworker.rpc import MAX_MESSAGE_BYTES
@@ -363,10 +364,16 @@ async def _run_until_signalled(settings: DispatcherSettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     try:
-        await dispatcher.start()
+        port = await dispatcher.start()
+        # The home's commands (hewer run, runs, worker) find this dispatcher without flags.
+        host = settings.listen.rsplit(":", 1)[0]
+        if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 - a wildcard: reach it locally
+            host = "127.0.0.1"
+        home.advertise_dispatcher(f"{host}:{port}")
         try:
             await stop.wait()
         finally:
+            home.withdraw_dispatcher()
             await dispatcher.stop()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -9,6 +9,7 @@ from typing import Any, Protocol, cast
 import grpc
 import grpc.aio
 
+from pyworker import home
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc
 
@@ -123,10 +124,15 @@ def status_name(exc: grpc.aio.AioRpcError) -> str:
 
 
 def default_dispatchers() -> list[str]:
-    """$HEWER_DISPATCHERS (comma-separated host:port) when set, else 127.0.0.1:7077."""
+    """$HEWER_DISPATCHERS (comma-separated host:port) when set; else the dispatcher serving
+    this process's Hewer home (`hewer dispatcher` records its address there, see
+    pyworker/home.py); else 127.0.0.1:7077."""
     env = os.environ.get(DISPATCHERS_ENV, "")
     found = [a.strip() for a in env.split(",") if a.strip()]
-    return found or [DEFAULT_DISPATCHER]
+    if found:
+        return found
+    served = home.home_dispatcher()
+    return [served] if served else [DEFAULT_DISPATCHER]
 
 
 def default_token(token: str | None = None) -> str | None:

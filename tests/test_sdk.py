@@ -1032,9 +1032,10 @@ def test_worker_collects_actions() -> None:
     assert worker.dispatchers == ["a:1", "b:2"]
 
 
-def test_worker_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     wf = _summarize()
     monkeypatch.delenv("HEWER_DISPATCHERS", raising=False)
+    monkeypatch.setenv("HEWER_HOME", str(tmp_path))  # a home no dispatcher serves
     worker = Worker(workflows=[wf])
     assert worker.dispatchers == ["127.0.0.1:7077"]
     assert worker.slots == 10

@@ -107,6 +107,8 @@ class LazyGroup(HewerGroup):
 def main() -> None:
     """Hewer: a durable task queue and DAG workflow engine on PostgreSQL.
 
-    Uses HEWER_DATABASE_URL when set, else an embedded PostgreSQL 18 in $HEWER_HOME
-    (default ./.hewer).
+    Uses HEWER_DATABASE_URL when set, else an embedded PostgreSQL 18 in the Hewer home:
+    $HEWER_HOME, else the nearest .hewer in this directory or a parent, else ./.hewer.
+    Commands that talk to a dispatcher find the one serving that home (hewer dispatcher
+    records its address there) unless --dispatcher or HEWER_DISPATCHERS says otherwise.
     """

@@ -243,7 +243,8 @@ DISPATCHERS_OPTION = click.option(
     "dispatchers",
     multiple=True,
     envvar="HEWER_DISPATCHERS",
-    help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS or 127.0.0.1:7077).",
+    help="host:port of a dispatcher (repeatable; default $HEWER_DISPATCHERS, else the one "
+    "serving this Hewer home, else 127.0.0.1:7077).",
 )
 
 
