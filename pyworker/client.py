@@ -73,6 +73,16 @@ class RunInfo:
         """Whether the run is terminal (succeeded, failed or cancelled)."""
         return self.status in TERMINAL_STATUSES
 
+    @property
+    def unserved(self) -> list[tuple[str, str]]:
+        """(step, action) of each queued task whose action no live worker serves: the run
+        waits for a worker that may never come."""
+        return [
+            (str(t.get("step")), str(t.get("action")))
+            for t in self.tasks
+            if t.get("status") == "queued" and t.get("served") is False
+        ]
+
     @classmethod
     def from_proto(cls, run: pb.Run) -> RunInfo:
         tasks = codec.loads(run.tasks_json, [])

@@ -304,3 +304,30 @@ def test_cli_runs_list_and_cancel_by_metadata(conn: Conn, hewer: Hewer) -> None:
     assert sorted(cancelled.stdout.split()) == sorted([acme7, globex7])
     assert "cancelled 2 runs" in cancelled.stderr
     assert listed("--status", "queued", "--metadata", "customer=acme") == [acme]
+
+
+def test_a_run_no_worker_can_serve_says_so(conn: Conn, hewer: Hewer) -> None:
+    register(conn, "lonely", {"steps": [{"name": "a"}, {"name": "b", "parents": ["a"]}]})
+    (run,) = trigger(conn, "lonely", [{}])
+    run_id = str(run["run_id"])
+    waiting = "waiting: step 'a' needs action 'lonely:a', which no live worker serves"
+    shown = hewer("runs", "show", run_id)
+    assert waiting in shown.stdout, shown.stdout
+    # A worker for it: no longer said.
+    worker(conn, ["lonely:a"])
+    assert "waiting:" not in hewer("runs", "show", run_id).stdout
+
+
+def test_run_wait_says_what_the_run_waits_for(
+    conn: Conn, hewer: Hewer, server: ServerThread
+) -> None:
+    register(conn, "lonely", {"steps": [{"name": "a"}]})
+    waited = hewer("run", "lonely", "--wait", "--timeout", "5", "--dispatcher", server.address)
+    assert waited.returncode == 1, waited
+    lines = waited.stderr.splitlines()
+    said = [line for line in lines if line.startswith("waiting:")]
+    assert said == [
+        "waiting: step 'a' needs action 'lonely:a', which no live worker serves; start a "
+        "worker that registers it (hewer worker MODULE:ATTR)"
+    ], waited.stderr
+    assert "still going after 5.0s" in lines[-1]

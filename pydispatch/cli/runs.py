@@ -253,6 +253,12 @@ def runs_show(run_id: str, as_json: bool) -> None:
     ]
     click.echo("")
     click.echo(table(tasks, ["step", "status", "attempts", "worker_id", "result"], "no tasks"))
+    for t in run["tasks"]:
+        if t["status"] == "queued" and t.get("served") is False:
+            click.echo(
+                f"waiting: step {t['step']!r} needs action {t['action']!r}, which no live "
+                "worker serves; start a worker that registers it (hewer worker MODULE:ATTR)"
+            )
     click.echo("")
     shown = [e | {"data": brief(e["data"])} for e in events]
     columns = ["created_at", "step", "attempt", "kind", "status", "data"]

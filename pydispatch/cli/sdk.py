@@ -4,6 +4,7 @@ and need no database driver (`pip install hewer` without the server extra runs t
 from __future__ import annotations
 
 import json
+import time
 
 import click
 
@@ -86,4 +87,31 @@ def run_cmd(
         )
         click.echo(run_id, err=wait)
         if wait:
-            click.echo(json.dumps(client.result(run_id, timeout=timeout), indent=2))
+            _wait_saying_why(client, run_id, timeout)
+            click.echo(json.dumps(client.result(run_id, timeout=1), indent=2))
+
+
+def _wait_saying_why(client: SyncClient, run_id: str, timeout: float | None) -> None:
+    """Wait until the run finishes (or the timeout, raising TimeoutError); say on stderr,
+    once, when it waits on an action no live worker serves."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    said: set[tuple[str, str]] = set()
+    while True:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise TimeoutError(f"run {run_id} is still going after {timeout}s")
+        info = client.wait(run_id, timeout=_SAY_EVERY if left is None else min(_SAY_EVERY, left))
+        if info.done:
+            return
+        for step, action in info.unserved:
+            if (step, action) not in said:
+                said.add((step, action))
+                click.echo(
+                    f"waiting: step {step!r} needs action {action!r}, which no live worker "
+                    "serves; start a worker that registers it (hewer worker MODULE:ATTR)",
+                    err=True,
+                )
+
+
+# How often `hewer run --wait` looks at what the run waits for (seconds).
+_SAY_EVERY = 2.0
