@@ -409,3 +409,22 @@ def test_no_dispatcher_listening_says_how_to_start_one(hewer: Hewer) -> None:
         port = sock.getsockname()[1]
     line = _one_error_line(hewer("run", "wf", "--dispatcher", f"127.0.0.1:{port}"))
     assert "no dispatcher is listening" in line and "hewer dispatcher" in line
+
+
+def test_every_command_that_lists_or_shows_takes_json(hewer: Hewer) -> None:
+    readers = {"list", "show", "status", "versions", "children", "tagged", "caps", "guard"}
+    without = [
+        path
+        for path, cmd in _leaf_commands()
+        if path.split()[-1] in readers
+        and "--json" not in {o for p in cmd.params for o in getattr(p, "opts", [])}
+    ]
+    assert without == []
+    hewer("ratelimits", "set", "openai", "5")
+    listed = hewer("ratelimits", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert row["name"] == "openai" and row["rate"] == 5
+    status = json.loads(hewer("migrate", "status", "--json").stdout.splitlines()[0])
+    assert set(status) >= {"migration", "state"}
+    assert json.loads(hewer("db", "status", "--json").stdout)["server"] == "HEWER_DATABASE_URL"

@@ -228,8 +228,42 @@ def table(rows: list[dict[str, Any]], columns: list[str], empty: str) -> str:
     return format_table([{c: text(r.get(c)) for c in columns} for r in rows], columns, empty=empty)
 
 
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_JSON_META] = True
+
+
+_JSON_META = "hewer.json"
+JSON_OPTION = click.option(
+    "--json",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_json,
+    help="Print JSON instead of a table: one object per line (for jq).",
+)
+
+
+def _json_wanted() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get(_JSON_META))
+
+
+def emit(rows: list[dict[str, Any]], columns: list[str], empty: str) -> None:
+    """Rows as a table of `columns` (`empty` when none), or with --json as JSON lines of
+    every field."""
+    if _json_wanted():
+        for row in rows:
+            click.echo(json.dumps(row, default=str))
+    else:
+        click.echo(table(rows, columns, empty))
+
+
 def fields(pairs: list[tuple[str, Any]]) -> None:
-    """`key: value` lines, aligned; fields without a value are left out."""
+    """`key: value` lines, aligned; fields without a value are left out. With --json, one
+    JSON object of every field."""
+    if _json_wanted():
+        click.echo(json.dumps(dict(pairs), default=str))
+        return
     shown = [(k, text(v)) for k, v in pairs if v is not None and v != ""]
     width = max(len(k) for k, _ in shown) + 1
     for key, value in shown:

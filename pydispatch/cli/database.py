@@ -11,9 +11,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from pydispatch import db, embedded, migrate, partitions
 from pydispatch.cli import access
-from pydispatch.cli.common import HewerGroup, fields, timestamp
+from pydispatch.cli.common import JSON_OPTION, HewerGroup, emit, fields, timestamp
 from pydispatch.errors import HewerError
-from pydispatch.table import format_table
 
 # --- db --------------------------------------------------------------------------
 
@@ -51,6 +50,7 @@ def db_stop() -> None:
 
 
 @db_group.command(name="status")
+@JSON_OPTION
 def db_status() -> None:
     """Show whether the database server runs, where, and its version."""
     external = db.configured_url()
@@ -137,6 +137,7 @@ def migrate_group() -> None:
 
 
 @migrate_group.command(name="up")
+@JSON_OPTION
 def migrate_up() -> None:
     """Apply pending migrations, reload the SQL functions, create partitions."""
     result = migrate.up()
@@ -153,7 +154,7 @@ def migrate_up() -> None:
     )
     if result.partitions:
         click.echo("partitions created:")
-        click.echo(format_table(result.partitions, partitions.COLUMNS))
+        emit(result.partitions, partitions.COLUMNS, "(none)")
 
 
 @migrate_group.command(name="down")
@@ -171,12 +172,13 @@ def migrate_down(count: int, yes: bool) -> None:
 
 
 @migrate_group.command(name="status")
+@JSON_OPTION
 def migrate_status() -> None:
     """List applied and pending migrations; check the schema version and function bundle."""
     st = migrate.status()
     rows = [{"migration": m, "state": "applied"} for m in st.applied]
     rows += [{"migration": m, "state": "pending"} for m in st.pending]
-    click.echo(format_table(rows, ["migration", "state"], empty="(no migrations)"))
+    emit(rows, ["migration", "state"], "(no migrations)")
     click.echo(
         f"schema version: {st.schema_version if st.schema_version is not None else 'none'} "
         f"(this hewer: {st.expected_version})"
@@ -216,29 +218,32 @@ _NOW_OPTION = click.option(
 
 @partitions_group.command(name="create")
 @_NOW_OPTION
+@JSON_OPTION
 def partitions_create(now: datetime | None) -> None:
     """Create the partitions that should exist ahead of now."""
     with access.checked() as conn:
         rows = partitions.create(conn, now)
-    click.echo(format_table(rows, partitions.COLUMNS, empty="no partitions to create"))
+    emit(rows, partitions.COLUMNS, "no partitions to create")
 
 
 @partitions_group.command(name="drop")
 @_NOW_OPTION
+@JSON_OPTION
 def partitions_drop(now: datetime | None) -> None:
     """Drop the partitions past their table's retention."""
     with access.checked() as conn:
         rows = partitions.drop(conn, now)
-    click.echo(format_table(rows, partitions.COLUMNS, empty="no partitions to drop"))
+    emit(rows, partitions.COLUMNS, "no partitions to drop")
 
 
 @partitions_group.command(name="status")
 @click.option("--exact", is_flag=True, help="Count rows exactly instead of estimating.")
+@JSON_OPTION
 def partitions_status(exact: bool) -> None:
     """List partitions with their ranges, rows and sizes."""
     with access.checked() as conn:
         rows = partitions.status(conn, exact)
-    click.echo(format_table(rows, partitions.STATUS_COLUMNS, empty="no partitions"))
+    emit(rows, partitions.STATUS_COLUMNS, "no partitions")
 
 
 # --- limits ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 
 from pydispatch import db
 from pydispatch.cli.access import add_tenant_option, connect
-from pydispatch.cli.common import json_object, table, when
+from pydispatch.cli.common import JSON_OPTION, emit, json_object, when
 from pydispatch.errors import HewerError
 from pydispatch.events import Router, Ticker
 from pydispatch.queries import QUERIES
@@ -53,12 +53,13 @@ def events_push(key: str, payload: str | None, metadata: str | None, scope: str 
 
 @events_group.command(name="show")
 @click.argument("event_ids", nargs=-1, required=True)
+@JSON_OPTION
 def events_show(event_ids: tuple[str, ...]) -> None:
     """What the router decided for these events: runs started and filter errors."""
     with _events() as events:
         rows = events.matches(*event_ids)
     columns = ["event_id", "key", "workflow", "filter_id", "run_id", "error"]
-    click.echo(table(rows, columns, "no runs or errors yet for these events"))
+    emit(rows, columns, "no runs or errors yet for these events")
 
 
 @events_group.command(name="route")
@@ -115,12 +116,13 @@ def filters_delete(filter_id: str) -> None:
 
 @filters_group.command(name="list")
 @click.argument("workflow", required=False)
+@JSON_OPTION
 def filters_list(workflow: str | None) -> None:
     """List filters (of WORKFLOW, or all), with any parse error the router found."""
     with _events() as events:
         rows = events.filters(workflow)
     columns = ["filter_id", "workflow", "scope", "expression", "version", "error"]
-    click.echo(table(rows, columns, "no filters"))
+    emit(rows, columns, "no filters")
 
 
 # --- cron and schedule ---------------------------------------------------------------
@@ -163,12 +165,13 @@ def cron_delete(workflow: str, name: str) -> None:
 
 @cron_group.command(name="list")
 @click.argument("workflow", required=False)
+@JSON_OPTION
 def cron_list(workflow: str | None) -> None:
     """List crons with their next and last ticks."""
     with _events() as events:
         rows = events.crons(workflow)
     columns = ["workflow", "name", "expression", "catch_up", "next_at", "last_tick_at", "error"]
-    click.echo(table(rows, columns, "no crons"))
+    emit(rows, columns, "no crons")
 
 
 @cron_group.command(name="tick")
@@ -228,6 +231,7 @@ def quarantine_group() -> None:
 @click.option(
     "--kind", type=_KINDS, default=None, help="Only items of this kind (default: every kind)."
 )
+@JSON_OPTION
 def quarantine_list(kind: str | None) -> None:
     """List failing and quarantined items (a tenant's own; a trusted role's: every tenant's)."""
     conn = connect()
@@ -237,7 +241,7 @@ def quarantine_list(kind: str | None) -> None:
     finally:
         conn.close()
     columns = ["tenant", "kind", "item_id", "failures", "quarantined_at", "retry_at", "error"]
-    click.echo(table(rows, columns, "nothing is failing"))
+    emit(rows, columns, "nothing is failing")
 
 
 @quarantine_group.command(name="release")

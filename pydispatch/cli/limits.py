@@ -7,8 +7,7 @@ import click
 
 from pydispatch import limits
 from pydispatch.cli.access import add_tenant_option, connect
-from pydispatch.cli.common import HewerGroup
-from pydispatch.table import format_table
+from pydispatch.cli.common import JSON_OPTION, HewerGroup, emit
 
 
 @click.group(name="ratelimits", cls=HewerGroup)
@@ -22,19 +21,21 @@ def ratelimits_group() -> None:
 @click.argument("rate", type=float)
 @click.option("--period", default="1 second", show_default=True, help="Per how long (an interval).")
 @click.option("--burst", type=float, help="Tokens a bucket saves up at most (default: the rate).")
+@JSON_OPTION
 def ratelimits_set(name: str, rate: float, period: str, burst: float | None) -> None:
     """Create or update rate limit NAME: RATE tokens per period."""
     with connect() as conn:
         rows = limits.rate_set(conn, name, rate, period, burst)
-    click.echo(format_table(rows, limits.RATE_COLUMNS[:4]))
+    emit(rows, limits.RATE_COLUMNS[:4], "(none)")
 
 
 @ratelimits_group.command(name="list")
+@JSON_OPTION
 def ratelimits_list() -> None:
     """List the rate limits, their buckets and the tokens left in the static bucket."""
     with connect() as conn:
         rows = limits.rate_list(conn)
-    click.echo(format_table(rows, limits.RATE_COLUMNS, empty="no rate limits"))
+    emit(rows, limits.RATE_COLUMNS, "no rate limits")
 
 
 @ratelimits_group.command(name="delete")
@@ -55,19 +56,21 @@ def limits_group() -> None:
 @click.argument("scope", type=click.Choice(["tenant", "action"]))
 @click.argument("name")
 @click.argument("max_running", metavar="MAX", type=int, required=False)
+@JSON_OPTION
 def limits_set(scope: str, name: str, max_running: int | None) -> None:
     """At most MAX running tasks for SCOPE NAME (tenant: name ""); no MAX removes the limit."""
     with connect() as conn:
         rows = limits.concurrency_set(conn, scope, name, max_running)
-    click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS[:3], empty="limit removed"))
+    emit(rows, limits.CONCURRENCY_COLUMNS[:3], "limit removed")
 
 
 @limits_group.command(name="list")
+@JSON_OPTION
 def limits_list() -> None:
     """List tenant and action limits with how many tasks hold them."""
     with connect() as conn:
         rows = limits.concurrency_list(conn)
-    click.echo(format_table(rows, limits.CONCURRENCY_COLUMNS, empty="no limits"))
+    emit(rows, limits.CONCURRENCY_COLUMNS, "no limits")
 
 
 add_tenant_option([ratelimits_group, limits_group])

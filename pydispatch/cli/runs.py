@@ -13,8 +13,10 @@ from psycopg.types.json import Jsonb
 from pydispatch.cli import access
 from pydispatch.cli.access import add_tenant_option, connect, session
 from pydispatch.cli.common import (
+    JSON_OPTION,
     RUN_ID,
     brief,
+    emit,
     error_text,
     fields,
     json_object,
@@ -24,7 +26,6 @@ from pydispatch.cli.common import (
     when,
 )
 from pydispatch.errors import HewerError
-from pydispatch.table import format_table
 from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -41,21 +42,26 @@ def workflows_group() -> None:
 
 
 @workflows_group.command(name="list")
+@JSON_OPTION
 def workflows_list() -> None:
     """List the workflows with their current and latest versions."""
     with session() as conn:
         rows = Workflows(conn).list()
     columns = ["name", "current_version", "latest_version", "versions", "description"]
-    click.echo(table(rows, columns, "no workflows"))
+    emit(rows, columns, "no workflows")
 
 
 @workflows_group.command(name="show")
 @click.argument("name")
 @click.option("--version", type=int, help="This version instead of the current one.")
-def workflows_show(name: str, version: int | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="The version and its spec as JSON.")
+def workflows_show(name: str, version: int | None, as_json: bool) -> None:
     """Show a version of workflow NAME (by default the current one) with its spec."""
     with session() as conn:
         row = Workflows(conn).show(name, version)
+    if as_json:
+        click.echo(json.dumps(row, default=str, indent=2))
+        return
     fields(
         [
             ("workflow", row["name"]),
@@ -75,6 +81,7 @@ def workflows_show(name: str, version: int | None) -> None:
 
 @workflows_group.command(name="versions")
 @click.argument("name")
+@JSON_OPTION
 def workflows_versions(name: str) -> None:
     """List every version of workflow NAME; * marks the current one."""
     with session() as conn:
@@ -83,7 +90,7 @@ def workflows_versions(name: str) -> None:
         row["current"] = "*" if row["is_current"] else ""
         row["checksum"] = row["checksum"][:12]
     columns = ["version", "current", "steps", "active_runs", "checksum", "created_at"]
-    click.echo(table(rows, columns, "no versions"))
+    emit(rows, columns, "no versions")
 
 
 @workflows_group.command(name="rollback")
@@ -349,10 +356,11 @@ def _tagged_rows(name: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
 
 @click.command(name="children")
 @click.argument("run_id", type=RUN_ID)
+@JSON_OPTION
 def children_cmd(run_id: str) -> None:
     """List the child runs that RUN_ID spawned (oldest first)."""
     rows = _tagged_rows("run_children", (uuid.UUID(run_id),))
-    click.echo(format_table(rows, CHILD_COLUMNS, empty=f"run {run_id} has no children"))
+    emit(rows, CHILD_COLUMNS, f"run {run_id} has no children")
 
 
 @click.command(name="tagged")
@@ -371,6 +379,7 @@ def children_cmd(run_id: str) -> None:
     show_default=True,
     help="At most this many runs.",
 )
+@JSON_OPTION
 def tagged_cmd(metadata: str, statuses: tuple[str, ...], limit: int) -> None:
     """List the runs whose metadata has every tag of METADATA (a JSON object), newest first."""
     tags = metadata_option(metadata, "METADATA")
@@ -378,7 +387,7 @@ def tagged_cmd(metadata: str, statuses: tuple[str, ...], limit: int) -> None:
         "runs_by_metadata",
         (json.dumps(tags), list(statuses) or None, limit),
     )
-    click.echo(format_table(rows, TAGGED_COLUMNS, empty="no runs with these tags"))
+    emit(rows, TAGGED_COLUMNS, "no runs with these tags")
 
 
 add_tenant_option([workflows_group, runs_group, children_cmd, tagged_cmd])

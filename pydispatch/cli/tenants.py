@@ -13,7 +13,7 @@ import click
 
 from pydispatch.cli import access
 from pydispatch.cli.access import connect
-from pydispatch.cli.common import table, text
+from pydispatch.cli.common import JSON_OPTION, emit, text
 from pydispatch.errors import HewerError
 from pyworker.durations import parse_duration
 
@@ -131,10 +131,11 @@ def tenants_group() -> None:
     """Tenants: create, update, list (a role trusted with every tenant; docs/tenants.md)."""
 
 
+@JSON_OPTION
 def _tenant_call(function: str, params: dict[str, Any]) -> None:
     with connect() as conn:
         rows = access.rows(conn, function, params)
-    click.echo(table(rows, TENANT_COLUMNS, "no tenant"))
+    emit(rows, TENANT_COLUMNS, "no tenant")
 
 
 @tenants_group.command(name="create")
@@ -159,11 +160,12 @@ def tenants_update(name: str, **limits: Any) -> None:
 
 
 @tenants_group.command(name="list")
+@JSON_OPTION
 def tenants_list() -> None:
     """List the tenants with their role, limits and active tokens."""
     with connect() as conn:
         rows = access.rows(conn, "tenant_list")
-    click.echo(table(rows, TENANT_COLUMNS, "no tenants"))
+    emit(rows, TENANT_COLUMNS, "no tenants")
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
@@ -197,6 +199,7 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str | None) -> t
     help="Longest idle time inside a transaction before the server ends the session "
     "(default: leave as it is).",
 )
+@JSON_OPTION
 def tenants_guard(name: str, **guards: Any) -> None:
     """Show or set the server guards of tenant NAME's database role (needs CREATEROLE)."""
     with connect() as conn:
@@ -206,7 +209,7 @@ def tenants_guard(name: str, **guards: Any) -> None:
             {"name": name, **guards},
         )
     columns = ["role", "max_connections", "statement_timeout", "idle_in_transaction_timeout"]
-    click.echo(table(rows, columns, "no role"))
+    emit(rows, columns, "no role")
 
 
 @tenants_group.command(name="caps")
@@ -242,6 +245,7 @@ def tenants_guard(name: str, **guards: Any) -> None:
     help="How often the tenant's crons may fire at most, e.g. 1m (1s: every second; "
     "default: leave as it is).",
 )
+@JSON_OPTION
 def tenants_caps(name: str, **caps: Any) -> None:
     """Show or set tenant NAME's caps on crons, filters, pending schedules and workflows."""
     with connect() as conn:
@@ -258,7 +262,7 @@ def tenants_caps(name: str, **caps: Any) -> None:
         "max_workflows",
         "min_cron_interval",
     ]
-    click.echo(table(rows, columns, "no tenant"))
+    emit(rows, columns, "no tenant")
 
 
 # --- tokens ------------------------------------------------------------------------
@@ -302,11 +306,12 @@ def tokens_create(name: str, tenant: str | None, expires_in: str | None) -> None
 
 @tokens_group.command(name="list")
 @click.option("--tenant", help="Only this tenant's tokens (default: every tenant's).")
+@JSON_OPTION
 def tokens_list(tenant: str | None) -> None:
     """List API tokens (never their secrets): status active, expired or revoked."""
     with connect() as conn:
         rows = access.rows(conn, "token_list", (tenant,))
-    click.echo(table(rows, TOKEN_COLUMNS, "no tokens"))
+    emit(rows, TOKEN_COLUMNS, "no tokens")
 
 
 @tokens_group.command(name="revoke")
