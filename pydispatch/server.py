@@ -45,7 +45,6 @@ from pydispatch import db
 from pydispatch import session as codes
 from pydispatch.cancels import Cancels
 from pydispatch.claims import Claims
-from pydispatch.jsonlog import setup_logging
 from pydispatch.leader import Leader
 from pydispatch.liveness import Liveness
 from pydispatch.notifications import Notifications
@@ -59,6 +58,7 @@ from pydispatch.streams import Streams
 from pydispatch.tenancy import TenantSettings
 from pydispatch.tokens import Tokens
 from pyworker import home
+from pyworker.logs import setup_logging
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from pyworker.rpc import MAX_MESSAGE_BYTES
@@ -343,7 +343,7 @@ async def serve(settings: DispatcherSettings, *, stop: asyncio.Event | None = No
 def run_dispatcher(settings: DispatcherSettings) -> None:
     """`hewer dispatcher`: JSON logs, serve until SIGTERM/SIGINT (a second one skips the
     grace period)."""
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, log_format=settings.log_format)
     asyncio.run(_run_until_signalled(settings))
 
 

@@ -45,6 +45,7 @@ class DispatcherSettings:
     hello_timeout: float = 10.0
     #: logging level of the JSON log (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "INFO"
+    log_format: str = "json"
     #: how often the leader's event router polls the hewer_events queue when no NOTIFY
     #: hewer_events (sent by push_event) wakes it first.
     event_interval: float = 10.0

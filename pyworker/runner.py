@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyworker.errors import TargetError
+from pyworker.logs import setup_logging
 from pyworker.worker import Worker
 from pyworker.workflow import Task, Workflow
 
@@ -112,19 +113,23 @@ def run_worker(
     labels: Mapping[str, str] | None = None,
     shutdown_grace: float | None = None,
     token: str | None = None,
+    log_level: str | None = None,
+    log_format: str | None = None,
 ) -> None:
     """Load `target` ("module:attr"), build its Worker and run it until SIGTERM or SIGINT.
 
     The first signal stops gracefully (no new work, up to shutdown_grace seconds for running
     tasks, then they are cancelled and reported retryable); a second one skips the wait.
-    Configures logging (INFO to stderr) unless the process already did. Returns once stopped.
+    Configures logging: with log_level or log_format, hewer's setup (pyworker.logs: JSON
+    lines or text on stderr); else INFO text to stderr unless the process already configured
+    logging. Returns once stopped.
     Raises TargetError for a bad target, DefinitionError for an invalid
     workflow, RegistrationError if a dispatcher rejects a workflow or the worker.
     """
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    if log_level is not None or log_format is not None:
+        setup_logging(log_level or "INFO", log_format=log_format or "text")
+    elif not logging.getLogger().handlers:
+        setup_logging("INFO", log_format="text")
     worker = build_worker(
         load_target(target),
         target=target,

@@ -28,12 +28,12 @@ import grpc
 import psycopg
 import pytest
 
-from pydispatch.jsonlog import JsonFormatter
 from pydispatch.paths import REPO_ROOT
 from pydispatch.schema import SchemaMismatchError
 from pydispatch.server import Dispatcher, serve
 from pydispatch.services import RUN_FINISHED
 from pydispatch.settings import DispatcherSettings
+from pyworker.logs import JsonFormatter
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
 from tests.engine import DIAMOND, register, run, trigger

@@ -76,3 +76,31 @@ def test_the_homes_commands_reach_the_dispatcher_serving_it(dsn: str, tmp_path: 
         assert not record.exists()
     finally:
         procs.close()
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_the_worker_and_the_dispatcher_take_the_same_log_format_flag(
+    dsn: str, tmp_path: Path, log_format: str
+) -> None:
+    procs = Processes(dsn, tmp_path)
+    try:
+        dispatcher = procs.start_dispatcher(flags=("--log-format", log_format))
+        worker = procs._spawn(
+            "worker", "w", "worker", "pyworker.examples.noop:noop",
+            "--dispatcher", f"127.0.0.1:{dispatcher.port}", "--log-format", log_format,
+        )  # fmt: skip
+        wait_until(
+            lambda: "bench_noop" in worker.log.read_text() or not worker.alive(),
+            60,
+            "the worker to register its workflow",
+        )
+        for child in (dispatcher, worker):
+            lines = [line for line in child.log.read_text().splitlines() if line.strip()]
+            assert lines, child.name
+            if log_format == "json":
+                assert all(json.loads(line)["ts"] for line in lines), lines
+            else:
+                assert not any(line.startswith("{") for line in lines), lines
+                assert lines[0][:4].isdigit() and "T" in lines[0][:11], lines
+    finally:
+        procs.close()

@@ -27,10 +27,10 @@ from psycopg.types.json import Jsonb
 from hewer_tools.processes import wait_until
 from pydispatch.celeval import OVER_BUDGET, Evaluator
 from pydispatch.events import Router, RouteStats
-from pydispatch.jsonlog import setup_logging
 from pydispatch.server import Dispatcher
 from pydispatch.settings import DispatcherSettings
 from pyworker import Client, RpcError, SyncClient, Worker, Workflow
+from pyworker.logs import setup_logging
 from tests import engine
 from tests import test_cli as tc
 from tests import test_dispatcher as td

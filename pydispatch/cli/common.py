@@ -11,9 +11,10 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -271,6 +272,21 @@ def fields(pairs: list[tuple[str, Any]]) -> None:
 
 
 # --- the options of the commands that talk to a dispatcher ---------------------------
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def log_format_option(default: str) -> Callable[[_F], _F]:
+    """--log-format: the same flag on the dispatcher and the worker."""
+    return click.option(
+        "--log-format",
+        type=click.Choice(["json", "text"]),
+        default=default,
+        show_default=True,
+        help="Log lines on stderr as JSON objects or as text.",
+    )
+
 
 DISPATCHERS_OPTION = click.option(
     "--dispatcher",

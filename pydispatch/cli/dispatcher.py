@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from pydispatch import db
+from pydispatch.cli.common import log_format_option
 from pydispatch.server import run_dispatcher
 from pydispatch.settings import DispatcherSettings
 
@@ -36,6 +37,7 @@ from pydispatch.settings import DispatcherSettings
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
     help="The least severe log lines written (JSON lines on stderr).",
 )
+@log_format_option("json")
 @click.option(
     "--event-interval",
     default=10.0,
@@ -65,6 +67,7 @@ def dispatcher_cmd(
     pool_size: int,
     shutdown_grace: float,
     log_level: str,
+    log_format: str,
     event_interval: float,
     event_visibility_timeout: int,
     tls_cert: str | None,
@@ -86,6 +89,7 @@ def dispatcher_cmd(
         pool_max_size=max(2, pool_size),
         shutdown_grace=shutdown_grace,
         log_level=log_level.upper(),
+        log_format=log_format,
         event_interval=event_interval,
         event_visibility_timeout=event_visibility_timeout,
         tls_cert=tls_cert,

@@ -11,6 +11,7 @@ import click
 from pydispatch.cli.common import (
     DISPATCHERS_OPTION,
     json_object,
+    log_format_option,
     metadata_option,
     split,
     token_option,
@@ -29,6 +30,13 @@ from pyworker.runner import run_worker
     type=float,
     help="Seconds to finish running tasks on SIGTERM (default: 20).",
 )
+@click.option(
+    "--log-level",
+    default="INFO",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="The least severe log lines written.",
+)
+@log_format_option("text")
 @token_option
 def worker_cmd(
     target: str,
@@ -36,6 +44,8 @@ def worker_cmd(
     name: str | None,
     slots: int | None,
     shutdown_grace: float | None,
+    log_level: str,
+    log_format: str,
     token: str | None,
 ) -> None:
     """Run the workflows of TARGET ("module:attr": a Worker, Workflow, task or list of them)."""
@@ -46,6 +56,8 @@ def worker_cmd(
         slots=slots,
         shutdown_grace=shutdown_grace,
         token=token,
+        log_level=log_level.upper(),
+        log_format=log_format,
     )
 
 

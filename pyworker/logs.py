@@ -1,4 +1,7 @@
-"""Structured logging: one JSON object per line, with the record's extra fields.
+"""Logging for hewer's processes (dispatcher, worker), as JSON lines or as text, chosen by
+the same --log-format flag on both. Standard library only.
+
+JSON: one object per line, with the record's extra fields.
 
 `log.info("claimed", extra={"worker_id": w, "count": 3})` becomes
 `{"ts": "...", "level": "INFO", "logger": "hewer.dispatcher", "msg": "claimed",
@@ -37,15 +40,41 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Send every log record (hewer's, grpc's, psycopg's) to `stream` as JSON lines.
+class TextFormatter(logging.Formatter):
+    """Formats a record as one text line with the JSON lines' timestamp:
+    `2026-01-31T12:00:00.123+00:00 INFO hewer.dispatcher: msg key=value ...`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+        extra = " ".join(
+            f"{key}={value}"
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_")
+        )
+        line = f"{ts} {record.levelname} {record.name}: {record.getMessage()}"
+        line = f"{line} {extra}" if extra else line
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
+
+
+LOG_FORMATS: Final = ("json", "text")
+
+
+def setup_logging(
+    level: str = "INFO", stream: TextIO | None = None, log_format: str = "json"
+) -> None:
+    """Send every log record (hewer's, grpc's, psycopg's) to `stream` (default stderr) as
+    JSON lines, or as text lines with log_format="text".
 
     DEBUG is hewer's own: its records name tasks, runs and workers by id and give sizes,
     never tenants' inputs, outputs or event payloads. Other libraries stay at INFO at most,
     since their DEBUG records (connection and protocol traces) may carry what a tenant sent.
     """
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"log format {log_format!r}: use one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
