@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from pydispatch import db, embedded, migrate
+from pydispatch.cli.common import event_line
 from pydispatch.errors import HewerError
 from pyworker.client import SyncClient
 from pyworker.errors import RpcError
@@ -156,9 +157,7 @@ def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, 
             for event in client.watch(run_id):
                 first = first or event.at
                 at = (event.at - first).total_seconds() if event.at and first else 0.0
-                detail = f" (attempt {event.attempt})" if event.attempt else ""
-                name = event.step or "run"
-                echo(f"  +{at:6.3f}s  {name:<12} {event.kind}{detail}")
+                echo(event_line(event.step, event.kind, event.attempt, at))
             output: dict[str, Any] = client.result(run_id, timeout=timeout)
             echo(f"run succeeded in {time.monotonic() - started:.2f}s")
             echo(f"digest: {output['combine']['digest']}")

@@ -331,3 +331,22 @@ def test_run_wait_says_what_the_run_waits_for(
         "worker that registers it (hewer worker MODULE:ATTR)"
     ], waited.stderr
     assert "still going after 5.0s" in lines[-1]
+
+
+def test_runs_watch_follows_a_run_live(conn: Conn, hewer: Hewer, server: ServerThread) -> None:
+    register(conn, "watched", {"steps": [{"name": "a"}, {"name": "b", "parents": ["a"]}]})
+    (run,) = trigger(conn, "watched", [{}])
+    run_id = str(run["run_id"])
+    w = worker(conn, ["watched:a", "watched:b"])
+    complete(conn, claim(conn, w))
+    complete(conn, claim(conn, w))
+    watched = hewer("runs", "watch", run_id, "--dispatcher", server.address)
+    assert watched.returncode == 0, watched.stderr
+    lines = watched.stdout.splitlines()
+    assert lines[-1] == f"run {run_id} succeeded"
+    assert any(" a " in line and "succeeded" in line for line in lines), lines
+    assert any(" b " in line and "succeeded" in line for line in lines), lines
+    (failing,) = trigger(conn, "watched", [{}])
+    fail(conn, claim(conn, w), retryable=False)
+    watched = hewer("runs", "watch", str(failing["run_id"]), "--dispatcher", server.address)
+    assert watched.returncode == 1 and watched.stdout.splitlines()[-1].endswith(" failed")

@@ -192,6 +192,13 @@ class RunIdType(click.ParamType[str]):
 RUN_ID = RunIdType()
 
 
+def event_line(step: str, kind: str, attempt: int, seconds: float) -> str:
+    """One line of live progress (hewer dev, hewer runs watch): time since the first event,
+    the step (or "run"), what happened, and the attempt."""
+    detail = f" (attempt {attempt})" if attempt else ""
+    return f"  +{seconds:6.3f}s  {step or 'run':<12} {kind}{detail}"
+
+
 def brief(value: Any, width: int = 72) -> str:
     """A value in one short table cell: an error as "Type: message", anything else as text;
     cut to `width` characters with "..." (the whole value is in --json and the sections

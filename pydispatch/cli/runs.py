@@ -13,19 +13,24 @@ from psycopg.types.json import Jsonb
 from pydispatch.cli import access
 from pydispatch.cli.access import add_tenant_option, connect, session
 from pydispatch.cli.common import (
+    DISPATCHERS_OPTION,
     JSON_OPTION,
     RUN_ID,
     brief,
     emit,
     error_text,
+    event_line,
     fields,
     json_object,
     metadata_option,
     metadata_tags,
+    split,
     table,
+    token_option,
     when,
 )
 from pydispatch.errors import HewerError
+from pyworker.client import SyncClient
 from pyworker.versions import Workflows
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -160,7 +165,7 @@ def _filter(
 
 @click.group(name="runs")
 def runs_group() -> None:
-    """Runs: list, show, cancel (one or many by filter), replay."""
+    """Runs: list, show, watch live, cancel (one or many by filter), replay."""
 
 
 @runs_group.command(name="list")
@@ -214,6 +219,28 @@ def runs_list(
         "metadata",
     ]
     click.echo(table(rows, columns, "no runs"))
+
+
+@runs_group.command(name="watch")
+@click.argument("run_id", type=RUN_ID)
+@DISPATCHERS_OPTION
+@token_option
+def runs_watch(run_id: str, dispatchers: tuple[str, ...], token: str | None) -> None:
+    """Follow RUN_ID live through a dispatcher: each task event as it happens, then the run's
+    status (exit code 0 if it succeeded, 1 if it failed or was cancelled)."""
+    first = None
+    status = ""
+    with SyncClient(split(dispatchers) or None, token=token or "") as client:
+        for event in client.watch(run_id):
+            first = first or event.at
+            at = (event.at - first).total_seconds() if event.at and first else 0.0
+            click.echo(event_line(event.step, event.kind, event.attempt, at))
+            status = event.run_status or status
+        if not status:
+            status = client.get(run_id).status
+    click.echo(f"run {run_id} {status}")
+    if status != "succeeded":
+        raise SystemExit(1)
 
 
 @runs_group.command(name="show")
