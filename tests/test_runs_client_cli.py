@@ -350,3 +350,14 @@ def test_runs_watch_follows_a_run_live(conn: Conn, hewer: Hewer, server: ServerT
     fail(conn, claim(conn, w), retryable=False)
     watched = hewer("runs", "watch", str(failing["run_id"]), "--dispatcher", server.address)
     assert watched.returncode == 1 and watched.stdout.splitlines()[-1].endswith(" failed")
+
+
+def test_run_of_an_unknown_workflow_says_how_a_cli_user_fixes_it(
+    hewer: Hewer, server: ServerThread
+) -> None:
+    ran = hewer("run", "nope", "--dispatcher", server.address)
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        "hewer: workflow 'nope' does not exist: start a worker that defines it "
+        "(hewer worker MODULE:ATTR) and run this again; names are case-sensitive"
+    )

@@ -17,6 +17,7 @@ from pydispatch.cli.common import (
     token_option,
 )
 from pyworker.client import SyncClient
+from pyworker.errors import HewerError, RpcError
 from pyworker.runner import run_worker
 
 
@@ -90,13 +91,22 @@ def run_cmd(
     payload = json_object(input_json, "--input", example='\'{"text": "hi"}\'') or {}
     metadata = metadata_option(metadata_json)
     with SyncClient(split(dispatchers) or None, token=token or "") as client:
-        run_id = client.trigger(
-            workflow,
-            payload,
-            priority=priority,
-            idempotency_key=idempotency_key,
-            metadata=metadata,
-        )
+        try:
+            run_id = client.trigger(
+                workflow,
+                payload,
+                priority=priority,
+                idempotency_key=idempotency_key,
+                metadata=metadata,
+            )
+        except RpcError as exc:
+            if exc.code == "NOT_FOUND" and "[HW003]" in exc.details:
+                # The dispatcher's hint names the SQL function; a CLI user starts a worker.
+                raise HewerError(
+                    f"workflow {workflow!r} does not exist: start a worker that defines it "
+                    "(hewer worker MODULE:ATTR) and run this again; names are case-sensitive"
+                ) from None
+            raise
         click.echo(run_id, err=wait)
         if wait:
             _wait_saying_why(client, run_id, timeout)
