@@ -91,13 +91,11 @@ def _start_kept(dsn: str, home: Path) -> tuple[subprocess.Popen[str], list[int],
     return proc, kids, out
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
-def test_the_children_die_with_hewer_dev_whatever_the_signal(
-    dsn: str, tmp_path: Path, sig: signal.Signals
-) -> None:
-    proc, kids, out = _start_kept(dsn, tmp_path)
+def _end(proc: subprocess.Popen[str], kids: list[int], out: Any, send: Any) -> int:
+    """Send the signal, wait for `hewer dev` to exit and for its children to be gone (killed
+    on the way out if the test fails); its exit code."""
     try:
-        proc.send_signal(sig)
+        send()
         code = proc.wait(timeout=60)
         wait_until(lambda: not any(_alive(k) for k in kids), 30, "the children to exit")
     finally:
@@ -105,6 +103,15 @@ def test_the_children_die_with_hewer_dev_whatever_the_signal(
             if _alive(k):
                 os.kill(k, signal.SIGKILL)
         out.close()
+    return code
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_the_children_die_with_hewer_dev_whatever_the_signal(
+    dsn: str, tmp_path: Path, sig: signal.Signals
+) -> None:
+    proc, kids, out = _start_kept(dsn, tmp_path)
+    code = _end(proc, kids, out, lambda: proc.send_signal(sig))
     assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 128 + signal.SIGTERM)
     if sig == signal.SIGTERM:
         text = (tmp_path / "dev.out").read_text()
@@ -138,18 +145,10 @@ def test_ctrl_c_stops_everything_with_one_quiet_line(dsn: str, tmp_path: Path, w
         kids = _children(proc.pid)
         assert len(kids) == 2, kids
     before = (tmp_path / "dev.out").read_text()
-    try:
-        # What the terminal does on Ctrl-C: SIGINT to the whole foreground process group.
-        started = time.monotonic()
-        os.killpg(proc.pid, signal.SIGINT)
-        code = proc.wait(timeout=60)
-        took = time.monotonic() - started
-        wait_until(lambda: not any(_alive(k) for k in kids), 30, "the children to exit")
-    finally:
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
-        out.close()
+    started = time.monotonic()
+    # What the terminal does on Ctrl-C: SIGINT to the whole foreground process group.
+    code = _end(proc, kids, out, lambda: os.killpg(proc.pid, signal.SIGINT))
+    took = time.monotonic() - started
     after = (tmp_path / "dev.out").read_text()[len(before) :]
     lines = [line for line in after.splitlines() if not line.startswith("  +")]
     assert "Traceback" not in after and "destroyed" not in after, after
