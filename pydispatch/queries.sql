@@ -54,6 +54,12 @@ SELECT ord, accepted, reason, timeout_at
 FROM hewer.task_heartbeat(%(task_ids)s::uuid[], %(attempts)s::integer[], %(extend_by)s::interval,
                           p_strict => false, p_worker_ids => %(worker_ids)s::uuid[]);
 
+-- name: task_log
+SELECT ord, accepted, reason
+FROM hewer.task_log(%(task_ids)s::uuid[], %(attempts)s::integer[], %(levels)s::text[],
+                    %(messages)s::text[], %(logged_at)s::timestamptz[],
+                    p_worker_ids => %(worker_ids)s::uuid[]);
+
 -- name: task_cancellations
 SELECT worker_id, task_id, attempt FROM hewer.task_cancellations(%(worker_ids)s::uuid[]);
 

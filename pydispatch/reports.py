@@ -2,8 +2,9 @@
 
 Reports from every stream go through one queue. The batcher takes the first, waits
 `delay` for more (up to `size`), then applies them kind by kind in lifecycle order
-(start, refresh, complete, fail) so that a worker's start and completion that land
-in one batch apply in the order they happened; batches apply one after another.
+(start, refresh, log, complete, fail) so that a worker's start and completion that land
+in one batch apply in the order they happened, and a task's log lines land before its
+completion; batches apply one after another.
 Reports are grouped by their stream's tenant (the SQL fences by tenant): one call per
 kind per tenant. Calls are non-strict: each report gets its own accepted/reason. If a whole call
 fails (say one payload PostgreSQL refuses), its reports are retried one by one,
@@ -41,6 +42,8 @@ log = logging.getLogger("hewer.dispatcher")
 INVALID: Final = "invalid"
 ERROR: Final = "error"
 SHUTTING_DOWN: Final = "shutting_down"
+# A log line over the stream's share (DispatcherSettings.task_log_rate): not stored.
+LOG_RATE: Final = "log_rate"
 
 # A report naming one of these is not the worker's any more.
 _GONE: Final = frozenset({"unknown_task", "stale_attempt", "not_owner"})
@@ -54,13 +57,15 @@ class Kind(enum.IntEnum):
 
     START = 1
     REFRESH = 2
-    COMPLETE = 3
-    FAIL = 4
+    LOG = 3
+    COMPLETE = 4
+    FAIL = 5
 
 
 _QUERY: Final = {
     Kind.START: "task_start",
     Kind.REFRESH: "task_heartbeat",
+    Kind.LOG: "task_log",
     Kind.COMPLETE: "task_complete",
     Kind.FAIL: "task_fail",
 }
@@ -75,9 +80,11 @@ class Report:
     request_id: int
     task_id: uuid.UUID
     attempt: int
-    payload: str | None = None  # output (complete) or error (fail) as JSON text
+    payload: str | None = None  # output (complete) or error (fail) as JSON text; log: message
     retryable: bool = True
     extend_by: timedelta | None = None  # refresh; None = the step's execution timeout
+    level: str = ""  # log: the line's level as the worker sent it
+    logged_at: datetime | None = None  # log: the worker's time (None: now)
 
 
 class ReportBatcher:
@@ -215,6 +222,10 @@ class ReportBatcher:
             params["retryable"] = [r.retryable for r in reports]
         elif kind is Kind.REFRESH:
             params["extend_by"] = reports[0].extend_by
+        elif kind is Kind.LOG:
+            params["levels"] = [r.level for r in reports]
+            params["messages"] = [r.payload or "" for r in reports]
+            params["logged_at"] = [r.logged_at for r in reports]
         for attempt in range(_CONNECTION_RETRIES + 1):
             try:
                 async with self._pool.connection() as conn:
@@ -234,6 +245,8 @@ class ReportBatcher:
         session = report.session
         session.ack(report.request_id, accepted, reason, timeout_at_ms)
         finished = accepted and report.kind in (Kind.COMPLETE, Kind.FAIL)
-        if (finished or reason in _GONE) and session.release(report.task_id):
+        # A refused log line says nothing of whether the worker still holds the task.
+        gone = reason in _GONE and report.kind is not Kind.LOG
+        if (finished or gone) and session.release(report.task_id):
             self._on_release(session)
         session.report_answered()

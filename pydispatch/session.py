@@ -71,6 +71,25 @@ class Session:
         self.ended = False
         # How the stream ends: None = OK, else the status the Listen call returns.
         self.end_status: tuple[grpc.StatusCode, str] | None = None
+        # Log lines this stream may still have stored (a token bucket, see take_log_line),
+        # and how many it sent over that since the dispatcher last said so.
+        self._log_tokens: float | None = None
+        self._log_refilled = time.monotonic()
+        self.log_lines_dropped = 0
+        self.log_drop_said = float("-inf")
+
+    def take_log_line(self, rate: float, burst: float) -> bool:
+        """Whether one more log line may be stored: `rate` a second, in bursts of `burst`."""
+        now = time.monotonic()
+        tokens = burst if self._log_tokens is None else self._log_tokens
+        tokens = min(burst, tokens + (now - self._log_refilled) * rate)
+        self._log_refilled = now
+        if tokens < 1:
+            self._log_tokens = tokens
+            self.log_lines_dropped += 1
+            return False
+        self._log_tokens = tokens - 1
+        return True
 
     @property
     def free(self) -> int:

@@ -39,6 +39,9 @@ class DispatcherSettings:
     #: collected for at most report_batch_delay after the first one arrives.
     report_batch_size: int = 200
     report_batch_delay: float = 0.005
+    #: task log lines each worker stream may have stored (hewer.task_log), per second, in
+    #: bursts of up to 4 seconds' worth; lines over that are refused (Ack reason log_rate).
+    task_log_rate: float = 500.0
     #: on shutdown, how long workers get to end their streams before they are closed.
     shutdown_grace: float = 10.0
     #: a new stream must say hello within this time.
@@ -92,6 +95,7 @@ class DispatcherSettings:
             "leader_statement_timeout": self.leader_statement_timeout,
             "item_backoff": self.item_backoff,
             "leader_lease": self.leader_lease,
+            "task_log_rate": self.task_log_rate,
         }
         for name, value in positive.items():
             if not value > 0:

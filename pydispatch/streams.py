@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Final
 import grpc
 
 from pydispatch import session as codes
-from pydispatch.reports import INVALID
+from pydispatch.reports import INVALID, LOG_RATE
 from pydispatch.session import Session
-from pydispatch.validate import BadRequestError, parse_report, parse_uuid
+from pydispatch.validate import BadRequestError, log_text, parse_log, parse_report
 from pyworker.proto import hewer_pb2 as pb
 
 if TYPE_CHECKING:
@@ -113,22 +113,44 @@ class Streams:
                 s.ack(rid, True)
                 return
             if body == "log":
+                report = parse_log(s, rid, message.log)
+                rate = self.core.settings.task_log_rate
+                if not s.take_log_line(rate, 4 * rate):
+                    self._log_dropped(s)
+                    s.ack(rid, False, LOG_RATE)
+                    return
                 self._log_line(s, message.log)
-                s.ack(rid, True)
-                return
-            report = parse_report(s, rid, message)
+                if report is None:
+                    s.ack(rid, True)
+                    return
+            else:
+                report = parse_report(s, rid, message)
         except BadRequestError as exc:
             s.error(codes.INVALID_ARGUMENT, str(exc), rid)
             s.ack(rid, False, INVALID)
             return
         self.core.batcher.submit(report)
 
+    def _log_dropped(self, s: Session) -> None:
+        """Say, at most every 10 seconds per stream, that log lines were refused."""
+        now = time.monotonic()
+        if now - s.log_drop_said < 10.0:
+            return
+        s.log_drop_said = now
+        log.warning(
+            "worker sends more log lines than are stored; the excess is refused",
+            extra={
+                "worker_id": str(s.worker_id),
+                "refused": s.log_lines_dropped,
+                "task_log_rate": self.core.settings.task_log_rate,
+            },
+        )
+        s.log_lines_dropped = 0
+
     def _log_line(self, s: Session, line: pb.LogLine) -> None:
-        if line.task_id:
-            parse_uuid(line.task_id, "log.task_id")
         task_log.log(
             _WORKER_LEVELS.get(line.level.lower(), logging.INFO),
-            line.message,
+            log_text(line.message),
             extra={
                 "worker_id": str(s.worker_id),
                 "task_id": line.task_id or None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from pydispatch.reports import Kind, Report
@@ -22,6 +22,12 @@ MAX_EXTEND_MS: Final = 7 * 24 * 3600 * 1000
 # ones are replaced by an excerpt rather than refused.
 MAX_ERROR_CHARS: Final = 200 * 1024
 ERROR_EXCERPT_CHARS: Final = 16 * 1024
+# Log lines are stored up to this many characters (as hewer.task_log cuts them); the rest
+# is cut, and the line says how much.
+MAX_LOG_CHARS: Final = 16384
+# at_unix_ms outside these bounds (1970 to 9999) is not a time: such lines get the
+# dispatcher's clock.
+_MAX_UNIX_MS: Final = 253402300799000
 # Python's json module recurses once per level, so its limit is the interpreter's.
 _DEPTH: Final = sys.getrecursionlimit() - 50
 
@@ -171,3 +177,30 @@ def parse_report(s: Session, rid: int, message: pb.WorkerMessage) -> Report:
             extend_by=timedelta(milliseconds=r.extend_by_ms) if r.extend_by_ms else None,
         )
     raise BadRequestError(f"unknown message {body!r}")
+
+
+def log_text(message: str) -> str:
+    """A log line's message as it is stored: cut at MAX_LOG_CHARS, saying how much was cut."""
+    if len(message) <= MAX_LOG_CHARS:
+        return message
+    return f"{message[:MAX_LOG_CHARS]} [cut: {len(message) - MAX_LOG_CHARS} more characters]"
+
+
+def parse_log(s: Session, rid: int, line: pb.LogLine) -> Report | None:
+    """A task's log line as a report to store, or None for a line of no task (task_id "")."""
+    if not line.task_id:
+        return None
+    return Report(
+        Kind.LOG,
+        s,
+        rid,
+        parse_uuid(line.task_id, "log.task_id"),
+        attempt_number(line.attempt, "log.attempt"),
+        payload=log_text(line.message),
+        level=line.level,
+        logged_at=(
+            datetime.fromtimestamp(line.at_unix_ms / 1000, UTC)
+            if 0 < line.at_unix_ms <= _MAX_UNIX_MS
+            else None
+        ),
+    )

@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (13);
+INSERT INTO hewer.meta (schema_version) VALUES (14);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -367,6 +367,25 @@ CREATE TABLE hewer.task_events (
 CREATE INDEX task_events_task_idx ON hewer.task_events (task_id, id);
 CREATE TABLE hewer.task_events_default PARTITION OF hewer.task_events DEFAULT;
 
+-- Log lines of task attempts (hewer.task_log writes them, hewer.run_logs
+-- reads them). The id is made by the server when the line is written, never
+-- from the worker's clock, so a worker cannot choose the partition a line
+-- lands in; logged_at is the worker's own time, for display.
+CREATE TABLE hewer.task_logs (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    worker_id uuid,
+    level text NOT NULL CHECK (level IN ('debug', 'info', 'warning', 'error', 'critical')),
+    message text NOT NULL,
+    logged_at timestamptz NOT NULL,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE INDEX task_logs_run_idx ON hewer.task_logs (run_id, id);
+CREATE TABLE hewer.task_logs_default PARTITION OF hewer.task_logs DEFAULT;
+
 -- History guard: a workflow version, a finished run or task, and every task
 -- event are immutable. BEFORE UPDATE OR DELETE row triggers (cloned onto every
 -- partition) raise HW080; the WHEN clauses keep the hot path (updates of
@@ -490,7 +509,9 @@ CREATE TABLE hewer.partition_config (
 INSERT INTO hewer.partition_config (table_name, period, premake, retention) VALUES
     ('runs', '1 day', 2, '30 days'),
     ('tasks', '1 day', 2, '30 days'),
-    ('task_events', '1 day', 2, '30 days');
+    ('task_events', '1 day', 2, '30 days'),
+    -- Logs are bulkier than the rest of the history: kept a week.
+    ('task_logs', '1 day', 2, '7 days');
 
 -- Tenant- and action-wide limits, set at runtime (hewer.concurrency_limit_set).
 CREATE TABLE hewer.concurrency_limits (
@@ -784,7 +805,7 @@ BEGIN
         'workflows', 'workflow_versions', 'steps', 'runs', 'tasks', 'task_events', 'queue',
         'idempotency_keys', 'workers', 'concurrency_limits', 'semaphores', 'run_holds',
         'rate_limits', 'rate_buckets', 'events', 'filters', 'event_matches', 'crons',
-        'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens']
+        'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens', 'task_logs']
     LOOP
         EXECUTE format('ALTER TABLE hewer.%I ENABLE ROW LEVEL SECURITY', v_table);
         EXECUTE format('CREATE POLICY tenant_isolation ON hewer.%I '

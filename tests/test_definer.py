@@ -285,6 +285,13 @@ def _call_every_client_function(a: Conn) -> set[str]:
         "SELECT * FROM hewer.task_heartbeat(%s::uuid[], %s::int[], interval '1 minute')",
         (ids, attempts),
     )
+    call(
+        "task_log",
+        "SELECT * FROM hewer.task_log(%s::uuid[], %s::int[], ARRAY['warn', 'info'],"
+        " ARRAY['x' || repeat('y', 20000), 'z'], ARRAY[now(), NULL], ARRAY[%s::uuid, NULL])",
+        (ids, attempts, worker),
+    )
+    call("run_logs", "SELECT * FROM hewer.run_logs(%s, NULL, 10)", (run_ids[0],))
     kids = call(
         "run_spawn",
         "SELECT * FROM hewer.run_spawn(%s, %s, 'kid', ARRAY['{}']::jsonb[], ARRAY['c1'])",

@@ -28,7 +28,7 @@ Row = dict[str, Any]
 UTC = dt.UTC
 T = dt.datetime(2025, 3, 10, 10, 17, tzinfo=UTC)  # "now" in most tests
 HOUR = dt.timedelta(hours=1)
-TABLES = ("events", "runs", "task_events", "tasks")
+TABLES = ("events", "runs", "task_events", "task_logs", "tasks")
 
 # Work in flight, by table: partitions holding such rows are never dropped.
 ACTIVE = {
@@ -87,6 +87,8 @@ def insert(conn: Conn, table: str, ts: dt.datetime, status: str = "succeeded") -
             value = sql.SQL("hewer.current_tenant()")
         elif name == "status":
             value = sql.SQL("{}::{}").format(status, sql.SQL(typ))
+        elif name == "level":
+            value = sql.Literal("info")
         else:
             placeholder = {
                 "uuid": sql.SQL("gen_random_uuid()"),
@@ -229,6 +231,7 @@ def test_create_is_idempotent_and_follows_the_clock(conn: Conn) -> None:
         "events_p20250310_1400",
         "runs_p20250310_1400",
         "task_events_p20250310_1400",
+        "task_logs_p20250310_1400",
         "tasks_p20250310_1400",
     ]
 
@@ -400,6 +403,7 @@ def test_drop_removes_partitions_past_retention_only(conn: Conn) -> None:
         ("events_default", 0),
         ("runs_default", 1),
         ("task_events_default", 0),
+        ("task_logs_default", 0),
         ("tasks_default", 0),
     ]
 
@@ -612,6 +616,7 @@ def test_a_name_taken_by_a_stray_table_raises_hw061(conn: Conn) -> None:
         "events_default",
         "runs_default",
         "task_events_default",
+        "task_logs_default",
         "tasks_default",
     ]
 

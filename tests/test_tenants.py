@@ -92,6 +92,11 @@ def _fill(dsn: str, admin: Conn, b: Tenant) -> dict[str, Any]:
     engine.complete(c, claimed, [{"ok": True}])
     running = engine.claim(c, worker_id, 1)
     assert len(running) == 1
+    logged = c.execute(
+        "SELECT * FROM hewer.task_log(%s, %s, ARRAY['info'], ARRAY['fetching'])",
+        ([running[0]["task_id"]], [running[0]["attempt"]]),
+    ).fetchall()
+    assert [r["accepted"] for r in logged] == [True]
     c.execute("SELECT hewer.push_event('order.created', '{\"k\": 7}')")
     cron_id = c.execute(
         "SELECT hewer.cron_create('wf', 'c1', '* * * * *', '{\"k\": 8}') AS id"
@@ -178,7 +183,7 @@ def test_row_level_security_covers_exactly_the_tenant_tables(conn: Conn) -> None
     secured = {r["relname"] for r in rows if r["relrowsecurity"]}
     assert secured == set(tenant_tables(conn)) | {"tenants"}
     assert {r["relname"] for r in rows} - secured == {"meta", "partition_config", "leases"}
-    assert len(secured) == 25
+    assert len(secured) == 26
 
 
 def test_every_tenant_table_is_isolated_for_reads_and_writes(two: TwoTenants, capsys: Any) -> None:
@@ -308,6 +313,13 @@ def test_a_tenant_cannot_touch_another_tenants_objects_through_the_functions(
         == []
     )
     assert a.execute("SELECT * FROM hewer.token_list()").fetchall() == []
+    assert a.execute("SELECT * FROM hewer.run_logs(%s)", (o["run"],)).fetchall() == []
+    # A cannot write into the log of B's task, even naming B's worker.
+    assert a.execute(
+        "SELECT accepted, reason FROM hewer.task_log(%s, %s, ARRAY['info'], ARRAY['forged'],"
+        " p_worker_ids => %s)",
+        ([o["task"]], [o["attempt"]], [o["worker"]]),
+    ).fetchall() == [{"accepted": False, "reason": "unknown_task"}]
     assert engine.snapshot(two.admin) == before
 
 

@@ -32,7 +32,7 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "schedule": ("events", "schedule_group", "Runs scheduled for a time."),
     "quarantine": ("events", "quarantine_group", "Items the leader set aside after failures."),
     "workflows": ("runs", "workflows_group", "Workflows and their versions."),
-    "runs": ("runs", "runs_group", "List, show, watch, cancel and replay runs."),
+    "runs": ("runs", "runs_group", "List, show, watch, read logs of, cancel, replay runs."),
     "children": ("runs", "children_cmd", "The child runs a run spawned."),
     "tagged": ("runs", "tagged_cmd", "Runs by metadata tags."),
     "tenants": ("tenants", "tenants_group", "Tenants and their limits."),

@@ -15,6 +15,15 @@ SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], %(s
 -- name: run_get
 SELECT * FROM hewer.run_get(ARRAY[%s::uuid]);
 
+-- name: run_status
+SELECT status::text AS status FROM hewer.runs
+WHERE id = %s::uuid AND tenant_id = hewer.current_tenant();
+
+-- name: run_logs
+SELECT log_id, task_id, step, attempt, level, message, logged_at, written_at,
+       statement_timestamp() AS now
+FROM hewer.run_logs(%(run_id)s::uuid, %(after)s::uuid, %(limit)s);
+
 -- name: run_lineage
 SELECT * FROM hewer.run_lineage(%s::uuid);
 

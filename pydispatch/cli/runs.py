@@ -4,7 +4,9 @@ replay), `hewer children` and `hewer tagged`: thin wrappers over the SQL API."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import click
@@ -165,7 +167,7 @@ def _filter(
 
 @click.group(name="runs")
 def runs_group() -> None:
-    """Runs: list, show, watch live, cancel (one or many by filter), replay."""
+    """Runs: list, show, watch live, read their logs, cancel (one or many by filter), replay."""
 
 
 @runs_group.command(name="list")
@@ -241,6 +243,95 @@ def runs_watch(run_id: str, dispatchers: tuple[str, ...], token: str | None) -> 
     click.echo(f"run {run_id} {status}")
     if status != "succeeded":
         raise SystemExit(1)
+
+
+# `runs logs --follow` re-reads this far behind the newest line it has read (see
+# hewer.run_logs: a line committed late can sort before one already read).
+LOG_REREAD: Final = timedelta(seconds=10)
+LOG_PAGE: Final = 1000
+TERMINAL: Final = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class _LogReader:
+    """Reads a run's log lines in pages, each line once, and prints them."""
+
+    def __init__(self, conn: Any, run_id: str, step: str | None, as_json: bool) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.step = step
+        self.as_json = as_json
+        self.seen: dict[uuid.UUID, datetime] = {}
+        self.newest: datetime | None = None
+        self.printed = 0
+
+    def read(self, reread: bool) -> None:
+        """Print the lines not printed yet; `reread`: start a little behind the newest."""
+        after: uuid.UUID | None = None
+        if reread and self.newest is not None:
+            after = uuid_floor(self.newest - LOG_REREAD)
+            self.seen = {k: v for k, v in self.seen.items() if v >= self.newest - LOG_REREAD}
+        while True:
+            params = {"run_id": self.run_id, "after": after, "limit": LOG_PAGE}
+            rows = access.rows(self.conn, "run_logs", params)
+            for row in rows:
+                if row["log_id"] in self.seen:
+                    continue
+                self.seen[row["log_id"]] = row["written_at"]
+                self.newest = max(self.newest or row["written_at"], row["written_at"])
+                if self.step is None or row["step"] == self.step:
+                    self._print(row)
+            if len(rows) < LOG_PAGE:
+                return
+            after = rows[-1]["log_id"]
+
+    def _print(self, row: dict[str, Any]) -> None:
+        self.printed += 1
+        if self.as_json:
+            del row["now"]
+            click.echo(json.dumps(row, default=str))
+            return
+        head = (
+            f"{row['logged_at'].isoformat(timespec='milliseconds')}  "
+            f"{row['step']}#{row['attempt']}  {row['level'].upper():<8} "
+        )
+        first, *rest = row["message"].rstrip("\n").split("\n")
+        click.echo(head + first)
+        for line in rest:
+            click.echo(" " * len(head) + line)
+
+
+def uuid_floor(at: datetime) -> uuid.UUID:
+    """The smallest UUIDv7 of a millisecond (hewer.uuid_floor)."""
+    return uuid.UUID(int=max(int(at.timestamp() * 1000), 0) << 80)
+
+
+@runs_group.command(name="logs")
+@click.argument("run_id", type=RUN_ID)
+@click.option(
+    "--follow", "-f", is_flag=True, help="Keep printing new lines until the run finishes."
+)
+@click.option("--step", help="Only the lines of this step.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def runs_logs(run_id: str, follow: bool, step: str | None, as_json: bool) -> None:
+    """Print what RUN_ID's tasks logged (ctx.log in Python, hewer.task_log in SQL), oldest
+    first: the worker's time, step#attempt, level and message. Lines are kept 7 days by
+    default (hewer db partitions)."""
+    with session() as conn:
+        reader = _LogReader(conn, run_id, step, as_json)
+        while True:
+            found = access.rows(conn, "run_status", (run_id,))
+            if not found:
+                raise HewerError(
+                    f"run {run_id} does not exist (runs are visible only to their tenant)"
+                )
+            status = found[0]["status"]
+            reader.read(reread=follow)
+            if not follow or status in TERMINAL:
+                break
+            time.sleep(0.5)
+    if not reader.printed and not as_json:
+        of_step = f" of step {step!r}" if step else ""
+        click.echo(f"run {run_id} ({status}) has no log lines{of_step}", err=True)
 
 
 @runs_group.command(name="show")
