@@ -109,6 +109,9 @@ class Worker:
         if not self.workflows:
             raise DefinitionError("a worker needs at least one workflow or task to run")
         self._actions = self._map_actions(self.workflows)
+        # Without an explicit list, the dispatchers are looked up again before each connection
+        # attempt: a worker started before its home's dispatcher finds it once it is up.
+        self._discover = not dispatchers
         self.dispatchers = list(dispatchers) if dispatchers else rpc.default_dispatchers()
         self.labels = {str(k): str(v) for k, v in (labels or {}).items()}
         self.shutdown_grace = shutdown_grace
@@ -349,6 +352,8 @@ class Worker:
             if self._flushing and not self._outbox.pending_reports:
                 await self._sleep(0.05)  # stopping, and nothing left to send: no new stream
                 continue
+            if self._rediscovered():
+                index = failures = 0
             address = self.dispatchers[index % len(self.dispatchers)]
             index += 1
             established = False
@@ -366,16 +371,34 @@ class Worker:
             delay = min(self.reconnect_max, self.reconnect_base * 2 ** max(0, failures - 1))
             delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
             log.info("reconnecting in %.1fs", delay)
-            await self._sleep(delay)
+            await self._sleep(delay, until_rediscovered=not established)
 
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, waking early when the worker is closing."""
-        end = asyncio.get_running_loop().time() + seconds
+    async def _sleep(self, seconds: float, *, until_rediscovered: bool = False) -> None:
+        """Sleep, waking early when the worker is closing (or, with `until_rediscovered`, when
+        the dispatcher of the Hewer home changes)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        next_look = loop.time() + 0.5
         while not self._closing:
-            left = end - asyncio.get_running_loop().time()
+            left = end - loop.time()
             if left <= 0:
                 return
+            if until_rediscovered and self._discover and loop.time() >= next_look:
+                next_look = loop.time() + 0.5
+                if rpc.default_dispatchers() != self.dispatchers:
+                    return
             await asyncio.sleep(min(left, 0.1))
+
+    def _rediscovered(self) -> bool:
+        """Look the dispatchers up again (when no list was given); whether they changed."""
+        if not self._discover:
+            return False
+        found = rpc.default_dispatchers()
+        if found == self.dispatchers:
+            return False
+        log.info("dispatchers: %s (was %s)", ", ".join(found), ", ".join(self.dispatchers))
+        self.dispatchers = found
+        return True
 
     async def _register_workflows(self, stub: rpc.DispatcherStub, address: str) -> None:
         for wf in self.workflows:

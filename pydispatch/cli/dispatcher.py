@@ -11,7 +11,14 @@ from pydispatch.settings import DispatcherSettings
 
 
 @click.command(name="dispatcher")
-@click.option("--listen", default="127.0.0.1:7077", show_default=True, help="gRPC host:port.")
+@click.option(
+    "--listen",
+    default="127.0.0.1:7077",
+    show_default=True,
+    envvar="HEWER_LISTEN",
+    show_envvar=True,
+    help="gRPC host:port; clients and workers in the same Hewer home find it there.",
+)
 @click.option(
     "--poll-interval",
     default=2.0,

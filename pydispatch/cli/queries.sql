@@ -15,6 +15,17 @@ SELECT * FROM hewer.run_list(%(workflow)s, %(statuses)s::hewer.run_status[], %(s
 -- name: run_get
 SELECT * FROM hewer.run_get(ARRAY[%s::uuid]);
 
+-- name: workflow_served
+-- The steps of a workflow's current version, and whether a live worker serves each one's action.
+SELECT s.name AS step, s.action,
+       EXISTS (SELECT 1 FROM hewer.workers wk
+               WHERE wk.tenant_id = w.tenant_id AND wk.status = 'active'
+                 AND s.action = ANY (wk.actions)) AS served
+FROM hewer.workflows w
+JOIN hewer.steps s ON s.version_id = w.current_version_id
+WHERE w.name = %s AND w.tenant_id = hewer.current_tenant()
+ORDER BY s.ordinal;
+
 -- name: run_status
 SELECT status::text AS status FROM hewer.runs
 WHERE id = %s::uuid AND tenant_id = hewer.current_tenant();

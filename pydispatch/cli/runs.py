@@ -45,7 +45,7 @@ TAGGED_COLUMNS: Final = ["run_id", "workflow", "status", "parent_run_id", "metad
 
 @click.group(name="workflows")
 def workflows_group() -> None:
-    """Workflows and their versions: list, show, versions, rollback."""
+    """Workflows and their versions: list, show, versions, rollback, wait."""
 
 
 @workflows_group.command(name="list")
@@ -110,6 +110,41 @@ def workflows_rollback(name: str, version: int) -> None:
     click.echo(
         f"workflow {name}: version {version} is current (was {previous}); "
         "new runs bind to it, runs in flight finish on their own version"
+    )
+
+
+@workflows_group.command(name="wait")
+@click.argument("name")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait before giving up (exit 1).",
+)
+def workflows_wait(name: str, timeout: float) -> None:
+    """Wait until workflow NAME is registered and a live worker serves every step of its current
+    version: what a script runs between starting a worker and triggering runs."""
+    deadline = time.monotonic() + timeout
+    with session() as conn:
+        while True:
+            steps = access.rows(conn, "workflow_served", (name,))
+            unserved = [s for s in steps if not s["served"]]
+            if steps and not unserved:
+                click.echo(f"workflow {name}: a live worker serves each of its {len(steps)} steps")
+                return
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.25)
+    if not steps:
+        raise HewerError(
+            f"workflow {name!r} is not registered after {timeout:g} s: start a worker that "
+            "defines it (hewer worker MODULE:ATTR)"
+        )
+    waiting = ", ".join(f"{s['step']!r} (action {s['action']!r})" for s in unserved)
+    raise HewerError(
+        f"workflow {name!r}: after {timeout:g} s no live worker serves {waiting}; start a worker "
+        "that registers them (hewer worker MODULE:ATTR)"
     )
 
 
