@@ -104,3 +104,41 @@ def test_the_worker_and_the_dispatcher_take_the_same_log_format_flag(
                 assert lines[0][:4].isdigit() and "T" in lines[0][:11], lines
     finally:
         procs.close()
+
+
+def test_a_worker_started_before_its_homes_dispatcher_finds_it(dsn: str, tmp_path: Path) -> None:
+    procs = Processes(dsn, tmp_path)
+
+    def hewer(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pydispatch.cli", *args],
+            env={k: v for k, v in procs.env.items() if k != "HEWER_DISPATCHERS"},
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
+
+    try:
+        # Nothing listens yet: ping and workflows wait say so, and what to do.
+        refused = hewer("ping")
+        assert refused.returncode == 1
+        assert "no dispatcher is listening" in refused.stderr
+        assert "start one with `hewer dispatcher`" in refused.stderr
+        unknown = hewer("workflows", "wait", "bench_noop", "--timeout", "0.5")
+        assert unknown.returncode == 1
+        assert "'bench_noop' is not registered after 0.5 s" in unknown.stderr
+        # The worker first, with no address: it keeps looking in its home.
+        worker = procs._spawn("worker", "w", "worker", "pyworker.examples.noop:noop")
+        wait_until(lambda: "reconnecting" in worker.log.read_text(), 60, "a failed attempt")
+        procs.start_dispatcher()
+        ready = hewer("ping", "--wait", "30")
+        assert ready.returncode == 0, ready.stderr
+        assert ready.stdout.startswith("dispatcher 127.0.0.1:")
+        # ... and finds the dispatcher within a second or so, not after its backoff.
+        served = hewer("workflows", "wait", "bench_noop", "--timeout", "30")
+        assert served.returncode == 0, served.stderr + worker.log.read_text()
+        assert "a live worker serves each of its 1 steps" in served.stdout
+        assert worker.alive()
+    finally:
+        procs.close()

@@ -21,6 +21,7 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "dispatcher": ("dispatcher", "dispatcher_cmd", "Serve workers and clients over gRPC."),
     "worker": ("sdk", "worker_cmd", "Run the workflows of a module:attr target."),
     "run": ("sdk", "run_cmd", "Trigger a run of a workflow through a dispatcher."),
+    "ping": ("sdk", "ping_cmd", "Check that a dispatcher is listening."),
     "db": ("database", "db_group", "The database server (embedded, or HEWER_DATABASE_URL's)."),
     "migrate": ("database", "migrate_group", "Schema migrations and the SQL function bundle."),
     "partitions": ("database", "partitions_group", "Time partitions of the big tables."),

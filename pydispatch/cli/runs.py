@@ -217,6 +217,7 @@ def runs_group() -> None:
 )
 @click.option("--before", help="Runs older than this run id (the next page).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per run.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the run ids, one per line (for scripts).")
 def runs_list(
     workflow: str | None,
     statuses: tuple[str, ...],
@@ -228,6 +229,7 @@ def runs_list(
     limit: int,
     before: str | None,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """List runs matching every filter given, newest first."""
     params = _filter(workflow, statuses, since, until, input_json, metadata)
@@ -238,6 +240,10 @@ def runs_list(
             "run_list",
             params,
         )
+    if quiet:
+        for row in rows:
+            click.echo(row["run_id"])
+        return
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, default=str))

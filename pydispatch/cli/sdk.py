@@ -1,5 +1,5 @@
-"""`hewer worker` and `hewer run`: the SDK's commands, which talk to dispatchers over gRPC
-and need no database driver (`pip install hewer` without the server extra runs them)."""
+"""`hewer worker`, `hewer run` and `hewer ping`: the SDK's commands, which talk to dispatchers
+over gRPC and need no database driver (`pip install hewer` without the server extra runs them)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import time
 
 import click
+import grpc
 
 from pydispatch.cli.common import (
     DISPATCHERS_OPTION,
@@ -16,6 +17,7 @@ from pydispatch.cli.common import (
     split,
     token_option,
 )
+from pyworker import rpc
 from pyworker.client import SyncClient
 from pyworker.errors import HewerError, RpcError
 from pyworker.runner import run_worker
@@ -137,3 +139,46 @@ def _wait_saying_why(client: SyncClient, run_id: str, timeout: float | None) -> 
 
 # How often `hewer run --wait` looks at what the run waits for (seconds).
 _SAY_EVERY = 2.0
+
+
+@click.command(name="ping")
+@DISPATCHERS_OPTION
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Keep trying this many seconds (for scripts that just started a dispatcher).",
+)
+def ping_cmd(dispatchers: tuple[str, ...], wait_seconds: float) -> None:
+    """Check that a dispatcher is listening: the first of --dispatcher that answers (default
+    $HEWER_DISPATCHERS, else the one serving this Hewer home, else 127.0.0.1:7077)."""
+    credentials = rpc.tls_credentials()
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        # Looked up on every try: a dispatcher that starts records itself in the home.
+        addresses = split(dispatchers) or rpc.default_dispatchers()
+        for address in addresses:
+            channel = (
+                grpc.secure_channel(address, credentials)
+                if credentials is not None
+                else grpc.insecure_channel(address)
+            )
+            try:
+                grpc.channel_ready_future(channel).result(timeout=1.0)
+            except grpc.FutureTimeoutError:
+                continue
+            finally:
+                channel.close()
+            click.echo(f"dispatcher {address} is listening")
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
+    waited = f" after {wait_seconds:g} s" if wait_seconds else ""
+    raise HewerError(
+        f"no dispatcher is listening at {', '.join(addresses)}{waited}: start one with "
+        "`hewer dispatcher` (or `hewer dev --keep`), or point --dispatcher / HEWER_DISPATCHERS "
+        "at a running one"
+    )
