@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import psycopg
@@ -428,3 +429,38 @@ def test_every_command_that_lists_or_shows_takes_json(hewer: Hewer) -> None:
     status = json.loads(hewer("migrate", "status", "--json").stdout.splitlines()[0])
     assert set(status) >= {"migration", "state"}
     assert json.loads(hewer("db", "status", "--json").stdout)["server"] == "HEWER_DATABASE_URL"
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (("filters", "create", "nope", "true"), "start a worker that defines it"),
+        (("limits", "set", "action", "x", "-1"), "leave max out to remove the limit"),
+        (("ratelimits", "set", "x", "-1"), "hewer ratelimits set name 10 --period 1s"),
+        (("tenants", "create", "default"), "hewer tenants update name"),
+        (("quarantine", "release", "cron", "nope"), "hewer quarantine list"),
+        (
+            ("schedule", "cancel", "01a245ff-20fb-78b4-bae4-6daca9dbd638"),
+            "the id hewer schedule create printed",
+        ),
+        (("tenants", "update", "default", "--max-running", "-1"), "leave the option out"),
+    ],
+)
+def test_a_cli_error_names_commands_not_sql_functions(
+    hewer: Hewer, args: tuple[str, ...], hint: str
+) -> None:
+    result = hewer(*args)
+    assert result.returncode == 1, result.stdout
+    [line] = result.stderr.splitlines()
+    said = line.partition("(hint: ")[2]
+    assert hint in said.lower(), line
+    assert not re.search(r"hewer\.\w+\(|\bNULL\b|\bp_\w+", said), line
+
+
+def test_a_workflows_versions_hint_becomes_the_command(
+    hewer: Hewer, conn: psycopg.Connection[Any]
+) -> None:
+    conn.execute("""SELECT hewer.workflow_register('wf', '{"steps": [{"name": "a"}]}')""")
+    result = hewer("workflows", "rollback", "wf", "--to", "9")
+    assert result.returncode == 1
+    assert "(hint: Its versions are 1 (hewer workflows versions wf).)" in result.stderr

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from pydispatch.cli.hints import for_cli
 from pydispatch.errors import HewerError, describe
 from pydispatch.table import format_table
 from pyworker.errors import HewerError as SdkError
@@ -51,7 +52,7 @@ class HewerGroup(click.Group):
         except Exception as exc:
             if not _expected(exc):
                 raise
-            click.echo(f"hewer: {describe(exc)}", err=True)
+            click.echo(f"hewer: {for_cli(describe(exc))}", err=True)
             ctx.exit(1)
 
 
