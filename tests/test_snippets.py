@@ -11,8 +11,9 @@ not meant to run on its own:
   itself runs.
 
 The blocks of one file run in order, as a reader following it would, in one fresh setting: a
-new migrated database (HEWER_DATABASE_URL), a Hewer home of its own (HEWER_HOME), a free port
-for the dispatcher (HEWER_LISTEN), an empty working directory, and `hewer` on the PATH.
+new migrated database (HEWER_DATABASE_URL), a Hewer home of its own (HEWER_HOME), free ports
+for the dispatcher and the HTTP API (HEWER_LISTEN, HEWER_API_LISTEN), an empty working
+directory, and `hewer` on the PATH.
 
 - sql: run with psql as the database's owner, stopping at the first error;
 - python: run with this interpreter, the working directory importable; a block whose first
@@ -105,6 +106,7 @@ class Setting:
             HEWER_DATABASE_URL=dsn,
             HEWER_HOME=str(tmp / "home"),
             HEWER_LISTEN=f"127.0.0.1:{_free_port()}",
+            HEWER_API_LISTEN=f"127.0.0.1:{_free_port()}",
             PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
             PYTHONPATH=os.pathsep.join([str(self.dir), str(REPO_ROOT)]),
         )
