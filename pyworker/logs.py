@@ -18,7 +18,9 @@ from typing import Any, Final, TextIO
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _STANDARD: Final = frozenset(
-    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys()
+    # uvicorn's (hewer api) terminal-coloured copy of the message
+    | {"message", "asctime", "color_message"}
 )
 
 
