@@ -521,10 +521,21 @@ class SyncClient:
         """Close the channel and stop the loop thread."""
         if self._loop.is_closed():
             return
-        self._run(self._client.close())
+        self._run(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+    async def _shutdown(self) -> None:
+        """Close the channel, then end what still runs on the loop (a watch left by an
+        interrupt, gRPC's own call tasks), so no task is destroyed while pending."""
+        await self._client.close()
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=2.0)
 
     def trigger(
         self,
