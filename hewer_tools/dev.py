@@ -1,9 +1,9 @@
 """`hewer dev`: the whole system on one machine, driving the bundled example pipeline.
 
 It migrates the database (the embedded PostgreSQL unless HEWER_DATABASE_URL is set), starts a
-dispatcher and a worker as child processes, triggers the example workflow (`hewer-demo`: names
-of its own, so it never meets the user's), prints its task events as they happen and then its
-result. The children's logs go to $HEWER_HOME/logs.
+dispatcher, the HTTP API and a worker as child processes, triggers the example workflow
+(`hewer-demo`: names of its own, so it never meets the user's), prints its task events as they
+happen and then its result. The children's logs go to $HEWER_HOME/logs.
 """
 
 from __future__ import annotations
@@ -104,20 +104,20 @@ def child(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Iterat
                 proc.wait()
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+def wait_for_port(
+    port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float, name: str = "dispatcher"
+) -> None:
     """Wait until something accepts connections on 127.0.0.1:port, or fail with the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise HewerError(f"the dispatcher exited with code {proc.returncode}; see {log}")
+            raise HewerError(f"the {name} exited with code {proc.returncode}; see {log}")
         with socket.socket() as sock:
             sock.settimeout(0.2)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise HewerError(
-        f"the dispatcher did not listen on port {port} within {timeout:.0f}s; see {log}"
-    )
+    raise HewerError(f"the {name} did not listen on port {port} within {timeout:.0f}s; see {log}")
 
 
 def run(text: str | None, keep: bool, echo: Echo, timeout: float = 120.0) -> dict[str, Any]:
@@ -147,8 +147,17 @@ def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, 
     ) as dispatcher:
         wait_for_port(port, dispatcher, logs / "dispatcher.log", 30)
         echo(f"dispatcher listening on {address} (log: {logs / 'dispatcher.log'})")
+        api_port = free_port()
+        api_argv = hewer_command("api", "--listen", f"127.0.0.1:{api_port}")
         worker_argv = hewer_command("worker", EXAMPLE_TARGET, "--dispatcher", address)
-        with child("worker", worker_argv, env, logs) as worker, SyncClient([address]) as client:
+        with (
+            child("api", api_argv, env, logs) as api,
+            child("worker", worker_argv, env, logs) as worker,
+            SyncClient([address]) as client,
+        ):
+            wait_for_port(api_port, api, logs / "api.log", 30, name="HTTP API")
+            api_url = f"http://127.0.0.1:{api_port}"
+            echo(f"HTTP API on {api_url} (docs: {api_url}/docs; log: {logs / 'api.log'})")
             echo(f"worker started: {EXAMPLE_TARGET} (log: {logs / 'worker.log'})")
             run_id = _trigger_when_registered(client, text, worker, timeout=30)
             echo(f"triggered {EXAMPLE_WORKFLOW} run {run_id}")
@@ -162,11 +171,12 @@ def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, 
             echo(f"run succeeded in {time.monotonic() - started:.2f}s")
             echo(f"digest: {output['combine']['digest']}")
             if keep:
-                echo(f"still running: dispatcher {address}; Ctrl-C to stop")
+                echo(f"still running: dispatcher {address}, API {api_url}; Ctrl-C to stop")
                 try_it = f"hewer run {EXAMPLE_WORKFLOW} --input '{{}}' --wait"
                 echo(f"  try: {try_it} --dispatcher {address}")
+                echo(f"  or:  curl -s {api_url}/v1/runs/{run_id}")
                 with contextlib.suppress(KeyboardInterrupt):
-                    while dispatcher.poll() is None and worker.poll() is None:
+                    while all(p.poll() is None for p in (dispatcher, worker, api)):
                         time.sleep(0.5)
             return output
 

@@ -31,16 +31,16 @@ BEGIN
               -- runs
               'run_trigger', 'run_spawn', 'run_get', 'run_cancel', 'run_cancel_matching', 'run_list',
               'run_replay', 'run_lineage', 'run_children', 'runs_by_metadata', 'run_events',
-              'run_schedule', 'schedule_cancel', 'task_history', 'run_logs', 'quarantine_list',
+              'run_schedule', 'schedule_cancel', 'schedule_list', 'task_history', 'run_logs', 'quarantine_list',
               'quarantine_release',
               -- workflows, events, cron, limits
               'workflow_register', 'workflow_get', 'workflow_list', 'workflow_versions',
-              'workflow_rollback', 'push_event', 'push_events', 'event_matches', 'filter_create',
+              'workflow_rollback', 'push_event', 'push_events', 'event_matches', 'event_list', 'filter_create',
               'filter_update', 'filter_delete', 'filter_list', 'cron_create', 'cron_delete',
               'cron_list', 'rate_limit_set', 'rate_limit_delete', 'rate_limit_list',
               'concurrency_limit_set', 'concurrency_limit_list', 'cel_key_eval',
               -- workers in any language
-              'worker_register', 'worker_heartbeat', 'worker_get', 'worker_stop', 'task_claim',
+              'worker_register', 'worker_heartbeat', 'worker_get', 'worker_list', 'worker_stop', 'task_claim',
               'task_start', 'task_complete', 'task_fail', 'task_heartbeat', 'task_cancellations',
               'task_log',
               -- the tenant itself and its tokens

@@ -27,10 +27,10 @@ SPEC = {"steps": [{"name": "fetch"}, {"name": "summarize", "parents": ["fetch"]}
 class Api:
     """The API app served by uvicorn in a thread."""
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, admin_token: str | None = None) -> None:
         self.port = free_port()
         config = uvicorn.Config(
-            create_app(dsn, pool_size=4),
+            create_app(dsn, pool_size=4, admin_token=admin_token),
             host="127.0.0.1",
             port=self.port,
             log_config=None,

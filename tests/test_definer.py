@@ -275,6 +275,8 @@ def _call_every_client_function(a: Conn) -> set[str]:
     )[0]["id"]
     call("worker_heartbeat", "SELECT * FROM hewer.worker_heartbeat(ARRAY[%s::uuid])", (worker,))
     call("worker_get", "SELECT * FROM hewer.worker_get(ARRAY[%s::uuid])", (worker,))
+    listed = call("worker_list", "SELECT * FROM hewer.worker_list()")
+    assert [w["worker_id"] for w in listed] == [worker], listed
     claimed = call("task_claim", "SELECT * FROM hewer.task_claim(%s, 2)", (worker,))
     assert len(claimed) == 2, claimed
     ids = [c["task_id"] for c in claimed]
@@ -321,6 +323,8 @@ def _call_every_client_function(a: Conn) -> set[str]:
         "SELECT * FROM hewer.push_events(ARRAY['order.a', 'order.b'], ARRAY['{}', '{}']::jsonb[])",
     )
     call("event_matches", "SELECT * FROM hewer.event_matches(ARRAY[%s::uuid])", (event,))
+    events = call("event_list", "SELECT * FROM hewer.event_list()")
+    assert event in [e["event_id"] for e in events], events
     call("cron_create", "SELECT hewer.cron_create('wf', 'nightly', '0 3 * * *', '{\"k\": 1}')")
     call("cron_list", "SELECT * FROM hewer.cron_list('wf')")
     call("cron_delete", "SELECT * FROM hewer.cron_delete('wf', 'nightly')")
@@ -328,6 +332,8 @@ def _call_every_client_function(a: Conn) -> set[str]:
         "run_schedule",
         "SELECT hewer.run_schedule('wf', '{\"k\": 4}', now() + interval '1 hour') AS id",
     )[0]["id"]
+    pending = call("schedule_list", "SELECT * FROM hewer.schedule_list('wf')")
+    assert [p["schedule_id"] for p in pending] == [schedule], pending
     call("schedule_cancel", "SELECT * FROM hewer.schedule_cancel(%s)", (schedule,))
     token = call("token_create", "SELECT * FROM hewer.token_create('t1')")[0]
     call("token_list", "SELECT * FROM hewer.token_list()")

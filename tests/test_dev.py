@@ -3,11 +3,14 @@ dispatcher and worker die with it, whatever signal ends it."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +90,15 @@ def _start_kept(dsn: str, home: Path) -> tuple[subprocess.Popen[str], list[int],
     )
     assert proc.poll() is None, (home / "dev.out").read_text()
     kids = _children(proc.pid)
-    assert len(kids) == 2, kids  # the dispatcher and the worker
+    assert len(kids) == 3, kids  # the dispatcher, the HTTP API and the worker
+    # The HTTP API it printed answers, and knows the demo's run.
+    printed = (home / "dev.out").read_text()
+    url = re.search(r"HTTP API on (http://127\.0\.0\.1:\d+) ", printed)
+    run = re.search(r"curl -s (\S+)", printed)
+    assert url and run, printed
+    with urllib.request.urlopen(run.group(1), timeout=30) as response:  # noqa: S310 - local
+        assert json.loads(response.read())["status"] == "succeeded"
+    assert run.group(1).startswith(url.group(1))
     return proc, kids, out
 
 
@@ -143,7 +154,7 @@ def test_ctrl_c_stops_everything_with_one_quiet_line(dsn: str, tmp_path: Path, w
         )
         assert proc.poll() is None, (tmp_path / "dev.out").read_text()
         kids = _children(proc.pid)
-        assert len(kids) == 2, kids
+        assert len(kids) == 3, kids  # the dispatcher, the HTTP API and the worker
     before = (tmp_path / "dev.out").read_text()
     started = time.monotonic()
     # What the terminal does on Ctrl-C: SIGINT to the whole foreground process group.
