@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG15_BIN ?= /usr/lib/postgresql/15/bin
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv lint fmt proto proto-check codes openapi package package-check test test18 test15
+.PHONY: venv dev-venv lint fmt proto proto-check codes openapi clients package package-check test test18 test15
 
 # `make venv`: what running Hewer needs (the server extra), for the README's first command.
 # `make dev-venv` adds the test, lint and benchmark toolchains; every target below uses it.
@@ -26,6 +26,7 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 lint: dev-venv proto-check
 	$(BIN)/python -m pydispatch.error_codes --check
 	$(BIN)/python -m pydispatch.api --check
+	$(BIN)/python -m hewer_tools.clients --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -53,6 +54,10 @@ codes: dev-venv
 # The HTTP API's OpenAPI document, generated from pydispatch/api (docs/openapi.json).
 openapi: dev-venv
 	$(BIN)/python -m pydispatch.api
+
+# The Python REST client (pyworker/rest), generated from docs/openapi.json: after `make openapi`.
+clients: dev-venv
+	$(BIN)/python -m hewer_tools.clients
 
 fmt: dev-venv
 	$(BIN)/ruff check --fix .

@@ -19,11 +19,12 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from psycopg import AsyncConnection
@@ -34,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pydispatch import db, schema
 from pydispatch.api import events, health, operators, runs, workflows
 from pydispatch.api.changes import Changes
-from pydispatch.api.core import ApiError, database_problem, problem_response
+from pydispatch.api.core import SECURITY_SCHEMES, ApiError, database_problem, problem_response
 from pydispatch.api.models import FieldError, Problem
 from pydispatch.tenancy import TenantSettings
 
@@ -145,6 +146,24 @@ def create_app(
 
     for module in (health, runs, workflows, events, operators):
         app.include_router(module.router)
+
+    def contract() -> dict[str, Any]:
+        # The Bearer scheme, for the whole API and optional (`{}`): the token is read from
+        # the header by pydispatch.api.core.bearer, not declared on each operation, so the
+        # generated clients take a client with or without a token.
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                summary=app.summary,
+                routes=app.routes,
+            )
+            document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+            document["security"] = [{}, {"token": []}]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = contract  # type: ignore[method-assign]
 
     return app
 

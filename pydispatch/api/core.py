@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 
 import psycopg
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
@@ -99,6 +99,21 @@ def database_problem(exc: psycopg.Error) -> Problem:
     )
 
 
+SECURITY_SCHEMES: Final = {
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token (hewer tokens create, POST /v1/tokens); the admin token "
+        "for /v1/tenants. Optional while no token exists at all (the default tenant).",
+    }
+}
+
+
+def bearer_of(request: Request) -> str:
+    """The token of the request's `Authorization: Bearer <token>` ("" without the header)."""
+    return bearer(request.headers.get("authorization"))
+
+
 def bearer(authorization: str | None) -> str:
     """The token of an `Authorization: Bearer <token>` header ("" without the header)."""
     if authorization is None:
@@ -144,21 +159,15 @@ async def _tenant_of(request: Request, conn: AsyncConnection[DictRow], token: st
     return tenant
 
 
-async def caller(
-    request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <API token>")] = None,
-) -> AsyncIterator[Caller]:
+async def caller(request: Request) -> AsyncIterator[Caller]:
     """The request's tenant (from its token) on a connection of the pool, for the request."""
-    token = bearer(authorization)
+    token = bearer_of(request)
     pool: AsyncConnectionPool[AsyncConnection[DictRow]] = request.app.state.pool
     async with pool.connection() as conn:
         yield Caller(conn, await _tenant_of(request, conn, token))
 
 
-async def operator(
-    request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <admin token>")] = None,
-) -> AsyncIterator[Caller]:
+async def operator(request: Request) -> AsyncIterator[Caller]:
     """The operator, by the admin token `hewer api` was started with: tenants and their
     tokens. The connection acts for the default tenant."""
     if not request.app.state.admin_token:
@@ -169,7 +178,7 @@ async def operator(
             "Start hewer api with HEWER_API_ADMIN_TOKEN set to a secret of 32 characters or "
             "more, and send it as Authorization: Bearer <secret>; or use hewer tenants.",
         )
-    if not is_admin(request, bearer(authorization)):
+    if not is_admin(request, bearer_of(request)):
         raise ApiError(
             403,
             "admin_only",

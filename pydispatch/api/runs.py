@@ -15,7 +15,14 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from psycopg.types.json import Jsonb
 
-from pydispatch.api.core import ApiError, Who, as_tenant, bearer, database_problem, not_found
+from pydispatch.api.core import (
+    ApiError,
+    Who,
+    as_tenant,
+    bearer_of,
+    database_problem,
+    not_found,
+)
 from pydispatch.api.models import (
     Attempt,
     Cancelled,
@@ -147,11 +154,10 @@ async def run_changes(
     status: Annotated[list[RunStatus] | None, Query()] = None,
     metadata: MetadataQuery = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Runs watched: the newest.")] = 100,
-    authorization: Annotated[str | None, Header(description="Bearer <API token>")] = None,
 ) -> StreamingResponse:
     """The runs matching a filter, live: their current state, then each change, woken by
     the engine's notifications (and re-read every 2 s for changes none announces)."""
-    token = bearer(authorization)
+    token = bearer_of(request)
     params = {
         "workflow": workflow,
         "statuses": status,
@@ -298,7 +304,6 @@ async def run_events(
 async def stream_run(
     request: Request,
     run_id: uuid.UUID,
-    authorization: Annotated[str | None, Header(description="Bearer <API token>")] = None,
     last_event_id: Annotated[
         uuid.UUID | None,
         Header(description="The id of the last event received: resume after it."),
@@ -306,7 +311,7 @@ async def stream_run(
 ) -> StreamingResponse:
     """A run's task events live (server-sent events), then the finished run. A client
     that reconnects with Last-Event-ID gets what it missed."""
-    token = bearer(authorization)
+    token = bearer_of(request)
     if not await as_tenant(request, token, "run_get", {"run_id": run_id}):
         raise not_found(f"run {run_id}")
 

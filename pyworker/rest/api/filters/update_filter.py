@@ -1,0 +1,229 @@
+from http import HTTPStatus
+from typing import Any, cast
+from urllib.parse import quote
+
+import httpx
+
+from ...client import AuthenticatedClient, Client
+from ...types import Response, UNSET
+from ... import errors
+
+from ...models.filter_ import Filter
+from ...models.filter_update import FilterUpdate
+from ...models.problem import Problem
+from typing import cast
+from uuid import UUID
+
+
+
+def _get_kwargs(
+    filter_id: UUID,
+    *,
+    body: FilterUpdate,
+
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+
+    
+
+    
+
+    _kwargs: dict[str, Any] = {
+        "method": "patch",
+        "url": "/v1/filters/{filter_id}".format(filter_id=quote(str(filter_id), safe=""),),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Filter | Problem | None:
+    if response.status_code == 200:
+        response_200 = Filter.from_dict(response.json())
+
+
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Filter | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    filter_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: FilterUpdate,
+
+) -> Response[Filter | Problem]:
+    """ Update Filter
+
+     Change a filter's expression.
+
+    Args:
+        filter_id (UUID):
+        body (FilterUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Filter | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        filter_id=filter_id,
+body=body,
+
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+def sync(
+    filter_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: FilterUpdate,
+
+) -> Filter | Problem | None:
+    """ Update Filter
+
+     Change a filter's expression.
+
+    Args:
+        filter_id (UUID):
+        body (FilterUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Filter | Problem
+     """
+
+
+    return sync_detailed(
+        filter_id=filter_id,
+client=client,
+body=body,
+
+    ).parsed
+
+async def asyncio_detailed(
+    filter_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: FilterUpdate,
+
+) -> Response[Filter | Problem]:
+    """ Update Filter
+
+     Change a filter's expression.
+
+    Args:
+        filter_id (UUID):
+        body (FilterUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Filter | Problem]
+     """
+
+
+    kwargs = _get_kwargs(
+        filter_id=filter_id,
+body=body,
+
+    )
+
+    response = await client.get_async_httpx_client().request(
+        **kwargs
+    )
+
+    return _build_response(client=client, response=response)
+
+async def asyncio(
+    filter_id: UUID,
+    *,
+    client: AuthenticatedClient | Client,
+    body: FilterUpdate,
+
+) -> Filter | Problem | None:
+    """ Update Filter
+
+     Change a filter's expression.
+
+    Args:
+        filter_id (UUID):
+        body (FilterUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Filter | Problem
+     """
+
+
+    return (await asyncio_detailed(
+        filter_id=filter_id,
+client=client,
+body=body,
+
+    )).parsed

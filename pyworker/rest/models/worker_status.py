@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+class WorkerStatus(StrEnum):
+    ACTIVE = "active"
+    DEAD = "dead"
+    DRAINING = "draining"
+    STOPPED = "stopped"
+
+    def __str__(self) -> str:
+        return str(self.value)
