@@ -63,6 +63,11 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
     assert report["cells"]["hewer"]["W7.limited"]["value"] > 0
     assert 0 < report["cells"]["hewer"]["W7.rate"]["value"] < 2
     assert {"W7.cost", "W7.rate"} <= set(report["targets"])
+    # W10: each trigger path started runs, and they started on a worker.
+    for path in ("sql", "grpc", "http"):
+        assert report["cells"]["hewer"][f"W10.{path}"]["value"] > 0
+        assert report["cells"]["hewer"][f"W10.{path}_p50"]["value"] > 0
+    assert report["cells"]["raw"]["W10.http"]["na"]
 
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = proc.stdout[proc.stdout.index("hewer target") - 400 :]
@@ -178,4 +183,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W10" in result.output

@@ -71,6 +71,9 @@ class Sizes:
     limits_measured: int = 5000
     rate_limit: float = 100.0
     rate_seconds: float = 30.0
+    #: W10: runs triggered one call at a time through each path (SQL, gRPC, HTTP); then
+    #: trigger->start latencies at W2's rate and duration through each.
+    trigger_runs: int = 2000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -95,6 +98,7 @@ class Sizes:
             limits_measured=200,
             rate_limit=50.0,
             rate_seconds=2.0,
+            trigger_runs=100,
         )
 
     @property

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -25,8 +25,11 @@ from hewer_tools import dev
 from hewer_tools.bench import run as bench
 from hewer_tools.bench.common import DrainRun, RssSampler, Serving, System
 from pydispatch import db, migrate
-from pyworker import Workflow
+from pyworker import Client, Workflow
 from pyworker.examples.noop import diamond, noop, stamp
+
+if TYPE_CHECKING:
+    import httpx
 
 _EXAMPLES = "pyworker.examples.noop"
 #: W4 registers its own one-step workflow, as `hewer bench cycles` does.
@@ -58,6 +61,8 @@ class HewerSystem(System):
         self.dispatcher_pid: int | None = None
         self._drain_marker: uuid.UUID | None = None
         self._seen: uuid.UUID | None = None
+        self._grpc: Client | None = None
+        self._http: httpx.AsyncClient | None = None
 
     def _env(self) -> dict[str, str]:
         return {**os.environ, "HEWER_DATABASE_URL": self.url()}
@@ -243,6 +248,66 @@ class HewerSystem(System):
         if rows:
             self._seen = rows[-1][0]
         return [float(r[1]) for r in rows]
+
+    # -- W10 --------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def trigger_paths(self) -> AsyncIterator[None]:
+        """`hewer api` on a free port beside the dispatcher, a gRPC client of the dispatcher
+        and an HTTP client of the API (one keep-alive connection)."""
+        import httpx  # noqa: PLC0415 - W10 only
+
+        port = dev.free_port()
+        log = os.path.join(self.logdir, "hewer-api.log")
+        argv = dev.hewer_command("api", "--listen", f"127.0.0.1:{port}", "--log-level", "WARNING")
+        with open(log, "ab") as out:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, env=self._env(), stdout=out, stderr=asyncio.subprocess.STDOUT
+            )
+        try:
+            await _wait_for_port(port, proc, log, "the HTTP API")
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            async with (
+                Client([self.address]) as grpc_client,
+                httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30.0
+                ) as http_client,
+            ):
+                self._grpc, self._http = grpc_client, http_client
+                yield
+        finally:
+            self._grpc = self._http = None
+            await _terminate(proc)
+
+    async def _trigger(self, path: str, workflow: str, payload: dict[str, Any]) -> None:
+        if path == "sql":
+            conn = await self._main()
+            await conn.execute(
+                "SELECT count(*) FROM hewer.run_trigger(%s, ARRAY[%s::jsonb])",
+                (workflow, Jsonb(payload)),
+                prepare=True,
+            )
+        elif self._grpc is None or self._http is None:
+            raise RuntimeError("open trigger_paths() first")
+        elif path == "grpc":
+            await self._grpc.trigger(workflow, payload)
+        else:
+            response = await self._http.post(
+                "/v1/runs", json={"workflow": workflow, "input": payload}
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"POST /v1/runs: {response.status_code} {response.text}")
+
+    async def trigger_stamped(self, path: str) -> None:
+        """One stamp run through `path`, carrying the wall time just before the call."""
+        await self._trigger(path, stamp.name, {"t": time.time()})
+
+    async def trigger_rate(self, path: str, n: int) -> float:
+        """`n` noop runs through `path`, one call awaited after another; runs/s."""
+        started = time.perf_counter()
+        for i in range(n):
+            await self._trigger(path, noop.name, {"i": i})
+        return n / (time.perf_counter() - started)
 
     # -- W3 ---------------------------------------------------------------------------------------
 
@@ -480,11 +545,13 @@ def _attr(wf: Workflow) -> str:
     return {noop.name: "noop", stamp.name: "stamp", diamond.name: "diamond"}[wf.name]
 
 
-async def _wait_for_port(port: int, proc: asyncio.subprocess.Process, log: str) -> None:
+async def _wait_for_port(
+    port: int, proc: asyncio.subprocess.Process, log: str, name: str = "the dispatcher"
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.returncode is not None:
-            raise RuntimeError(f"the dispatcher exited with code {proc.returncode}; see {log}")
+            raise RuntimeError(f"{name} exited with code {proc.returncode}; see {log}")
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", port)
         except OSError:
@@ -494,7 +561,7 @@ async def _wait_for_port(port: int, proc: asyncio.subprocess.Process, log: str) 
         with contextlib.suppress(OSError):
             await writer.wait_closed()
         return
-    raise RuntimeError(f"the dispatcher did not listen on port {port} within 30 s; see {log}")
+    raise RuntimeError(f"{name} did not listen on port {port} within 30 s; see {log}")
 
 
 async def _terminate(proc: asyncio.subprocess.Process, timeout: float = 20) -> None:

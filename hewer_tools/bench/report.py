@@ -40,6 +40,7 @@ class Metric:
             limits=_count(sizes.limits_backlog),
             rate_seconds=f"{sizes.rate_seconds:g}",
             rate_limit=f"{sizes.rate_limit:g}",
+            triggers=_count(sizes.trigger_runs),
         )
 
 
@@ -65,6 +66,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("W7.limited", "W7", "claim+complete tasks/s, 3 concurrency levels + rate limit"),
     Metric("W7.cost", "W7", "cost with limits / without", 2),
     Metric("W7.rate", "W7", "claims/s / limit ({rate_limit}/s for {rate_seconds} s)", 3),
+    Metric("W10.sql", "W10", "trigger runs/s, SQL, one call at a time ({triggers})"),
+    Metric("W10.grpc", "W10", "trigger runs/s, gRPC, one call at a time"),
+    Metric("W10.http", "W10", "trigger runs/s, HTTP, one call at a time"),
+    Metric("W10.sql_p50", "W10", "SQL trigger->start p50 ms ({rate}/s for {seconds} s)", 1),
+    Metric("W10.sql_p99", "W10", "SQL trigger->start p99 ms", 1),
+    Metric("W10.grpc_p50", "W10", "gRPC trigger->start p50 ms", 1),
+    Metric("W10.grpc_p99", "W10", "gRPC trigger->start p99 ms", 1),
+    Metric("W10.http_p50", "W10", "HTTP trigger->start p50 ms", 1),
+    Metric("W10.http_p99", "W10", "HTTP trigger->start p99 ms", 1),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 
@@ -264,6 +274,7 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("W5 cost", ("W5.commits", "W5.statements", "W5.idle"), ""),
     ("W6 peak RSS (MiB)", ("W6.dispatcher", "W6.workers"), "MiB"),
     ("W7 claim+complete with limits (tasks/s)", ("W7.plain", "W7.limited"), "tasks/s"),
+    ("W10 trigger paths (runs/s)", ("W10.sql", "W10.grpc", "W10.http"), "runs/s"),
 )
 
 
@@ -274,7 +285,6 @@ def plot(report: Report, path: Path) -> None:
     plt = optional("matplotlib.pyplot")
 
     fig, axes = plt.subplots(2, 4, figsize=(20, 9))
-    axes.flat[-1].axis("off")
     systems = report.systems
     for ax, (title, panel_keys, unit) in zip(axes.flat, _PANELS, strict=False):
         keys = tuple(k for k in panel_keys if k.split(".")[0] in report.workloads)
@@ -304,7 +314,10 @@ def plot(report: Report, path: Path) -> None:
         if "log" in title:
             ax.set_yscale("log")
         ax.tick_params(axis="y", labelsize=8)
-    axes.flat[0].legend(fontsize=8)
+    for ax in axes.flat:  # on the first panel with bars
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+            break
     mode = "quick" if report.quick else "full"
     fig.suptitle(f"hewer bench ({mode}), {report.started_at}", fontsize=11)
     fig.tight_layout()

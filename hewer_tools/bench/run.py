@@ -34,7 +34,7 @@ BENCH_DB = "hewer_bench"
 
 #: The systems and workloads of `hewer bench`, in the order they run and print.
 SYSTEMS = ("hewer", "procrastinate", "pgqueuer", "raw")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W10")
 
 #: module -> distribution, for what `hewer bench` imports from the `bench` extra.
 _EXTRA = {

@@ -1,7 +1,7 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5, then W7; W6 is measured during W1), and within each workload the
-systems run one after another, each on a fresh database of its own. Every workload but
+Workloads run in order (W1 to W5, then W7 and W10; W6 is measured during W1), and within each
+workload the systems run one after another, each on a fresh database of its own. Every workload but
 W5's idle window does a discarded warm-up and then `repetitions` measured runs; a cell is
 the median of those runs. A system that fails a workload gets `error` cells there and
 the bench goes on with the next.
@@ -82,6 +82,15 @@ METHODS = {
         "empty bucket (burst a tenth of a second), one connection claims as fast as it can "
         "through a limit of rate_limit/s for rate_seconds; claims/s / limit."
     ),
+    "W10": (
+        "Hewer only. The three ways to start a run, beside each other: SQL (hewer.run_trigger "
+        "on one connection, prepared), gRPC (pyworker.Client.trigger through the dispatcher) "
+        "and HTTP (POST /v1/runs to `hewer api`, one keep-alive connection). Latency first: "
+        "W2's stamp runs at W2's rate and duration through each path, with the worker "
+        "processes serving; trigger->start = the task's start - the wall time just before the "
+        "call. Then rates, with no worker running: trigger_runs runs started one call after "
+        "another, each awaited before the next; runs/s = runs / wall time."
+    ),
 }
 
 
@@ -160,11 +169,15 @@ async def _wait_pending(system: System, timeout: float = 120) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _paced(system: System, rate: float, seconds: float) -> None:
+async def _paced(system: System, rate: float, seconds: float, path: str = "") -> None:
+    """Stamped tasks at `rate`/s for `seconds`; Hewer's through `path` (default SQL)."""
     interval = 1.0 / rate
     next_at = time.perf_counter()
     for _ in range(max(1, round(rate * seconds))):
-        await system.enqueue_stamped()
+        if path and isinstance(system, HewerSystem):
+            await system.trigger_stamped(path)
+        else:
+            await system.enqueue_stamped()
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
@@ -285,6 +298,46 @@ async def w7(system: System, sizes: Sizes) -> dict[str, Cell]:
     }
 
 
+TRIGGER_PATHS = ("sql", "grpc", "http")
+
+
+async def w10(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Starting runs through SQL, gRPC and HTTP: one-at-a-time rates, trigger->start."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's own trigger paths") for k in _KEYS["W10"]}
+    await system.prepare()
+    rates: dict[str, list[float]] = {p: [] for p in TRIGGER_PATHS}
+    p50: dict[str, list[float]] = {p: [] for p in TRIGGER_PATHS}
+    p99: dict[str, list[float]] = {p: [] for p in TRIGGER_PATHS}
+    async with system.engine(), system.trigger_paths():
+        async with system.serving() as serving:
+            for measured in _runs(sizes):
+                seconds = sizes.latency_seconds if measured else min(2.0, sizes.latency_seconds)
+                for path in TRIGGER_PATHS:
+                    await _paced(system, sizes.latency_rate, seconds, path)
+                    await _wait_pending(system)
+                    latencies = await serving.collect()
+                    expected = max(1, round(sizes.latency_rate * seconds))
+                    if len(latencies) < expected:
+                        raise RuntimeError(
+                            f"hewer {path}: {len(latencies)} latencies for {expected} runs"
+                        )
+                    if measured:
+                        p50[path].append(percentile(latencies, 50))
+                        p99[path].append(percentile(latencies, 99))
+        for measured in _runs(sizes):
+            n = sizes.trigger_runs if measured else max(1, sizes.trigger_runs // 5)
+            for path in TRIGGER_PATHS:
+                rate = await system.trigger_rate(path, n)
+                if measured:
+                    rates[path].append(rate)
+    cells = {f"W10.{p}": _cell(rates[p]) for p in TRIGGER_PATHS}
+    for path in TRIGGER_PATHS:
+        cells[f"W10.{path}_p50"] = _cell(p50[path])
+        cells[f"W10.{path}_p99"] = _cell(p99[path])
+    return cells
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -313,17 +366,10 @@ def _versions() -> dict[str, str]:
 def _workload(
     workload: str, system: System, sizes: Sizes, echo: Echo
 ) -> Coroutine[Any, Any, dict[str, Cell]]:
-    if workload == "W1":
-        return w1(system, sizes)
-    if workload == "W2":
-        return w2(system, sizes)
-    if workload == "W3":
-        return w3(system, sizes)
     if workload == "W4":
         return w4(system, sizes, echo)
-    if workload == "W7":
-        return w7(system, sizes)
-    return w5_idle(system, sizes)
+    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10}
+    return plain.get(workload, w5_idle)(system, sizes)
 
 
 def _relative_drain(cells: Cells, systems: Sequence[str]) -> None:
@@ -353,6 +399,7 @@ _STEP_KEYS = {
     "W4": _KEYS["W4"],
     "W5": ("W5.idle",),
     "W7": _KEYS["W7"],
+    "W10": _KEYS["W10"],
 }
 
 
@@ -396,7 +443,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

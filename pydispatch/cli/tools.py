@@ -106,6 +106,8 @@ def bench_group(
     W3 500 runs of a 5-step diamond (Hewer only)           W6 peak RSS during W1
     W7 claim+complete with 3 concurrency levels + a rate limit vs none; a rate limit held
        for 30 s (Hewer only)
+    W10 starting runs through SQL, gRPC and HTTP: one-at-a-time rates and trigger->start
+       latency (Hewer only)
 
     Each system gets its own fresh database on the same server. Prints the table (with
     Hewer's targets) and writes bench.json and bench.png to --out. The peers need
