@@ -11,19 +11,24 @@ which turns a problem (RFC 9457) into an exception::
 
     with rest_client() as api:  # HEWER_API_URL, HEWER_TOKEN
         made = unwrap(trigger_run.sync(client=api, body=TriggerRequest(workflow="digest")))
-        run = unwrap(get_run.sync(made.run_id, client=api))
+        for item in watch_run(api, made.run_id):  # RunEvent..., then the finished Run
+            print(item)
 """
 
 from __future__ import annotations
 
+import json
 import os
-from typing import TypeVar
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, TypeVar
 
 from pyworker.errors import HewerError
 from pyworker.rest import AuthenticatedClient, Client
-from pyworker.rest.models import Problem
+from pyworker.rest.models import Problem, Run, RunEvent
 
-__all__ = ["HttpApiError", "rest_client", "unwrap"]
+__all__ = ["HttpApiError", "rest_client", "unwrap", "watch_run"]
 
 T = TypeVar("T")
 
@@ -66,3 +71,63 @@ def unwrap(result: T | Problem | None) -> T:
     if result is None:
         raise HewerError("the HTTP API answered with a status its contract does not list")
     return result
+
+
+def watch_run(
+    client: AuthenticatedClient | Client,
+    run_id: str | uuid.UUID,
+    *,
+    last_event_id: str | None = None,
+    reconnects: int = 5,
+) -> Iterator[RunEvent | Run]:
+    """A run's task events as they happen (`RunEvent`), then the finished `Run`, from
+    `GET /v1/runs/{run_id}/stream`. A dropped connection is resumed after the last event
+    received (Last-Event-ID), up to `reconnects` times in a row: no event is lost or repeated.
+    HttpApiError when the API refuses (an unknown run: 404) or ends the stream with an error."""
+    import httpx  # noqa: PLC0415 - only for the HTTP client
+
+    http = client.get_httpx_client()
+    failures = 0
+    while True:
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        try:
+            with http.stream(
+                "GET", f"/v1/runs/{run_id}/stream", headers=headers, timeout=None
+            ) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise HttpApiError(Problem.from_dict(response.json()))
+                for event, ident, data in _sse(response.iter_lines()):
+                    failures = 0
+                    if event == "task":
+                        last_event_id = ident or last_event_id
+                        yield RunEvent.from_dict(data)
+                    elif event == "run":
+                        yield Run.from_dict(data)
+                        return
+                    elif event == "error":
+                        raise HttpApiError(Problem.from_dict(data))
+        except (httpx.TransportError, httpx.RemoteProtocolError):
+            failures += 1
+            if failures > reconnects:
+                raise
+            time.sleep(min(0.2 * 2**failures, 5.0))
+
+
+def _sse(lines: Iterator[str]) -> Iterator[tuple[str, str, Any]]:
+    """(event, id, data as JSON) of each server-sent event; comment lines are skipped."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            if "data" in fields:
+                yield (
+                    fields.get("event", "message"),
+                    fields.get("id", ""),
+                    json.loads(fields["data"]),
+                )
+            fields = {}
+        elif not line.startswith(":"):
+            key, _, value = line.partition(":")
+            fields[key] = value.removeprefix(" ")

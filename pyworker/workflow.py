@@ -120,7 +120,8 @@ def _check_duration(value: Duration, what: str, bounds: tuple[float, float]) -> 
 class Backoff:
     """How long a failed task waits before its next attempt.
 
-    delay = min(max, base * factor ** attempt), spread by +/- jitter (a fraction). Unset fields
+    After attempt n failed: delay = min(max, base * factor ** (n - 1)), spread by +/- jitter (a
+    fraction), so the first retry waits `base`. Unset fields
     take the server's defaults: base 1s, factor 2, max 5m, jitter 0.1.
     """
 

@@ -10,11 +10,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from pyworker.http import HttpApiError, rest_client, unwrap
+from pyworker.http import HttpApiError, rest_client, unwrap, watch_run
 from pyworker.rest.api.runs import cancel_run, get_run, list_runs, trigger_run
 from pyworker.rest.api.workflows import register_workflow
 from pyworker.rest.models import (
     RegisterRequest,
+    Run,
+    RunEvent,
     StepSpec,
     TriggerRequest,
     TriggerRequestMetadata,
@@ -60,7 +62,20 @@ def test_the_generated_client_registers_triggers_reads_and_cancels(api: Api, con
         page = unwrap(list_runs.sync(client=client, workflow="digest"))
         assert [r.run_id for r in page.runs] == [triggered.run_id]
         assert page.runs[0].metadata.to_dict() == {"customer": "acme"}
+        # Its stream: the events so far, then (once cancelled) the finished run.
         cancelled = unwrap(cancel_run.sync(triggered.run_id, client=client))
+        streamed = list(watch_run(client, triggered.run_id))
+        assert isinstance(streamed[-1], Run) and streamed[-1].status == "cancelled"
+        kinds = [(e.step, e.kind) for e in streamed[:-1] if isinstance(e, RunEvent)]
+        assert ("fetch", "created") in kinds and ("fetch", "cancelled") in kinds
+        # Resumed after the first event: the rest, none twice.
+        first = streamed[0]
+        assert isinstance(first, RunEvent)
+        resumed = list(watch_run(client, triggered.run_id, last_event_id=str(first.event_id)))
+        assert resumed == streamed[1:]
+        with pytest.raises(HttpApiError) as unknown:
+            list(watch_run(client, "00000000-0000-0000-0000-000000000009"))
+        assert unknown.value.status == 404
         assert cancelled.cancelled is True and cancelled.status == "cancelled"
         # What the database holds agrees.
         row = conn.execute(
