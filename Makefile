@@ -100,3 +100,24 @@ test: dev-venv
 	$(MAKE) package-check
 	$(MAKE) test18
 	$(MAKE) test15
+
+# The TypeScript SDK (sdks/typescript): installed from its lockfile, its generated code checked
+# against docs/openapi.json and pyworker/proto/hewer.proto, type-checked and built.
+# tests/test_typescript_sdk.py runs it against real processes.
+TS_SDK := sdks/typescript
+.PHONY: ts ts-check ts-generate
+
+$(TS_SDK)/node_modules/.package-lock.json: $(TS_SDK)/package-lock.json
+	cd $(TS_SDK) && npm ci --no-audit --no-fund
+
+ts-check: $(TS_SDK)/node_modules/.package-lock.json
+	cd $(TS_SDK) && npm run generate:check
+	cd $(TS_SDK) && npm run typecheck
+
+ts: ts-check
+	cd $(TS_SDK) && npm run build
+
+ts-generate: $(TS_SDK)/node_modules/.package-lock.json
+	cd $(TS_SDK) && npm run generate
+
+lint: ts-check

@@ -1,0 +1,31 @@
+// Original file: pyworker/proto/hewer.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Ack {
+  'request_id'?: (number | string | Long);
+  'accepted'?: (boolean);
+  /**
+   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner (from the
+   * database); invalid, error, shutting_down (from the dispatcher).
+   */
+  'reason'?: (string);
+  /**
+   * For refreshes: the new lease end.
+   */
+  'timeout_at_unix_ms'?: (number | string | Long);
+}
+
+export interface Ack__Output {
+  'request_id': (number);
+  'accepted': (boolean);
+  /**
+   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner (from the
+   * database); invalid, error, shutting_down (from the dispatcher).
+   */
+  'reason': (string);
+  /**
+   * For refreshes: the new lease end.
+   */
+  'timeout_at_unix_ms': (number);
+}
