@@ -310,7 +310,14 @@ def test_an_admin_token_shorter_than_32_characters_is_refused(dsn: str) -> None:
 
 # Each path with another tenant's token: what acme made does not exist for globex.
 FOREIGN = [
+    ("GET", "/v1/workflows/digest", None),
     ("GET", "/v1/workflows/digest/versions", None),
+    ("GET", "/v1/runs/{run}/events", None),
+    ("GET", "/v1/runs/{run}/stream", None),
+    ("POST", "/v1/runs/{run}/replay", {}),
+    ("POST", "/v1/filters", {"workflow": "digest", "expression": "true"}),
+    ("POST", "/v1/crons", {"workflow": "digest", "name": "n", "expression": "0 3 * * *"}),
+    ("POST", "/v1/schedules", {"workflow": "digest", "run_at": "2030-01-01T00:00:00Z"}),
     ("POST", "/v1/workflows/digest/rollback", {"version": 1}),
     ("GET", "/v1/runs/{run}/children", None),
     ("GET", "/v1/runs/{run}/lineage", None),
@@ -365,7 +372,12 @@ def test_another_tenants_things_do_not_exist_for_a_token(api: Api, conn: Conn) -
                  "/v1/rate-limits", "/v1/concurrency-limits", "/v1/workflows"):  # fmt: skip
         got = ok(api, "GET", path, token=globex)
         assert got in ([], {"events": [], "next_before": None}), (path, got)
+    # Cancelling "every digest run": acme's workflow does not exist for globex.
+    status, _, problem = api.call("POST", "/v1/runs/cancel", {"workflow": "digest"}, globex)
+    assert (status, problem["code"]) == (404, "HW003")
+    assert ok(api, "POST", "/v1/runs/cancel", {"status": ["queued"]}, globex)["cancelled"] == 0
     assert snapshot(conn) == before
+    assert ok(api, "GET", f"/v1/runs/{run}", token=acme)["status"] == "queued"
 
 
 def _changes(api: Api, query: str, token: str, until: Any, found: list[Any]) -> threading.Thread:

@@ -81,6 +81,16 @@ def metadata_filter(metadata: str | None) -> Any:
     return Jsonb(tags)
 
 
+LogAfter = Annotated[uuid.UUID | None, Query(description="A log_id: the lines written after it.")]
+LogLimit = Annotated[int, Query(ge=1, le=10000)]
+
+
+def log_page(rows: list[dict[str, Any]], after: uuid.UUID | None) -> LogPage:
+    """Log lines as a page: pass `next_after` back for the lines written since."""
+    lines = [LogLine.model_validate(r) for r in rows]
+    return LogPage(lines=lines, next_after=lines[-1].log_id if lines else after)
+
+
 MetadataQuery = Annotated[
     str | None, Query(description='Tags the runs carry, as a JSON object: {"k": "v"}')
 ]
@@ -260,17 +270,14 @@ async def replay_run(run_id: uuid.UUID, who: Who, body: ReplayRequest | None = N
 async def run_logs(
     run_id: uuid.UUID,
     who: Who,
-    after: Annotated[
-        uuid.UUID | None, Query(description="A log_id: the lines written after it.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    after: LogAfter = None,
+    limit: LogLimit = 1000,
 ) -> LogPage:
     """What the run's tasks logged, oldest first."""
     if await who.row("run_get", {"run_id": run_id}) is None:
         raise not_found(f"run {run_id}")
     rows = await who.rows("run_logs", {"run_id": run_id, "after": after, "limit": limit})
-    lines = [LogLine.model_validate(r) for r in rows]
-    return LogPage(lines=lines, next_after=lines[-1].log_id if lines else after)
+    return log_page(rows, after)
 
 
 @router.get("/v1/runs/{run_id}/events", responses=NOT_FOUND)
@@ -409,14 +416,11 @@ def _attempt(number: int, events: list[TaskEvent]) -> Attempt:
 async def task_logs(
     task_id: uuid.UUID,
     who: Who,
-    after: Annotated[
-        uuid.UUID | None, Query(description="A log_id: the lines written after it.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    after: LogAfter = None,
+    limit: LogLimit = 1000,
 ) -> LogPage:
     """What one task logged, every attempt, oldest first."""
     if await who.row("task_get", {"task_id": task_id}) is None:
         raise not_found(f"task {task_id}")
     rows = await who.rows("task_logs", {"task_id": task_id, "after": after, "limit": limit})
-    lines = [LogLine.model_validate(r) for r in rows]
-    return LogPage(lines=lines, next_after=lines[-1].log_id if lines else after)
+    return log_page(rows, after)
