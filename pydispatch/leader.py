@@ -28,6 +28,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 
+from pydispatch import olap
 from pydispatch.db import connection_lost
 from pydispatch.events import Retry, Router, Ticker
 from pydispatch.queries import QUERIES
@@ -56,6 +57,9 @@ FIRST_REAP_DELAY: Final = 2.0
 # A failed partition step is tried again this soon, not a whole partition_interval later.
 _PARTITION_RETRY: Final = 60.0
 
+# Analytics feed batches per pass: a backlog drains over passes, never stalling the others.
+_FEED_BATCHES: Final = 10
+
 
 class Leader:
     """Runs hewer.reap every reap interval and hewer.partition_create hourly, while leader."""
@@ -72,6 +76,8 @@ class Leader:
         retry = Retry(settings.item_backoff, settings.quarantine_after)
         self.router = Router(settings.event_batch_size, settings.event_visibility_timeout, retry)
         self.ticker = Ticker(settings.cron_grace, retry)
+        # The analytics feed (pydispatch/olap.py), a few batches a pass.
+        self.feeder = olap.Feeder(olap.store_url(conninfo)) if olap.feed_enabled() else None
 
     def stop(self) -> None:
         self._stop.set()
@@ -136,6 +142,8 @@ class Leader:
                         self._settings.partition_interval if ok else _PARTITION_RETRY
                     )
                 await self._step("event routing", self.router.drain(conn))
+                if self.feeder is not None:
+                    await self._step("analytics feed", self.feeder.drain(conn, _FEED_BATCHES))
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + self._settings.reap_interval
                     # Independent steps: a failing tick never keeps the reap from running.
@@ -233,6 +241,9 @@ class Leader:
         self.is_leader = False
         with contextlib.suppress(psycopg.Error):
             await conn.close()
+        if self.feeder is not None:
+            with contextlib.suppress(psycopg.Error):
+                await self.feeder.close()
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (14);
+INSERT INTO hewer.meta (schema_version) VALUES (15);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -366,6 +366,43 @@ CREATE TABLE hewer.task_events (
 ) PARTITION BY RANGE (id);
 CREATE INDEX task_events_task_idx ON hewer.task_events (task_id, id);
 CREATE TABLE hewer.task_events_default PARTITION OF hewer.task_events DEFAULT;
+
+-- The analytics feed (migration 15): each statement that writes task events
+-- puts one message on the pgmq queue hewer_olap, which the feeder
+-- (pydispatch/olap.py) moves into the analytics store.
+DO $$ BEGIN PERFORM pgmq.create('hewer_olap'); END $$;
+
+-- A statement-level trigger: the statement's new task events, as one
+-- message. Only what the store keeps: ids, times, the kind and status, the
+-- worker, and of data the cause, the error's type and a retry's time.
+CREATE FUNCTION hewer._olap_capture()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_events jsonb;
+BEGIN
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', e.id, 'tenant_id', e.tenant_id, 'task_id', e.task_id, 'run_id', e.run_id,
+               'attempt', e.attempt, 'kind', e.kind, 'status', e.status,
+               'worker_id', e.worker_id, 'created_at', e.created_at,
+               'cause', e.data ->> 'cause',
+               'error_type', CASE WHEN jsonb_typeof(e.data -> 'error') = 'object'
+                                  THEN left(e.data -> 'error' ->> 'type', 200) END,
+               'retry_at', e.data ->> 'retry_at') ORDER BY e.id)
+    INTO v_events
+    FROM new_events e;
+    IF v_events IS NOT NULL THEN
+        PERFORM pgmq.send('hewer_olap', jsonb_build_object('events', v_events));
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER olap_capture AFTER INSERT ON hewer.task_events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION hewer._olap_capture();
 
 -- Log lines of task attempts (hewer.task_log writes them, hewer.run_logs
 -- reads them). The id is made by the server when the line is written, never

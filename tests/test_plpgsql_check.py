@@ -20,16 +20,18 @@ import psycopg
 Conn = psycopg.Connection[Any]
 
 # Every PL/pgSQL function of schema hewer; a trigger function is checked against
-# the first table it is attached to (the linter needs one to type NEW and OLD).
+# the first table it is attached to (the linter needs one to type NEW and OLD),
+# with that trigger's transition tables.
 _CHECK = """
 SELECT p.oid::regprocedure::text AS function, c.lineno, c.sqlstate, c.message, c.level, c.query
 FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_language l ON l.oid = p.prolang AND l.lanname = 'plpgsql'
 LEFT JOIN LATERAL (
-    SELECT t.tgrelid FROM pg_catalog.pg_trigger t WHERE t.tgfoid = p.oid
-    ORDER BY t.tgrelid LIMIT 1) trg ON true
+    SELECT t.tgrelid, t.tgoldtable, t.tgnewtable FROM pg_catalog.pg_trigger t
+    WHERE t.tgfoid = p.oid ORDER BY t.tgrelid LIMIT 1) trg ON true
 CROSS JOIN LATERAL public.plpgsql_check_function_tb(
     p.oid, coalesce(trg.tgrelid, 0),
+    oldtable => trg.tgoldtable, newtable => trg.tgnewtable,
     fatal_errors => false, other_warnings => true, performance_warnings => false,
     extra_warnings => true, security_warnings => true) c
 WHERE p.pronamespace = 'hewer'::regnamespace

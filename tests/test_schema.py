@@ -208,6 +208,7 @@ def test_schema_function_names_come_from_schema_sql() -> None:
     assert migrate.schema_function_names() == [
         "_events_immutable",
         "_history_guard",
+        "_olap_capture",
         "_trusted",
         "current_tenant",
         "uuid_floor",

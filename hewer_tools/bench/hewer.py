@@ -24,7 +24,7 @@ from psycopg.types.json import Jsonb
 from hewer_tools import dev
 from hewer_tools.bench import run as bench
 from hewer_tools.bench.common import DrainRun, RssSampler, Serving, System
-from pydispatch import db, migrate
+from pydispatch import db, migrate, olap
 from pyworker import Client, Workflow
 from pyworker.examples.noop import diamond, noop, stamp
 
@@ -79,6 +79,10 @@ class HewerSystem(System):
 
     async def install(self, url: str) -> None:
         await asyncio.to_thread(migrate.up, url)
+        if not olap.feed_enabled():
+            # HEWER_OLAP_FEED=off: no analytics at all, to measure what the feed costs.
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await conn.execute(bench.OLAP_CAPTURE_OFF)
         await self.register_workflows(url)
 
     async def register_workflows(self, url: str) -> None:

@@ -32,6 +32,9 @@ from pydispatch.errors import HewerError
 
 BENCH_DB = "hewer_bench"
 
+#: With HEWER_OLAP_FEED=off, the bench's databases keep no analytics feed either.
+OLAP_CAPTURE_OFF = "ALTER TABLE hewer.task_events DISABLE TRIGGER olap_capture"
+
 #: The systems and workloads of `hewer bench`, in the order they run and print.
 SYSTEMS = ("hewer", "procrastinate", "pgqueuer", "raw")
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W10")

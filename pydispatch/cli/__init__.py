@@ -39,6 +39,8 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "tagged": ("runs", "tagged_cmd", "Runs by metadata tags."),
     "tenants": ("tenants", "tenants_group", "Tenants and their limits."),
     "tokens": ("tenants", "tokens_group", "API tokens of tenants."),
+    "olap": ("olap", "olap_group", "The analytics store: feed it, see its lag."),
+    "stats": ("olap", "stats_cmd", "Outcomes and latency percentiles from the analytics store."),
     "bench": ("tools", "bench_group", "Benchmarks (hewer against its peers, events, ...)."),
     "chaos": ("tools", "chaos", "Crash scenarios and soaks on a scratch PostgreSQL."),
 }
