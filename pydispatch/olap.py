@@ -244,8 +244,17 @@ class Feeder:
         batch = _Batch()
         for message in messages:
             body = message["message"]
-            for event in body.get("events", []) if isinstance(body, dict) else []:
-                batch.add(event)
+            events = body.get("events") if isinstance(body, dict) else None
+            for event in events if isinstance(events, list) else []:
+                try:
+                    batch.add(event)
+                except (KeyError, TypeError, ValueError) as exc:
+                    # One malformed event never stops the feed: it is left out, and said.
+                    stats.skipped += 1
+                    log.warning(
+                        "analytics feed: an event left out",
+                        extra={"msg_id": message["msg_id"], "error": repr(exc)[:200]},
+                    )
         cur = await core.execute(QUERIES["core_runs"], {"ids": list(batch.runs)})
         runs = {r["run_id"]: r for r in await cur.fetchall()}
         tasks_wanted = list({a.task_id for a in batch.attempts.values()})

@@ -141,6 +141,15 @@ def test_the_feed_makes_facts_and_rollups_exactly_once(conn: Conn, dsn: str) -> 
     )
     assert feed(dsn, dsn).messages == 1
     assert (store_attempts(conn), rollups()) == before
+    # A malformed message (no queue a tenant can write to, but still) is left out, said,
+    # and the feed goes on.
+    conn.execute(
+        'SELECT pgmq.send(\'hewer_olap\', \'{"events": [{"kind": 1}, "x"]}\'),'
+        " pgmq.send('hewer_olap', '[1]')"
+    )
+    skipped = feed(dsn, dsn)
+    assert (skipped.messages, skipped.skipped) == (2, 2)
+    assert (store_attempts(conn), rollups()) == before
 
     [stats_row] = conn.execute(
         "SELECT * FROM hewer_olap.workflow_stats(now() - interval '1 hour')"
