@@ -72,6 +72,7 @@ class Claims:
                 continue
             async with lock:
                 self.count += 1
+                began = time.perf_counter()
                 try:
                     rows = await core.fetch(
                         "task_claim",
@@ -79,6 +80,7 @@ class Claims:
                         tenant=s.tenant,
                     )
                 except psycopg.Error as exc:
+                    core.telemetry.claim_failed()
                     if exc.sqlstate == "HW008":
                         message = details(exc)
                         s.error(codes.NOT_FOUND, message)
@@ -89,6 +91,7 @@ class Claims:
                     )
                     await asyncio.sleep(settings.poll_interval)
                     continue
+                core.telemetry.claimed(rows, time.perf_counter() - began)
             for row in rows:
                 s.held[row["task_id"]] = row["attempt"]
                 s.send(pb.DispatcherMessage(assignment=assignment(row)))

@@ -1,6 +1,6 @@
 -- The SQL the dispatcher runs: one named block per statement, loaded once by
 -- pydispatch/queries.py. Each block calls a hewer function; none touches a
--- hewer table directly. Parameters use psycopg's %(name)s style. Reports use
+-- hewer table directly, except the metrics gauges' reads at the end. Parameters use psycopg's %(name)s style. Reports use
 -- non-strict mode (p_strict => false): a stale or unknown report is answered
 -- on its own row instead of failing its whole batch.
 
@@ -212,3 +212,51 @@ FROM hewer.quarantine_list(%(kind)s);
 
 -- name: quarantine_release
 SELECT hewer.quarantine_release(%(kind)s, %(item_id)s) AS released;
+
+-- name: task_fail_outcomes
+-- Metrics (pydispatch/telemetry.py): what accepted failure reports led to, from the
+-- tasks' history: retrying, cancelled or failed, per (task, attempt). Read after the
+-- reports are answered, never in their batch.
+SELECT h.kind, count(*)::integer AS tasks
+FROM hewer.task_history(%(task_ids)s::uuid[]) h
+JOIN unnest(%(task_ids)s::uuid[], %(attempts)s::integer[]) AS r(task_id, attempt)
+  ON r.task_id = h.task_id AND r.attempt = h.attempt
+WHERE h.kind IN ('retrying', 'cancelled', 'failed')
+GROUP BY h.kind;
+
+-- Metrics gauges (pydispatch/telemetry.py), read when metrics are collected, never on a
+-- hot path. Read-only reads of small tables: the dispatcher's role is trusted with every
+-- tenant, so row-level security shows them all, whatever hewer.tenant the connection has.
+
+-- name: metrics_queue_depth
+-- Ready-queue rows by action, ready now or waiting for their ready_at (a retry's backoff):
+-- the deepest %(top)s actions by name, the rest summed under a NULL action.
+WITH per_action AS (
+    SELECT q.action,
+           count(*) FILTER (WHERE q.ready_at <= now()) AS ready,
+           count(*) FILTER (WHERE q.ready_at > now()) AS delayed
+    FROM hewer.queue q
+    GROUP BY q.action
+), ranked AS (
+    SELECT p.action, p.ready, p.delayed,
+           row_number() OVER (ORDER BY p.ready + p.delayed DESC, p.action) AS n
+    FROM per_action p
+)
+SELECT CASE WHEN r.n <= %(top)s THEN r.action END AS action,
+       sum(r.ready)::bigint AS ready, sum(r.delayed)::bigint AS delayed
+FROM ranked r
+GROUP BY 1;
+
+-- name: metrics_leader
+-- The maintenance lease: held (unexpired) or not, and seconds since its holder last renewed
+-- it (expires_at - lease is the last renewal; NULL when released or never taken).
+SELECT l.holder IS NOT NULL AND l.expires_at > now() AS held,
+       CASE WHEN l.holder IS NOT NULL AND l.expires_at > '-infinity'
+            THEN extract(epoch FROM now() - l.expires_at)::float8 + %(lease)s END AS tick_age
+FROM hewer.leases l
+WHERE l.name = 'maintenance';
+
+-- name: metrics_quarantine
+SELECT q.kind, count(*) FILTER (WHERE q.quarantined_at IS NOT NULL)::bigint AS quarantined
+FROM hewer.quarantine q
+GROUP BY q.kind;

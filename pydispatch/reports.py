@@ -98,8 +98,10 @@ class ReportBatcher:
         delay: float,
         on_release: Callable[[Session], None],
         tenants: TenantSettings | None = None,
+        on_applied: Callable[[Kind, Sequence[Report], Sequence[DictRow]], None] | None = None,
     ) -> None:
         self._pool = pool
+        self._on_applied = on_applied  # metrics (pydispatch.telemetry): each call's answers
         self._tenants = tenants or TenantSettings()
         self._size = size
         self._delay = delay
@@ -198,6 +200,8 @@ class ReportBatcher:
             )
             self._answer(report, False, ERROR)
             return
+        if self._on_applied is not None:
+            self._on_applied(kind, reports, rows)
         for row in rows:
             report = reports[row["ord"] - 1]
             timeout_at: datetime | None = row.get("timeout_at")

@@ -55,6 +55,7 @@ from pydispatch.services import DispatcherService, RunsService
 from pydispatch.session import Session
 from pydispatch.settings import DispatcherSettings
 from pydispatch.streams import Streams
+from pydispatch.telemetry import DispatcherTelemetry
 from pydispatch.tenancy import TenantSettings
 from pydispatch.tokens import Tokens
 from pyworker import home
@@ -89,6 +90,7 @@ class Dispatcher:
         self.liveness = Liveness(self)
         self.cancels = Cancels(self)
         self.tokens = Tokens(self)
+        self.telemetry = DispatcherTelemetry(self)
 
     # -- public state --------------------------------------------------------------------------
 
@@ -193,8 +195,10 @@ class Dispatcher:
             delay=self.settings.report_batch_delay,
             on_release=lambda s: s.wake.set(),
             tenants=self.tenants,
+            on_applied=self.telemetry.applied,
         )
         self._leader = Leader(url, self.settings)
+        self.telemetry.start()
         self._tasks = [
             asyncio.create_task(self.notifications.run(listener), name="hewer-listen"),
             asyncio.create_task(self._batcher_obj.run(), name="hewer-reports"),
@@ -286,6 +290,7 @@ class Dispatcher:
                 await asyncio.gather(*background, *claimers, return_exceptions=True)
         if self._server is not None:
             await self._server.stop(grace=0)
+        await self.telemetry.stop()
         if self._pool_obj is not None:
             await self._pool_obj.close()
 

@@ -74,11 +74,24 @@ class DispatcherSettings:
     #: the maintenance lease lasts this long (seconds); the leader renews it on every pass,
     #: and another dispatcher takes over when it lapses.
     leader_lease: float = 15.0
+    #: host:port serving /metrics in the Prometheus text format (pydispatch.telemetry);
+    #: None: not served. Port 0 picks a free one.
+    metrics_listen: str | None = None
 
     def _check_tls(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError(
                 "dispatcher settings: TLS needs both tls_cert and tls_key (--tls-cert, --tls-key)"
+            )
+
+    def _check_metrics(self) -> None:
+        if self.metrics_listen is None:
+            return
+        host, sep, port = self.metrics_listen.rpartition(":")
+        if not sep or not host or not port.isdigit() or int(port) > 65535:
+            raise ValueError(
+                "dispatcher setting metrics_listen must be host:port (e.g. 127.0.0.1:9464), "
+                f"got {self.metrics_listen!r}"
             )
 
     def __post_init__(self) -> None:
@@ -107,6 +120,7 @@ class DispatcherSettings:
             if not value >= 0:
                 raise ValueError(f"dispatcher setting {name} must not be negative, got {value}")
         self._check_tls()
+        self._check_metrics()
         if not 1 <= self.quarantine_after <= 1000:
             raise ValueError(
                 f"dispatcher setting quarantine_after must be from 1 to 1000, "

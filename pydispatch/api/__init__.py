@@ -25,7 +25,7 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
@@ -37,6 +37,7 @@ from pydispatch.api import events, health, operators, runs, workflows
 from pydispatch.api.changes import Changes
 from pydispatch.api.core import SECURITY_SCHEMES, ApiError, database_problem, problem_response
 from pydispatch.api.models import FieldError, Problem
+from pydispatch.telemetry import PROMETHEUS_CONTENT_TYPE, ApiMetricsMiddleware, ApiTelemetry
 from pydispatch.tenancy import TenantSettings
 
 __all__ = ["ApiError", "create_app", "database_problem", "openapi_document"]
@@ -64,6 +65,7 @@ def create_app(
             "more (e.g. python -c 'import secrets; print(secrets.token_hex(32))')"
         )
     tenants = TenantSettings()
+    metrics = ApiTelemetry()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,9 +89,11 @@ def create_app(
         app.state.tenants = tenants
         app.state.changes = changes
         app.state.admin_token = admin_token
+        metrics.start()
         try:
             yield
         finally:
+            metrics.stop()
             await changes.stop()
             await pool.close()
 
@@ -146,6 +150,12 @@ def create_app(
 
     for module in (health, runs, workflows, events, operators):
         app.include_router(module.router)
+    app.add_middleware(ApiMetricsMiddleware, telemetry=metrics)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        """The API's own request metrics in the Prometheus text format (docs/observability.md)."""
+        return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
 
     def contract() -> dict[str, Any]:
         # The Bearer scheme, for the whole API and optional (`{}`): the token is read from

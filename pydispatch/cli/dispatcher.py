@@ -65,6 +65,14 @@ from pydispatch.settings import DispatcherSettings
     "workers then set HEWER_TLS_CA to the CA that signed it.",
 )
 @click.option("--tls-key", envvar="HEWER_TLS_KEY", metavar="PEM", help="The certificate's key.")
+@click.option(
+    "--metrics-listen",
+    envvar="HEWER_METRICS_LISTEN",
+    show_envvar=True,
+    metavar="HOST:PORT",
+    help="Serve Prometheus metrics at http://HOST:PORT/metrics (off by default; OTLP export "
+    "is set with OTEL_EXPORTER_OTLP_ENDPOINT). See docs/observability.md.",
+)
 def dispatcher_cmd(
     listen: str,
     poll_interval: float,
@@ -79,6 +87,7 @@ def dispatcher_cmd(
     event_visibility_timeout: int,
     tls_cert: str | None,
     tls_key: str | None,
+    metrics_listen: str | None,
 ) -> None:
     """Serve workers and clients over gRPC: claims, reports, reaper, cancellations.
 
@@ -101,5 +110,6 @@ def dispatcher_cmd(
         event_visibility_timeout=event_visibility_timeout,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        metrics_listen=metrics_listen or None,
     )
     run_dispatcher(settings)
