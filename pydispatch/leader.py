@@ -57,8 +57,9 @@ FIRST_REAP_DELAY: Final = 2.0
 # A failed partition step is tried again this soon, not a whole partition_interval later.
 _PARTITION_RETRY: Final = 60.0
 
-# Analytics feed batches per pass: a backlog drains over passes, never stalling the others.
-_FEED_BATCHES: Final = 10
+# Analytics feed events per pass (about): a backlog drains over passes, never stalling the
+# other steps or the dispatcher's streams, which share the leader's event loop.
+_FEED_EVENTS: Final = 5000
 
 
 class Leader:
@@ -143,7 +144,8 @@ class Leader:
                     )
                 await self._step("event routing", self.router.drain(conn))
                 if self.feeder is not None:
-                    await self._step("analytics feed", self.feeder.drain(conn, _FEED_BATCHES))
+                    feed = self.feeder.drain(conn, max_events=_FEED_EVENTS)
+                    await self._step("analytics feed", feed)
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + self._settings.reap_interval
                     # Independent steps: a failing tick never keeps the reap from running.

@@ -155,6 +155,26 @@ class _Batch:
             one.worker_id = one.worker_id or _uuid(event.get("worker_id"))
 
 
+def _fold(messages: list[DictRow]) -> tuple[_Batch, int]:
+    """The messages' events folded into facts; and how many were malformed (left out)."""
+    batch = _Batch()
+    malformed = 0
+    for message in messages:
+        body = message["message"]
+        events = body.get("events") if isinstance(body, dict) else None
+        for event in events if isinstance(events, list) else []:
+            try:
+                batch.add(event)
+            except (KeyError, TypeError, ValueError) as exc:
+                # One malformed event never stops the feed: it is left out, and said.
+                malformed += 1
+                log.warning(
+                    "analytics feed: an event left out",
+                    extra={"msg_id": message["msg_id"], "error": repr(exc)[:200]},
+                )
+    return batch, malformed
+
+
 def _uuid(text: str | None) -> uuid.UUID | None:
     return None if text is None else uuid.UUID(text)
 
@@ -162,7 +182,7 @@ def _uuid(text: str | None) -> uuid.UUID | None:
 class Feeder:
     """Moves the feed into the store; `drain` is one pass (the leader calls it every pass)."""
 
-    def __init__(self, store: str, *, batch: int = 100, vt: int = 30) -> None:
+    def __init__(self, store: str, *, batch: int = 20, vt: int = 30) -> None:
         self.store = store
         self.batch = batch
         self.vt = vt
@@ -193,7 +213,10 @@ class Feeder:
         return self._conn
 
     async def drain(
-        self, core: AsyncConnection[DictRow], max_batches: int | None = None
+        self,
+        core: AsyncConnection[DictRow],
+        max_batches: int | None = None,
+        max_events: int | None = None,
     ) -> FeedStats:
         """Feed batches until the queue is empty (or `max_batches`); after a failure of the
         store, wait (backing off to a minute) before trying again, so a store that is away
@@ -203,7 +226,9 @@ class Feeder:
             return stats
         try:
             store = await self._store()
-            while max_batches is None or stats.batches < max_batches:
+            while (max_batches is None or stats.batches < max_batches) and (
+                max_events is None or stats.events < max_events
+            ):
                 cur = await core.execute(QUERIES["core_read"], {"vt": self.vt, "limit": self.batch})
                 messages = await cur.fetchall()
                 if not messages:
@@ -241,27 +266,16 @@ class Feeder:
         messages: list[DictRow],
         stats: FeedStats,
     ) -> None:
-        batch = _Batch()
-        for message in messages:
-            body = message["message"]
-            events = body.get("events") if isinstance(body, dict) else None
-            for event in events if isinstance(events, list) else []:
-                try:
-                    batch.add(event)
-                except (KeyError, TypeError, ValueError) as exc:
-                    # One malformed event never stops the feed: it is left out, and said.
-                    stats.skipped += 1
-                    log.warning(
-                        "analytics feed: an event left out",
-                        extra={"msg_id": message["msg_id"], "error": repr(exc)[:200]},
-                    )
+        # Folding thousands of events is CPU work: off the event loop the leader shares.
+        batch, malformed = await asyncio.to_thread(_fold, messages)
+        stats.skipped += malformed
         cur = await core.execute(QUERIES["core_runs"], {"ids": list(batch.runs)})
         runs = {r["run_id"]: r for r in await cur.fetchall()}
         tasks_wanted = list({a.task_id for a in batch.attempts.values()})
         cur = await core.execute(QUERIES["core_tasks"], {"ids": tasks_wanted})
         tasks = {t["task_id"]: t for t in await cur.fetchall()}
         facts = [a for a in batch.attempts.values() if a.run_id in runs and a.task_id in tasks]
-        stats.skipped += sum(1 for a in batch.attempts.values() if a not in facts)
+        stats.skipped += len(batch.attempts) - len(facts)
         days = {_day(r) for r in runs} | {_day(a.task_id) for a in facts}
         async with store.transaction():
             await store.execute(QUERIES["store_lock"], {"key": _STORE_LOCK})

@@ -26,7 +26,7 @@ def olap_group() -> None:
 
 @olap_group.command(name="feed")
 @click.option("--once", is_flag=True, help="Feed until the queue is empty, then exit.")
-@click.option("--batch", type=click.IntRange(1, 10000), default=100, help="Messages per batch.")
+@click.option("--batch", type=click.IntRange(1, 10000), default=20, help="Messages per batch.")
 @click.option(
     "--visibility-timeout",
     "vt",
