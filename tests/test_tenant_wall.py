@@ -241,10 +241,12 @@ def test_poison_events_crons_and_schedules_never_stop_the_leader(
         return bool(states and states["runs"] >= 3 and reaped)
 
     wait_until(victim_served, 30, "the victim's event, schedule and reap")
+    # The poison cron is quarantined too once a minute boundary passes (its first tick):
+    # whether one does during the test depends on the clock, so it may or may not be there.
     wait_until(
-        lambda: {r["kind"] for r in conn.execute(
+        lambda: {"event", "schedule"} <= {r["kind"] for r in conn.execute(
             "SELECT kind FROM hewer.quarantine WHERE quarantined_at IS NOT NULL").fetchall()}
-        == {"event", "schedule"},
+        <= {"event", "schedule", "cron"},
         30, "the attacker's event and schedule to be quarantined",
     )  # fmt: skip
     assert leader.is_leader
