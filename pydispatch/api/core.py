@@ -42,9 +42,16 @@ _STANDARD: Final = {
 class ApiError(Exception):
     """A refusal the API itself decides (not the database's)."""
 
-    def __init__(self, status: int, title: str, detail: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        hint: str | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(detail)
-        self.problem = Problem(title=title, status=status, detail=detail, hint=hint)
+        self.problem = Problem(title=title, status=status, detail=detail, hint=hint, code=code)
 
 
 @dataclass

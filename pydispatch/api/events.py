@@ -45,14 +45,13 @@ async def check_cel(expression: str) -> None:
     try:
         await asyncio.to_thread(compile_expression, expression)
     except CelError as exc:
-        problem = ApiError(
+        raise ApiError(
             400,
             "invalid_filter",
             str(exc).splitlines()[0],
             "Write a CEL expression over key, payload and metadata, e.g. payload.total > 100.",
-        )
-        problem.problem.code = "HW042"
-        raise problem from None
+            code="HW042",
+        ) from None
 
 
 # --- events -------------------------------------------------------------------------------
