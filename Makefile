@@ -121,3 +121,32 @@ ts-generate: $(TS_SDK)/node_modules/.package-lock.json
 	cd $(TS_SDK) && npm run generate
 
 lint: ts-check
+
+# The dashboard (dashboard/, docs/dashboard.md): React and TypeScript built by Vite into
+# pydispatch/api/dashboard, which is committed and ships in the wheel (`hewer api` serves it at
+# /; a pip user needs no Node). dashboard-check rebuilds into a scratch directory and fails when
+# the committed build differs. tests/test_dashboard.py drives it in Debian's headless Chromium.
+DASHBOARD := dashboard
+DASHBOARD_OUT := pydispatch/api/dashboard
+.PHONY: dashboard dashboard-check dashboard-screenshots
+
+$(DASHBOARD)/node_modules/.package-lock.json: $(DASHBOARD)/package-lock.json
+	cd $(DASHBOARD) && npm ci --no-audit --no-fund
+
+dashboard: $(DASHBOARD)/node_modules/.package-lock.json
+	cd $(DASHBOARD) && npm run build
+
+dashboard-check: $(DASHBOARD)/node_modules/.package-lock.json
+	rm -rf .dashboard-check
+	cd $(DASHBOARD) && npm run build -- --outDir ../.dashboard-check --logLevel warn
+	diff -r $(DASHBOARD_OUT) .dashboard-check >/dev/null || { \
+		diff -r $(DASHBOARD_OUT) .dashboard-check | head -20; \
+		echo "$(DASHBOARD_OUT) is stale: run 'make dashboard' and commit the result"; exit 1; }
+	rm -rf .dashboard-check
+
+lint: dashboard-check
+
+# Screenshots of every page into docs/dashboard/ (the README shows two), from a seeded database.
+dashboard-screenshots: dev-venv
+	HEWER_DASHBOARD_SCREENSHOTS=$(CURDIR)/docs/dashboard $(BIN)/pytest tests/test_dashboard.py \
+		-k screenshots -p no:cacheprovider -q

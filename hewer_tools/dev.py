@@ -158,6 +158,7 @@ def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, 
             wait_for_port(api_port, api, logs / "api.log", 30, name="HTTP API")
             api_url = f"http://127.0.0.1:{api_port}"
             echo(f"HTTP API on {api_url} (docs: {api_url}/docs; log: {logs / 'api.log'})")
+            echo(f"dashboard on {api_url}/ (no token while none exists: Log in with it empty)")
             echo(f"worker started: {EXAMPLE_TARGET} (log: {logs / 'worker.log'})")
             run_id = _trigger_when_registered(client, text, worker, timeout=30)
             echo(f"triggered {EXAMPLE_WORKFLOW} run {run_id}")
@@ -175,6 +176,7 @@ def _run(text: str | None, keep: bool, echo: Echo, timeout: float) -> dict[str, 
                 try_it = f"hewer run {EXAMPLE_WORKFLOW} --input '{{}}' --wait"
                 echo(f"  try: {try_it} --dispatcher {address}")
                 echo(f"  or:  curl -s {api_url}/v1/runs/{run_id}")
+                echo(f"  or open {api_url}/runs/{run_id} in a browser")
                 with contextlib.suppress(KeyboardInterrupt):
                     while all(p.poll() is None for p in (dispatcher, worker, api)):
                         time.sleep(0.5)

@@ -99,6 +99,11 @@ def _start_kept(dsn: str, home: Path) -> tuple[subprocess.Popen[str], list[int],
     with urllib.request.urlopen(run.group(1), timeout=30) as response:  # noqa: S310 - local
         assert json.loads(response.read())["status"] == "succeeded"
     assert run.group(1).startswith(url.group(1))
+    # The dashboard it printed is served by the same API.
+    page = re.search(r"dashboard on (\S+) ", printed)
+    assert page and page.group(1) == f"{url.group(1)}/", printed
+    with urllib.request.urlopen(page.group(1), timeout=30) as response:  # noqa: S310 - local
+        assert b'id="root"' in response.read()
     return proc, kids, out
 
 

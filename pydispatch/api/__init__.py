@@ -33,7 +33,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pydispatch import db, schema
-from pydispatch.api import events, health, operators, runs, workflows
+from pydispatch.api import events, health, operators, runs, web, workflows
 from pydispatch.api.changes import Changes
 from pydispatch.api.core import SECURITY_SCHEMES, ApiError, database_problem, problem_response
 from pydispatch.api.models import FieldError, Problem
@@ -156,6 +156,9 @@ def create_app(
     async def prometheus_metrics() -> Response:
         """The API's own request metrics in the Prometheus text format (docs/observability.md)."""
         return Response(metrics.render(), media_type=PROMETHEUS_CONTENT_TYPE)
+
+    # The dashboard at / (docs/dashboard.md): last, so every API route matches first.
+    web.mount(app)
 
     def contract() -> dict[str, Any]:
         # The Bearer scheme, for the whole API and optional (`{}`): the token is read from

@@ -1,0 +1,329 @@
+// A run: its DAG coloured by task state (live from the run's stream), each task's attempts
+// with errors, logs and timings, its lineage and children; cancel and replay.
+import { useEffect, useState } from "react";
+import { get, post, query, stream, type Run, type Schemas } from "../api";
+import { Link, navigate } from "../router";
+import { ErrorNote, Json, Status, duration, time } from "../ui";
+import { Dag, type Step } from "./Dag";
+
+const ACTIVE = ["queued", "running"];
+const REPLAYABLE = ["failed", "cancelled"];
+
+export function RunDetail({ runId }: { runId: string }) {
+  const [run, setRun] = useState<Run | null>(null);
+  const [steps, setSteps] = useState<Step[]>([]);
+  const [lineage, setLineage] = useState<Schemas["Lineage"] | null>(null);
+  const [children, setChildren] = useState<Schemas["ChildRun"][]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  const [error, setError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [startFrom, setStartFrom] = useState<"failed" | "start">("failed");
+
+  useEffect(() => {
+    setRun(null);
+    setSelected(null);
+    setSteps([]);
+  }, [runId]);
+
+  // The run, its lineage and children: again on each event of its stream.
+  useEffect(() => {
+    let live = true;
+    Promise.all([
+      get<Run>(`/v1/runs/${runId}`),
+      get<Schemas["Lineage"]>(`/v1/runs/${runId}/lineage`),
+      get<Schemas["ChildRun"][]>(`/v1/runs/${runId}/children`),
+    ]).then(
+      ([r, l, c]) => {
+        if (!live) return;
+        setRun(r);
+        setLineage(l);
+        setChildren(c);
+        setError(null);
+      },
+      (err: unknown) => live && setError(err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [runId, tick]);
+
+  // The DAG's shape: the steps of the run's workflow version.
+  const version = run ? `${run.workflow}@${run.version}` : "";
+  useEffect(() => {
+    if (!run) return;
+    get<Schemas["WorkflowVersion"]>(
+      `/v1/workflows/${encodeURIComponent(run.workflow)}${query({ version: run.version })}`,
+    ).then(
+      (v) => setSteps(v.spec.steps.map((s) => ({ name: s.name, parents: s.parents ?? [] }))),
+      // Without the spec, the tasks alone, unconnected.
+      () => setSteps(run.tasks.map((t) => ({ name: t.step, parents: [] }))),
+    );
+  }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Live: each task event, then the finished run, read again (coalesced to one read per 100 ms).
+  useEffect(() => {
+    const abort = new AbortController();
+    let timer: number | undefined;
+    void stream(
+      `/v1/runs/${runId}/stream`,
+      () => {
+        if (timer === undefined) {
+          timer = window.setTimeout(() => {
+            timer = undefined;
+            setTick((t) => t + 1);
+          }, 100);
+        }
+      },
+      abort.signal,
+    );
+    return () => {
+      abort.abort();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [runId]);
+
+  const cancel = async () => {
+    setActionError(null);
+    try {
+      await post(`/v1/runs/${runId}/cancel`);
+      setTick((t) => t + 1);
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  const replay = async () => {
+    setActionError(null);
+    try {
+      const made = await post<Schemas["Replayed"]>(`/v1/runs/${runId}/replay`, {
+        start_from: startFrom,
+      });
+      navigate(`/runs/${made.replay_run_id}`);
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+
+  if (!run) {
+    return (
+      <section>
+        <h1>Run</h1>
+        <p className="mono">{runId}</p>
+        {error ? <ErrorNote error={error} /> : <p>Loading…</p>}
+      </section>
+    );
+  }
+  const task = run.tasks.find((t) => t.step === selected) ?? null;
+  return (
+    <section>
+      <h1>
+        Run <span className="mono">{run.run_id}</span>
+      </h1>
+      <dl className="facts">
+        <dt>Workflow</dt>
+        <dd>
+          {run.workflow} v{run.version}
+        </dd>
+        <dt>Status</dt>
+        <dd data-testid="run-status">
+          <Status status={run.status} />
+        </dd>
+        <dt>Created</dt>
+        <dd>{time(run.created_at)}</dd>
+        <dt>Started</dt>
+        <dd>{time(run.started_at)}</dd>
+        <dt>Finished</dt>
+        <dd>
+          {time(run.finished_at)} {duration(run.started_at, run.finished_at)}
+        </dd>
+        <dt>Priority</dt>
+        <dd>{run.priority}</dd>
+        {lineage?.replay_of ? (
+          <>
+            <dt>Replays</dt>
+            <dd>
+              <Link href={`/runs/${lineage.replay_of}`} className="mono">
+                {lineage.replay_of}
+              </Link>
+            </dd>
+          </>
+        ) : null}
+        {lineage?.replays.length ? (
+          <>
+            <dt>Replayed by</dt>
+            <dd>
+              {lineage.replays.map((id) => (
+                <Link key={id} href={`/runs/${id}`} className="mono block">
+                  {id}
+                </Link>
+              ))}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <div className="actions">
+        {ACTIVE.includes(run.status) ? (
+          <button type="button" onClick={cancel}>
+            Cancel run
+          </button>
+        ) : null}
+        {REPLAYABLE.includes(run.status) ? (
+          <>
+            <label>
+              Replay from
+              <select
+                value={startFrom}
+                onChange={(e) => setStartFrom(e.target.value as "failed" | "start")}
+              >
+                <option value="failed">the failed steps</option>
+                <option value="start">the start</option>
+              </select>
+            </label>
+            <button type="button" onClick={replay}>
+              Replay run
+            </button>
+          </>
+        ) : null}
+      </div>
+      <ErrorNote error={actionError} />
+      <ErrorNote error={error} />
+      <h2>Steps</h2>
+      <Dag steps={steps} tasks={run.tasks} selected={selected} onSelect={setSelected} />
+      {task ? <TaskPanel task={task} tick={tick} /> : <p className="note">Select a step.</p>}
+      <h2>Input</h2>
+      <Json value={run.input} label="Run input" />
+      {run.output !== null && run.output !== undefined ? (
+        <>
+          <h2>Output</h2>
+          <Json value={run.output} label="Run output" />
+        </>
+      ) : null}
+      {run.error !== null && run.error !== undefined ? (
+        <>
+          <h2>Error</h2>
+          <ErrorValue value={run.error} />
+        </>
+      ) : null}
+      {children.length ? (
+        <>
+          <h2>Children</h2>
+          <ul>
+            {children.map((c) => (
+              <li key={c.run_id}>
+                <Link href={`/runs/${c.run_id}`} className="mono">
+                  {c.run_id}
+                </Link>{" "}
+                {c.workflow} <Status status={c.status} />
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
+
+/** An error as the worker sent it (a run's error wraps its step's): the traceback as
+ * written, the rest as JSON. */
+function ErrorValue({ value }: { value: unknown }) {
+  const inner = isObject(value) && isObject(value.error) ? value.error : value;
+  const traceback = isObject(inner) ? inner.traceback : undefined;
+  return (
+    <div className="error-value">
+      <Json value={value} label="Error" />
+      {typeof traceback === "string" ? (
+        <pre className="traceback" aria-label="Traceback">
+          {traceback}
+        </pre>
+      ) : null}
+    </div>
+  );
+}
+
+function TaskPanel({ task, tick }: { task: Schemas["Task"]; tick: number }) {
+  const [attempts, setAttempts] = useState<Schemas["TaskAttempts"] | null>(null);
+  const [logs, setLogs] = useState<Schemas["LogLine"][]>([]);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    Promise.all([
+      get<Schemas["TaskAttempts"]>(`/v1/tasks/${task.task_id}/attempts`),
+      get<Schemas["LogPage"]>(`/v1/tasks/${task.task_id}/logs${query({ limit: 1000 })}`),
+    ]).then(
+      ([a, l]) => {
+        if (!live) return;
+        setAttempts(a);
+        setLogs(l.lines);
+      },
+      (err: unknown) => live && setError(err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [task.task_id, tick, task.status, task.attempt]);
+  return (
+    <div className="panel" aria-label={`Step ${task.step}`} role="region">
+      <h2>
+        Step {task.step} <Status status={task.status} />
+      </h2>
+      <dl className="facts">
+        <dt>Action</dt>
+        <dd className="mono">{task.action}</dd>
+        <dt>Attempt</dt>
+        <dd>
+          {task.attempt} of {task.max_attempts}
+        </dd>
+        <dt>Worker</dt>
+        <dd className="mono">{task.worker_id ?? ""}</dd>
+        <dt>Queued</dt>
+        <dd>{time(task.queued_at)}</dd>
+        {task.served === false ? (
+          <>
+            <dt>Served</dt>
+            <dd>no live worker serves this action</dd>
+          </>
+        ) : null}
+      </dl>
+      {task.output !== null && task.output !== undefined ? (
+        <>
+          <h3>Output</h3>
+          <Json value={task.output} label="Task output" />
+        </>
+      ) : null}
+      <ErrorNote error={error} />
+      <h3>Attempts</h3>
+      {attempts?.attempts.length ? (
+        <ol className="attempts">
+          {attempts.attempts.map((a) => (
+            <li key={a.attempt} data-attempt={a.attempt} data-outcome={a.outcome}>
+              <p>
+                <strong>Attempt {a.attempt}</strong> <Status status={a.outcome} />{" "}
+                {a.worker_id ? <span className="mono note">worker {a.worker_id}</span> : null}
+              </p>
+              <p className="note">
+                assigned {time(a.assigned_at)} · started {time(a.started_at)} · finished{" "}
+                {time(a.finished_at)} {duration(a.started_at, a.finished_at)}
+              </p>
+              {a.error !== null && a.error !== undefined ? <ErrorValue value={a.error} /> : null}
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p className="note">No attempt yet.</p>
+      )}
+      <h3>Logs</h3>
+      {logs.length ? (
+        <pre className="logs" aria-label="Task logs">
+          {logs
+            .map((l) => `${time(l.logged_at)} [${l.attempt}] ${l.level.toUpperCase()} ${l.message}`)
+            .join("\n")}
+        </pre>
+      ) : (
+        <p className="note">No log lines.</p>
+      )}
+    </div>
+  );
+}
