@@ -73,6 +73,7 @@ class Claims:
             async with lock:
                 self.count += 1
                 began = time.perf_counter()
+                began_ns = time.time_ns()
                 try:
                     rows = await core.fetch(
                         "task_claim",
@@ -92,9 +93,13 @@ class Claims:
                     await asyncio.sleep(settings.poll_interval)
                     continue
                 core.telemetry.claimed(rows, time.perf_counter() - began)
-            for row in rows:
+                traceparents = core.tracing.claimed(
+                    rows, tenant=s.tenant, worker_id=s.worker_id, began_ns=began_ns
+                )
+            tenant = str(s.tenant)
+            for row, traceparent in zip(rows, traceparents, strict=True):
                 s.held[row["task_id"]] = row["attempt"]
-                s.send(pb.DispatcherMessage(assignment=assignment(row)))
+                s.send(pb.DispatcherMessage(assignment=assignment(row, traceparent, tenant)))
             if rows:
                 if s.ended:
                     log.warning(
@@ -113,7 +118,7 @@ class Claims:
                 await asyncio.sleep(EMPTY_CLAIM_GAP)
 
 
-def assignment(row: Mapping[str, Any]) -> pb.Assignment:
+def assignment(row: Mapping[str, Any], traceparent: str = "", tenant: str = "") -> pb.Assignment:
     """A claimed task (a row of hewer.task_claim) as the message a worker receives."""
     return pb.Assignment(
         task_id=str(row["task_id"]),
@@ -126,4 +131,6 @@ def assignment(row: Mapping[str, Any]) -> pb.Assignment:
         parents_json=row["parents_json"],
         timeout_at_unix_ms=unix_ms(row["timeout_at"]),
         priority=row["priority"],
+        traceparent=traceparent,
+        tenant_id=tenant,
     )

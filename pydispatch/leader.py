@@ -33,6 +33,7 @@ from pydispatch.db import connection_lost
 from pydispatch.events import Retry, Router, Ticker
 from pydispatch.queries import QUERIES
 from pydispatch.settings import DispatcherSettings
+from pydispatch.tracing import Tracing
 
 log = logging.getLogger("hewer.leader")
 
@@ -65,7 +66,9 @@ _FEED_EVENTS: Final = 5000
 class Leader:
     """Runs hewer.reap every reap interval and hewer.partition_create hourly, while leader."""
 
-    def __init__(self, conninfo: str, settings: DispatcherSettings) -> None:
+    def __init__(
+        self, conninfo: str, settings: DispatcherSettings, *, tracing: Tracing | None = None
+    ) -> None:
         self._conninfo = conninfo
         self._settings = settings
         self._stop = asyncio.Event()
@@ -78,7 +81,9 @@ class Leader:
         self.router = Router(settings.event_batch_size, settings.event_visibility_timeout, retry)
         self.ticker = Ticker(settings.cron_grace, retry)
         # The analytics feed (pydispatch/olap.py), a few batches a pass.
-        self.feeder = olap.Feeder(olap.store_url(conninfo)) if olap.feed_enabled() else None
+        self.feeder = (
+            olap.Feeder(olap.store_url(conninfo), tracing=tracing) if olap.feed_enabled() else None
+        )
 
     def stop(self) -> None:
         self._stop.set()

@@ -39,6 +39,7 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from pydispatch import paths
+from pydispatch.tracing import FINISHED, Tracing
 from pyworker.sqlfile import load
 
 QUERIES: Final = load(Path(__file__).with_name("olap.sql"))
@@ -182,8 +183,11 @@ def _uuid(text: str | None) -> uuid.UUID | None:
 class Feeder:
     """Moves the feed into the store; `drain` is one pass (the leader calls it every pass)."""
 
-    def __init__(self, store: str, *, batch: int = 20, vt: int = 30) -> None:
+    def __init__(
+        self, store: str, *, batch: int = 20, vt: int = 30, tracing: Tracing | None = None
+    ) -> None:
         self.store = store
+        self.tracing = tracing  # exports the span of each run it sees end
         self.batch = batch
         self.vt = vt
         self.total = FeedStats()
@@ -281,8 +285,11 @@ class Feeder:
             await store.execute(QUERIES["store_lock"], {"key": _STORE_LOCK})
             for day in sorted(days):
                 await store.execute(QUERIES["store_partitions"], {"day": day})
+            ended: list[DictRow] = []
             if runs:
                 rows = list(runs.values())
+                if self.tracing is not None and self.tracing.enabled:
+                    ended = await self._newly_finished(store, rows)
                 await store.execute(
                     QUERIES["store_runs"],
                     {
@@ -345,11 +352,31 @@ class Feeder:
                 ]
             if keys:
                 await store.execute(QUERIES["store_minutes"], {"keys": Jsonb(keys)})
+        # After the commit: a run's span is exported once its end is stored (a feeder that
+        # dies in between loses that span; the facts stay exactly once).
+        if ended and self.tracing is not None:
+            for run in ended:
+                self.tracing.run_finished(run)
         stats.batches += 1
         stats.messages += len(messages)
         stats.events += batch.events
         stats.attempts += len(facts)
         stats.runs += len(runs)
+
+    @staticmethod
+    async def _newly_finished(
+        store: AsyncConnection[DictRow], rows: list[DictRow]
+    ) -> list[DictRow]:
+        """The runs of `rows` that have ended and whose end the store does not know yet."""
+        done = [r for r in rows if r["status"] in FINISHED and r["finished_at"] is not None]
+        if not done:
+            return []
+        cur = await store.execute(
+            QUERIES["store_finished"],
+            {"day": [_day(r["run_id"]) for r in done], "run_id": [r["run_id"] for r in done]},
+        )
+        known = {r["run_id"] for r in await cur.fetchall()}
+        return [r for r in done if r["run_id"] not in known]
 
 
 async def lag(core: AsyncConnection[DictRow]) -> tuple[int, float]:

@@ -35,6 +35,13 @@ SELECT pg_advisory_xact_lock(%(key)s);
 -- name: store_partitions
 SELECT hewer_olap.partitions_ensure(%(day)s::date, 1);
 
+-- name: store_finished
+-- Runs whose end the store already knows (their span has been exported).
+SELECT o.run_id FROM hewer_olap.runs o
+JOIN unnest(%(day)s::date[], %(run_id)s::uuid[]) AS k(day, run_id)
+  ON o.day = k.day AND o.run_id = k.run_id
+WHERE o.finished_at IS NOT NULL;
+
 -- name: store_runs
 INSERT INTO hewer_olap.runs AS o
     (day, tenant_id, run_id, workflow, version, status, parent_run_id, replay_of, metadata,

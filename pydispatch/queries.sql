@@ -30,7 +30,7 @@ SELECT worker_id, status FROM hewer.worker_heartbeat(%(worker_ids)s::uuid[]);
 
 -- name: task_claim
 SELECT task_id, attempt, run_id, workflow, step, action, input::text AS input_json,
-       parents::text AS parents_json, priority, timeout_at
+       parents::text AS parents_json, priority, timeout_at, traceparent
 FROM hewer.task_claim(%(worker_id)s::uuid, %(limit)s);
 
 -- name: task_start
@@ -255,6 +255,13 @@ SELECT l.holder IS NOT NULL AND l.expires_at > now() AS held,
             THEN extract(epoch FROM now() - l.expires_at)::float8 + %(lease)s END AS tick_age
 FROM hewer.leases l
 WHERE l.name = 'maintenance';
+
+-- name: metrics_olap
+-- The analytics feed's queue (pgmq hewer_olap): batches waiting, and the age of the oldest
+-- (0 when none waits).
+SELECT count(*)::bigint AS messages,
+       coalesce(extract(epoch FROM now() - min(q.enqueued_at)), 0)::float8 AS oldest_seconds
+FROM pgmq.q_hewer_olap q;
 
 -- name: metrics_quarantine
 SELECT q.kind, count(*) FILTER (WHERE q.quarantined_at IS NOT NULL)::bigint AS quarantined

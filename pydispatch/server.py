@@ -58,6 +58,7 @@ from pydispatch.streams import Streams
 from pydispatch.telemetry import DispatcherTelemetry
 from pydispatch.tenancy import TenantSettings
 from pydispatch.tokens import Tokens
+from pydispatch.tracing import Tracing
 from pyworker import home
 from pyworker.logs import setup_logging
 from pyworker.proto import hewer_pb2 as pb
@@ -91,6 +92,7 @@ class Dispatcher:
         self.cancels = Cancels(self)
         self.tokens = Tokens(self)
         self.telemetry = DispatcherTelemetry(self)
+        self.tracing = Tracing("hewer-dispatcher")
 
     # -- public state --------------------------------------------------------------------------
 
@@ -197,7 +199,8 @@ class Dispatcher:
             tenants=self.tenants,
             on_applied=self.telemetry.applied,
         )
-        self._leader = Leader(url, self.settings)
+        self.tracing.start()
+        self._leader = Leader(url, self.settings, tracing=self.tracing)
         self.telemetry.start()
         self._tasks = [
             asyncio.create_task(self.notifications.run(listener), name="hewer-listen"),
@@ -291,6 +294,7 @@ class Dispatcher:
         if self._server is not None:
             await self._server.stop(grace=0)
         await self.telemetry.stop()
+        await asyncio.to_thread(self.tracing.stop)
         if self._pool_obj is not None:
             await self._pool_obj.close()
 

@@ -31,8 +31,10 @@ from pydispatch.session import Session
 from pydispatch.status import details, status_code
 from pydispatch.tenancy import BadAuthorizationError, bearer_token, token_id
 from pydispatch.validate import BadRequestError, check_json, parse_uuid, unix_ms
+from pyworker.logs import set_log_context
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
+from pyworker.tracing import TRACEPARENT, add_traceparent
 
 if TYPE_CHECKING:
     from pydispatch.server import Dispatcher
@@ -196,6 +198,9 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 "Listen stream must be hello with the worker_id from Register",
             )
         s = await self._hello(first, context, caller)
+        # This stream's records (and its reader's and claim loop's, tasks started from here)
+        # name its tenant and worker.
+        set_log_context(tenant_id=str(caller.tenant), worker_id=str(s.worker_id))
         await self._open(context)  # it may have begun to shut down meanwhile
         core.attach(s)
         s.ack(first.request_id, True)
@@ -311,18 +316,25 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             )
         except BadRequestError as exc:
             await self._bad(context, exc)
-        [row] = await self._db(
-            context,
-            caller,
-            "run_trigger",
-            {
-                "workflow": request.workflow,
-                "input": run_input,
-                "priority": request.priority if request.HasField("priority") else None,
-                "idempotency_key": request.idempotency_key or None,
-                "metadata": await self._metadata(context, request.metadata_json),
-            },
-        )
+        metadata = await self._metadata(context, request.metadata_json)
+        carrier = {
+            k: v
+            for k, v in context.invocation_metadata() or ()
+            if k == TRACEPARENT and isinstance(v, str)
+        }
+        with self.core.tracing.trigger(request.workflow, carrier, caller.tenant) as traceparent:
+            [row] = await self._db(
+                context,
+                caller,
+                "run_trigger",
+                {
+                    "workflow": request.workflow,
+                    "input": run_input,
+                    "priority": request.priority if request.HasField("priority") else None,
+                    "idempotency_key": request.idempotency_key or None,
+                    "metadata": add_traceparent(metadata or "", traceparent) or None,
+                },
+            )
         return pb.TriggerResponse(run_id=str(row["run_id"]), created=row["created"])
 
     async def _metadata(self, context: Ctx, text: str) -> str | None:

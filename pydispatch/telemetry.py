@@ -138,6 +138,7 @@ class _Reading:
     queue: Sequence[Mapping[str, Any]] = ()
     leader: Mapping[str, Any] | None = None
     quarantine: Sequence[Mapping[str, Any]] = ()
+    olap: Mapping[str, Any] | None = None
 
 
 class DispatcherTelemetry:
@@ -243,6 +244,18 @@ class DispatcherTelemetry:
             callbacks=[self._observe_quarantine],
             unit="{item}",
             description="Quarantined items of the leader's work, by kind.",
+        )
+        meter.create_observable_gauge(
+            "hewer.olap.lag",
+            callbacks=[self._observe_olap_lag],
+            unit="s",
+            description="Age of the oldest task-event batch the analytics feed has not stored.",
+        )
+        meter.create_observable_gauge(
+            "hewer.olap.backlog",
+            callbacks=[self._observe_olap_backlog],
+            unit="{message}",
+            description="Task-event batches waiting for the analytics feed.",
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -425,6 +438,18 @@ class DispatcherTelemetry:
             counts[row["kind"]] = int(row["quarantined"])
         return [Observation(n, {"kind": kind}) for kind, n in counts.items()]
 
+    def _observe_olap_lag(self, options: CallbackOptions) -> Iterable[Observation]:
+        reading = self._read()
+        if reading is None or reading.olap is None:
+            return []
+        return [Observation(max(float(reading.olap["oldest_seconds"]), 0.0))]
+
+    def _observe_olap_backlog(self, options: CallbackOptions) -> Iterable[Observation]:
+        reading = self._read()
+        if reading is None or reading.olap is None:
+            return []
+        return [Observation(int(reading.olap["messages"]))]
+
     def _sessions(self) -> list[Any]:
         # Read from the collecting thread; a copy of the values is taken in one step.
         return list(self.core.streams.sessions.values())
@@ -454,7 +479,10 @@ class DispatcherTelemetry:
         lease = {"lease": self.core.settings.leader_lease}
         leader = await fetch("metrics_leader", lease, tenant=None)
         quarantine = await fetch("metrics_quarantine", {}, tenant=None)
-        return _Reading(at, queue, leader[0] if leader else None, quarantine)
+        olap = await fetch("metrics_olap", {}, tenant=None)
+        return _Reading(
+            at, queue, leader[0] if leader else None, quarantine, olap[0] if olap else None
+        )
 
 
 # -- the HTTP API --------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ from typing import Any, TypeVar
 
 import grpc
 import grpc.aio
+from opentelemetry.trace import SpanKind
 
-from pyworker import codec, rpc
+from pyworker import codec, rpc, tracing
 from pyworker.children import workflow_name
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
@@ -316,17 +317,28 @@ class Client:
         already used for this workflow, the existing run's id is returned. metadata: key/value
         tags (str, number or bool values), inherited by the run's children (docs/children.md).
         """
+        name = workflow_name(workflow)
         request = pb.TriggerRequest(
-            workflow=workflow_name(workflow),
+            workflow=name,
             input_json=_input_json(input),
             priority=priority,
             idempotency_key=idempotency_key or "",
             metadata_json=_metadata_json(metadata),
         )
-        response = await self._call(
-            "Trigger",
-            lambda runs: runs.Trigger(request, timeout=self.timeout, metadata=self._metadata),
-        )
+        callers = tracing.current_traceparent()
+        with tracing.tracer().start_as_current_span(
+            f"hewer.trigger {name}", kind=SpanKind.PRODUCER, attributes={"hewer.workflow": name}
+        ) as span:
+            # The run's trace continues the caller's (docs/observability.md#traces): under
+            # this span if it is recorded, else under the caller's own.
+            request.metadata_json = tracing.add_traceparent(
+                request.metadata_json, tracing.current_traceparent() or callers
+            )
+            response = await self._call(
+                "Trigger",
+                lambda runs: runs.Trigger(request, timeout=self.timeout, metadata=self._metadata),
+            )
+            span.set_attribute("hewer.run_id", response.run_id)
         return response.run_id
 
     async def spawn(
@@ -346,7 +358,9 @@ class Client:
             workflow=workflow_name(workflow),
             input_json=_input_json(input),
             key=key or "",
-            metadata_json=_metadata_json(metadata),
+            metadata_json=tracing.add_traceparent(
+                _metadata_json(metadata), tracing.current_traceparent()
+            ),
         )
         response = await self._call(
             "Spawn", lambda runs: runs.Spawn(request, timeout=self.timeout, metadata=self._metadata)

@@ -24,9 +24,13 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from pyworker import codec, rpc
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from pyworker import codec, rpc, tracing
 from pyworker.context import Context
 from pyworker.errors import LeaseLostError, NonRetryableError, TaskCancelledError
+from pyworker.logs import log_context
 from pyworker.outbox import Outbox
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.workflow import Task
@@ -79,6 +83,8 @@ class Execution:
         self.stop_kind: StopKind | None = None
         self.reported = False
         self.runner: asyncio.Task[None] | None = None
+        self.span: trace.Span = trace.INVALID_SPAN
+        self._span_open = False
         timeout_at = (
             datetime.fromtimestamp(assignment.timeout_at_unix_ms / 1000, UTC)
             if assignment.timeout_at_unix_ms
@@ -107,8 +113,32 @@ class Execution:
 
     # --- lifecycle --------------------------------------------------------------------------
 
+    def _open_span(self) -> trace.Span:
+        """The attempt's span, `hewer.attempt <step>`, a child of the dispatcher's claim span
+        (docs/observability.md#traces); a no-op unless this process exports spans."""
+        a = self.assignment
+        parent = tracing.parse_traceparent(a.traceparent)
+        attributes: dict[str, str | int] = {
+            "hewer.workflow": a.workflow,
+            "hewer.run_id": a.run_id,
+            "hewer.step": a.step,
+            "hewer.action": a.action,
+            "hewer.task_id": a.task_id,
+            "hewer.attempt": a.attempt,
+        }
+        if a.tenant_id:
+            attributes["hewer.tenant_id"] = a.tenant_id
+        return tracing.tracer().start_span(
+            f"hewer.attempt {a.step}",
+            context=tracing.context_of(parent) if parent is not None else None,
+            kind=SpanKind.CONSUMER,
+            attributes=attributes,
+        )
+
     def start(self) -> None:
         """Report `started` and run the function (an asyncio task; sync ones go to a thread)."""
+        self.span = self._open_span()
+        self._span_open = True
         self._outbox.send(
             pb.WorkerMessage(started=pb.TaskStarted(task_id=self.task_id, attempt=self.attempt)),
             on_ack=self._on_started_ack,
@@ -138,6 +168,9 @@ class Execution:
         self._done()
 
     def _done(self) -> None:
+        if self._span_open:
+            self._span_open = False
+            self.span.end()
         if self._lease_timer is not None:
             self._lease_timer.cancel()
             self._lease_timer = None
@@ -146,6 +179,21 @@ class Execution:
     # --- running ----------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        a = self.assignment
+        with (
+            trace.use_span(self.span, end_on_exit=False),
+            log_context(
+                tenant_id=a.tenant_id or None,
+                workflow=a.workflow,
+                run_id=a.run_id,
+                step=a.step,
+                task_id=a.task_id,
+                attempt=a.attempt,
+            ),
+        ):
+            await self._run_attempt()
+
+    async def _run_attempt(self) -> None:
         try:
             raw_input = codec.loads(self.assignment.input_json, {})
             parents = codec.loads(self.assignment.parents_json, {})
@@ -239,6 +287,7 @@ class Execution:
         if self.reported or self.stop_kind == "lease_lost":
             return
         self.reported = True
+        self.span.set_status(Status(StatusCode.OK))
         self._outbox.send(
             pb.WorkerMessage(
                 completed=pb.TaskCompleted(
@@ -253,6 +302,7 @@ class Execution:
         if self.reported or self.stop_kind == "lease_lost":
             return
         self.reported = True
+        self._span_failed(error, retryable=retryable, cancelled=cancelled)
         self._outbox.send(
             pb.WorkerMessage(
                 failed=pb.TaskFailed(
@@ -264,6 +314,19 @@ class Execution:
                 )
             )
         )
+
+    def _span_failed(self, error: dict[str, str], *, retryable: bool, cancelled: bool) -> None:
+        """The failure on the attempt's span: an `exception` event and an error status."""
+        kind = str(error.get("type") or "error")
+        message = str(error.get("message") or "")
+        event = {"exception.type": kind, "exception.message": message}
+        if error.get("traceback"):
+            event["exception.stacktrace"] = str(error["traceback"])
+        self.span.add_event("exception", event)
+        self.span.set_attribute("hewer.retryable", retryable)
+        if cancelled:
+            self.span.set_attribute("hewer.cancelled", True)
+        self.span.set_status(Status(StatusCode.ERROR, f"{kind}: {message}"[:1000]))
 
     def _report_stopped(self, exc: BaseException) -> None:
         """The function ended because it was told to stop; report by why it was told."""

@@ -1,20 +1,37 @@
 """Logging for hewer's processes (dispatcher, worker), as JSON lines or as text, chosen by
-the same --log-format flag on both. Standard library only.
+the same --log-format flag on both.
 
 JSON: one object per line, with the record's extra fields.
 
 `log.info("claimed", extra={"worker_id": w, "count": 3})` becomes
 `{"ts": "...", "level": "INFO", "logger": "hewer.dispatcher", "msg": "claimed",
 "worker_id": "...", "count": 3}`.
+
+Context: every record logged while a task attempt runs (the worker's own records and the task
+code's, through any logger) carries `tenant_id`, `workflow`, `run_id`, `step`, `task_id` and
+`attempt`, and a dispatcher's records about one worker stream carry `tenant_id` and
+`worker_id`: `log_context` sets them for a block, in a context variable, so asyncio tasks and
+the thread a sync task runs in inherit them. A record logged inside a span (the attempt's, or
+one of the task code's) also carries `trace_id` and `span_id` (docs/observability.md#logs).
+
+The standard library's logging, not a structured-logging library: the records of grpc,
+psycopg and uvicorn all arrive through it anyway, and a filter and a 20-line formatter are all
+that JSON lines with context need.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import sys
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, Final, TextIO
+
+from opentelemetry import trace
 
 # Attributes every LogRecord has; anything else on a record came from `extra`.
 _STANDARD: Final = frozenset(
@@ -22,6 +39,45 @@ _STANDARD: Final = frozenset(
     # uvicorn's (hewer api) terminal-coloured copy of the message
     | {"message", "asctime", "color_message"}
 )
+
+
+_NONE: Final[Mapping[str, Any]] = MappingProxyType({})
+_CONTEXT: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "hewer_log_context", default=_NONE
+)
+
+
+@contextlib.contextmanager
+def log_context(**fields: Any) -> Iterator[None]:
+    """Add `fields` (None values left out) to every record logged in this block, in this
+    context and the asyncio tasks and threads (contextvars.copy_context) started from it."""
+    merged = {**_CONTEXT.get(), **{k: v for k, v in fields.items() if v is not None}}
+    token = _CONTEXT.set(merged)
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def set_log_context(**fields: Any) -> None:
+    """Add `fields` to the log context of the current context (an asyncio task's own copy) for
+    the rest of it."""
+    _CONTEXT.set({**_CONTEXT.get(), **{k: v for k, v in fields.items() if v is not None}})
+
+
+class ContextFilter(logging.Filter):
+    """Puts the log context's fields and the current span's trace and span ids on each record
+    (a field the call passed in `extra` wins)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = vars(record)
+        for key, value in _CONTEXT.get().items():
+            fields.setdefault(key, value)
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid and "trace_id" not in fields:
+            fields["trace_id"] = f"{span.trace_id:032x}"
+            fields["span_id"] = f"{span.span_id:016x}"
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -77,6 +133,7 @@ def setup_logging(
         raise ValueError(f"log format {log_format!r}: use one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

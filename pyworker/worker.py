@@ -23,7 +23,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from pyworker import codec, rpc
+from pyworker import codec, rpc, tracing
 from pyworker.client import Client
 from pyworker.errors import AuthenticationError, DefinitionError, RegistrationError
 from pyworker.execution import Execution
@@ -219,6 +219,9 @@ class Worker:
         if self._closed.is_set():
             raise RuntimeError("this worker has stopped; create a new Worker")
         if self._main is None:
+            # Spans of task attempts go out over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+            # and the application has no tracer provider of its own.
+            tracing.configure("hewer-worker")
             self._loop = asyncio.get_running_loop()
             self._main = self._loop.create_task(self._lifecycle(), name=f"hewer-worker-{self.name}")
         main = self._main

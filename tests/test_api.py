@@ -59,6 +59,7 @@ class Api:
         body: Any = None,
         token: str | None = None,
         raw: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, str, Any]:
         """(status, content type, JSON body) of one request."""
         data = (
@@ -71,6 +72,8 @@ class Api:
             request.add_header("Content-Type", "application/json")
         if token is not None:
             request.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http://127.0.0.1
                 return (

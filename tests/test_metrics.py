@@ -4,11 +4,8 @@ OTLP/HTTP to a receiver in this test. Workflows are in tests/metrics_flows.py.""
 
 from __future__ import annotations
 
-import gzip
-import http.server
 import json
 import re
-import threading
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -17,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from prometheus_client.parser import text_string_to_metric_families
 
 from hewer_tools.processes import FAST, Processes, free_port, trigger_when_registered, wait_until
@@ -27,6 +23,7 @@ from pydispatch.telemetry import otlp_configured, parse_listen
 from pyworker import SyncClient
 from pyworker.errors import RunFailedError
 from tests.engine import register
+from tests.otlp import Receiver
 from tests.test_api import Api
 
 Conn = psycopg.Connection[Any]
@@ -156,6 +153,11 @@ def test_the_dispatcher_serves_prometheus_metrics_counting_what_it_applied(
     age = value(samples, "hewer_leader_tick_age_seconds")
     assert age is not None and 0 <= age < 15
     assert value(samples, "hewer_tasks_reaped_total") == 0
+    # The analytics feed keeps up with this little: its queue is read at every scrape.
+    backlog = value(samples, "hewer_olap_backlog")
+    lag = value(samples, "hewer_olap_lag_seconds")
+    assert backlog is not None and backlog >= 0
+    assert lag is not None and 0 <= lag < 60
     # Every metric served is documented, and the dashboard uses only documented ones.
     documented = set(
         re.findall(r"`(hewer_[a-z_]+)`", (REPO_ROOT / "docs/observability.md").read_text())
@@ -199,62 +201,10 @@ def test_the_api_serves_its_request_metrics_by_route_template(dsn: str) -> None:
     assert value(samples, duration, method="GET", route="/v1/runs/{run_id}") == 2
 
 
-class _Receiver(http.server.ThreadingHTTPServer):
-    """An OTLP/HTTP receiver: keeps each ExportMetricsServiceRequest POSTed to /v1/metrics."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
-        self.exports: list[metrics_service_pb2.ExportMetricsServiceRequest] = []
-        self.lock = threading.Lock()
-
-    def latest(self) -> dict[str, float]:
-        """The last exported value of each sum (counter), summed over its data points."""
-        values: dict[str, float] = {}
-        with self.lock:
-            exports = list(self.exports)
-        for export in exports:
-            for resource in export.resource_metrics:
-                for scope in resource.scope_metrics:
-                    for metric in scope.metrics:
-                        if metric.HasField("sum"):
-                            values[metric.name] = sum(
-                                p.as_int or p.as_double for p in metric.sum.data_points
-                            )
-        return values
-
-
-class _ReceiverHandler(http.server.BaseHTTPRequestHandler):
-    server: _Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        if self.path != "/v1/metrics":
-            self.send_response(404)
-            self.end_headers()
-            return
-        request = metrics_service_pb2.ExportMetricsServiceRequest()
-        request.ParseFromString(body)
-        with self.server.lock:
-            self.server.exports.append(request)
-        reply = metrics_service_pb2.ExportMetricsServiceResponse().SerializeToString()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def test_the_dispatcher_exports_the_same_counts_over_otlp(dsn: str, tmp_path: Path) -> None:
-    receiver = _Receiver()
-    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
-    thread.start()
+    receiver = Receiver()
     env = {
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{receiver.server_address[1]}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_METRIC_EXPORT_INTERVAL": "200",
         "OTEL_SERVICE_NAME": "hewer-test-dispatcher",
     }
@@ -275,10 +225,9 @@ def test_the_dispatcher_exports_the_same_counts_over_otlp(dsn: str, tmp_path: Pa
             raise AssertionError(receiver.latest(), procs.output()) from None
     finally:
         procs.close()
-        receiver.shutdown()
-        receiver.server_close()
+        receiver.close()
     with receiver.lock:
-        resource = receiver.exports[-1].resource_metrics[0].resource
+        resource = receiver.metrics[-1].resource_metrics[0].resource
     names = {a.key: a.value.string_value for a in resource.attributes}
     assert names["service.name"] == "hewer-test-dispatcher"
 

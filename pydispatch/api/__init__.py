@@ -15,6 +15,7 @@ docs/openapi.json) from the typed models below, and served by uvicorn (`hewer ap
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -33,12 +34,13 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pydispatch import db, schema
-from pydispatch.api import events, health, operators, runs, web, workflows
+from pydispatch.api import events, health, operators, runs, stats, web, workflows
 from pydispatch.api.changes import Changes
 from pydispatch.api.core import SECURITY_SCHEMES, ApiError, database_problem, problem_response
 from pydispatch.api.models import FieldError, Problem
 from pydispatch.telemetry import PROMETHEUS_CONTENT_TYPE, ApiMetricsMiddleware, ApiTelemetry
 from pydispatch.tenancy import TenantSettings
+from pydispatch.tracing import Tracing
 
 __all__ = ["ApiError", "create_app", "database_problem", "openapi_document"]
 
@@ -51,6 +53,18 @@ def operation_id(route: APIRoute) -> str:
     """A route's operationId: its function's name (trigger_run, list_workflows), which the
     generated clients use as method names."""
     return route.name
+
+
+@asynccontextmanager
+async def _signals(metrics: ApiTelemetry, tracing: Tracing) -> AsyncIterator[None]:
+    """The API's metrics and spans, exported while it serves (docs/observability.md)."""
+    metrics.start()
+    tracing.start()
+    try:
+        yield
+    finally:
+        metrics.stop()
+        await asyncio.to_thread(tracing.stop)
 
 
 def create_app(
@@ -66,6 +80,7 @@ def create_app(
         )
     tenants = TenantSettings()
     metrics = ApiTelemetry()
+    tracing = Tracing("hewer-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,11 +104,11 @@ def create_app(
         app.state.tenants = tenants
         app.state.changes = changes
         app.state.admin_token = admin_token
-        metrics.start()
+        app.state.tracing = tracing
         try:
-            yield
+            async with _signals(metrics, tracing):
+                yield
         finally:
-            metrics.stop()
             await changes.stop()
             await pool.close()
 
@@ -148,7 +163,7 @@ def create_app(
         problem = Problem(title="http_error", status=exc.status_code, detail=str(exc.detail))
         return problem_response(problem)
 
-    for module in (health, runs, workflows, events, operators):
+    for module in (health, runs, workflows, events, operators, stats):
         app.include_router(module.router)
     app.add_middleware(ApiMetricsMiddleware, telemetry=metrics)
 

@@ -598,3 +598,55 @@ class Token(BaseModel):
     created_at: datetime
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+# --- stats --------------------------------------------------------------------------------
+
+
+class WorkflowStats(BaseModel):
+    """A workflow's task attempts that ended in the window, from the analytics store."""
+
+    workflow: str
+    attempts: int
+    succeeded: int
+    retried: int
+    failed: int
+    cancelled: int
+    failure_rate: float | None = Field(description="failed / attempts; null without attempts.")
+    per_minute: float = Field(description="Attempts ended per minute over the window.")
+    wait_p50_ms: float | None = Field(default=None, description="Queue wait: ready to started.")
+    wait_p99_ms: float | None = None
+    run_p50_ms: float | None = Field(default=None, description="Run time: started to ended.")
+    run_p99_ms: float | None = None
+
+
+class WorkflowStatsPage(BaseModel):
+    since: datetime
+    until: datetime
+    workflows: list[WorkflowStats]
+
+
+class StepStats(BaseModel):
+    step: str
+    attempts: int
+    failed: int
+    retried: int
+    wait_p50_ms: float | None = None
+    wait_p95_ms: float | None = None
+    wait_p99_ms: float | None = None
+    run_p50_ms: float | None = None
+    run_p95_ms: float | None = None
+    run_p99_ms: float | None = None
+
+
+class StepStatsPage(BaseModel):
+    workflow: str
+    since: datetime
+    until: datetime
+    steps: list[StepStats]
+
+
+class QueueDepth(BaseModel):
+    action: str
+    ready: int = Field(description="Tasks a worker may claim now.")
+    delayed: int = Field(description="Tasks waiting for their time (a retry's backoff).")

@@ -214,3 +214,29 @@ SELECT EXISTS (SELECT 1 FROM hewer.api_tokens k
 
 -- name: token_revoke
 SELECT hewer.token_revoke(%(token_id)s::uuid) AS revoked;
+
+-- Stats (pydispatch/api/stats.py). The analytics store's rollups, on the store's connection
+-- (the core's database, or HEWER_OLAP_DATABASE_URL): the store has no row-level security,
+-- so each call names its tenant.
+
+-- name: stats_workflows
+SELECT workflow, attempts, succeeded, retried, failed, cancelled, failure_rate,
+       wait_p50_ms, wait_p99_ms, run_p50_ms, run_p99_ms
+FROM hewer_olap.workflow_stats(%(since)s, %(until)s, %(tenant)s::uuid);
+
+-- name: stats_steps
+SELECT step, attempts, failed, retried, wait_p50_ms, wait_p95_ms, wait_p99_ms,
+       run_p50_ms, run_p95_ms, run_p99_ms
+FROM hewer_olap.step_latency(%(workflow)s, %(since)s, %(until)s, %(tenant)s::uuid);
+
+-- name: stats_queue
+-- The caller's ready queue by action: ready now, or waiting for their ready_at (a retry's
+-- backoff). Steps whose parents have not finished are not in the queue yet.
+SELECT q.action,
+       count(*) FILTER (WHERE q.ready_at <= now()) AS ready,
+       count(*) FILTER (WHERE q.ready_at > now()) AS delayed
+FROM hewer.queue q
+WHERE q.tenant_id = hewer.current_tenant()
+GROUP BY q.action
+ORDER BY count(*) DESC, q.action
+LIMIT %(limit)s;

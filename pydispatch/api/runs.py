@@ -45,6 +45,8 @@ from pydispatch.api.models import (
     Triggered,
     TriggerRequest,
 )
+from pydispatch.tracing import Tracing
+from pyworker.tracing import TRACEPARENT
 
 # A run's event stream polls this often, and re-reads this far behind the newest event it
 # sent (an event committed late can sort before one already read; see hewer.run_events).
@@ -97,18 +99,25 @@ MetadataQuery = Annotated[
 
 
 @router.post("/v1/runs", status_code=201, responses=NOT_FOUND)
-async def trigger_run(body: TriggerRequest, who: Who) -> Triggered:
-    """Start a run of a workflow (the current version)."""
-    row = await who.one(
-        "run_trigger",
-        {
-            "workflow": body.workflow,
-            "input": Jsonb(body.input),
-            "priority": body.priority,
-            "idempotency_key": body.idempotency_key,
-            "metadata": Jsonb(body.metadata),
-        },
-    )
+async def trigger_run(body: TriggerRequest, who: Who, request: Request) -> Triggered:
+    """Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+    run's trace a part of the caller's (docs/observability.md#traces)."""
+    tracing: Tracing = request.app.state.tracing
+    carrier = {TRACEPARENT: request.headers.get(TRACEPARENT, "")}
+    with tracing.trigger(body.workflow, carrier, who.tenant) as traceparent:
+        metadata = dict(body.metadata)
+        if traceparent is not None:
+            metadata.setdefault(TRACEPARENT, traceparent)
+        row = await who.one(
+            "run_trigger",
+            {
+                "workflow": body.workflow,
+                "input": Jsonb(body.input),
+                "priority": body.priority,
+                "idempotency_key": body.idempotency_key,
+                "metadata": Jsonb(metadata),
+            },
+        )
     return Triggered(run_id=row["run_id"], created=row["created"])
 
 

@@ -16,6 +16,7 @@ from pydispatch import db, olap
 from pydispatch.cli.common import JSON_OPTION, emit, fields
 from pydispatch.errors import HewerError
 from pydispatch.schema import check_schema
+from pydispatch.tracing import Tracing
 from pyworker.durations import parse_duration
 
 
@@ -41,7 +42,9 @@ def olap_feed(once: bool, batch: int, vt: int) -> None:
     core_url = db.database_url()
     with db.connect(core_url) as conn:
         check_schema(conn)
-    feeder = olap.Feeder(olap.store_url(core_url), batch=batch, vt=vt)
+    tracing = Tracing("hewer-olap")
+    tracing.start()  # exports run spans when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    feeder = olap.Feeder(olap.store_url(core_url), batch=batch, vt=vt, tracing=tracing)
 
     async def until_empty() -> olap.FeedStats:
         async with await AsyncConnection.connect(
@@ -64,7 +67,10 @@ def olap_feed(once: bool, batch: int, vt: int) -> None:
             loop.add_signal_handler(signum, stop.set)
         return await olap.feed_forever(core_url, feeder, stop)
 
-    total = asyncio.run(until_empty() if once else forever())
+    try:
+        total = asyncio.run(until_empty() if once else forever())
+    finally:
+        tracing.stop()
     click.echo(
         f"fed {total.messages} messages: {total.events} events, {total.attempts} attempt facts, "
         f"{total.runs} run facts ({total.skipped} skipped: their rows were gone)"

@@ -140,7 +140,7 @@ class DispatcherMessage(_message.Message):
     def __init__(self, assignment: _Optional[_Union[Assignment, _Mapping]] = ..., cancel: _Optional[_Union[CancelTask, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., error: _Optional[_Union[StreamError, _Mapping]] = ...) -> None: ...
 
 class Assignment(_message.Message):
-    __slots__ = ("task_id", "attempt", "run_id", "workflow", "step", "action", "input_json", "parents_json", "timeout_at_unix_ms", "priority")
+    __slots__ = ("task_id", "attempt", "run_id", "workflow", "step", "action", "input_json", "parents_json", "timeout_at_unix_ms", "priority", "traceparent", "tenant_id")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     RUN_ID_FIELD_NUMBER: _ClassVar[int]
@@ -151,6 +151,8 @@ class Assignment(_message.Message):
     PARENTS_JSON_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     attempt: int
     run_id: str
@@ -161,7 +163,9 @@ class Assignment(_message.Message):
     parents_json: str
     timeout_at_unix_ms: int
     priority: int
-    def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., run_id: _Optional[str] = ..., workflow: _Optional[str] = ..., step: _Optional[str] = ..., action: _Optional[str] = ..., input_json: _Optional[str] = ..., parents_json: _Optional[str] = ..., timeout_at_unix_ms: _Optional[int] = ..., priority: _Optional[int] = ...) -> None: ...
+    traceparent: str
+    tenant_id: str
+    def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., run_id: _Optional[str] = ..., workflow: _Optional[str] = ..., step: _Optional[str] = ..., action: _Optional[str] = ..., input_json: _Optional[str] = ..., parents_json: _Optional[str] = ..., timeout_at_unix_ms: _Optional[int] = ..., priority: _Optional[int] = ..., traceparent: _Optional[str] = ..., tenant_id: _Optional[str] = ...) -> None: ...
 
 class CancelTask(_message.Message):
     __slots__ = ("task_id", "attempt", "reason")

@@ -51,6 +51,7 @@ from .log_line_level import LogLineLevel
 from .log_page import LogPage
 from .new_token import NewToken
 from .problem import Problem
+from .queue_depth import QueueDepth
 from .rate_limit import RateLimit
 from .rate_limit_request import RateLimitRequest
 from .rate_limit_use import RateLimitUse
@@ -78,6 +79,8 @@ from .schedule_request import ScheduleRequest
 from .sleep_wait import SleepWait
 from .step_concurrency import StepConcurrency
 from .step_spec import StepSpec
+from .step_stats import StepStats
+from .step_stats_page import StepStatsPage
 from .task import Task
 from .task_attempts import TaskAttempts
 from .task_event import TaskEvent
@@ -99,6 +102,8 @@ from .worker_status import WorkerStatus
 from .workflow_concurrency import WorkflowConcurrency
 from .workflow_concurrency_strategy_type_0 import WorkflowConcurrencyStrategyType0
 from .workflow_spec import WorkflowSpec
+from .workflow_stats import WorkflowStats
+from .workflow_stats_page import WorkflowStatsPage
 from .workflow_summary import WorkflowSummary
 from .workflow_version import WorkflowVersion
 
@@ -154,6 +159,7 @@ __all__ = (
     "LogPage",
     "NewToken",
     "Problem",
+    "QueueDepth",
     "RateLimit",
     "RateLimitRequest",
     "RateLimitUse",
@@ -181,6 +187,8 @@ __all__ = (
     "SleepWait",
     "StepConcurrency",
     "StepSpec",
+    "StepStats",
+    "StepStatsPage",
     "Task",
     "TaskAttempts",
     "TaskEvent",
@@ -202,6 +210,8 @@ __all__ = (
     "WorkflowConcurrency",
     "WorkflowConcurrencyStrategyType0",
     "WorkflowSpec",
+    "WorkflowStats",
+    "WorkflowStatsPage",
     "WorkflowSummary",
     "WorkflowVersion",
 )

@@ -58,7 +58,8 @@ $$;
 CREATE OR REPLACE FUNCTION hewer.task_claim(
     p_worker_id uuid, p_limit integer, p_now timestamptz DEFAULT now())
 RETURNS TABLE (task_id uuid, attempt integer, run_id uuid, workflow text, step text, action text,
-               input jsonb, parents jsonb, priority integer, timeout_at timestamptz)
+               input jsonb, parents jsonb, priority integer, timeout_at timestamptz,
+               traceparent text)
 LANGUAGE plpgsql VOLATILE
 -- Right after a bulk trigger, before hewer.queue is analyzed, the planner thinks the
 -- queue is tiny and bitmap-scans every ready row and sorts them instead of walking
@@ -425,7 +426,11 @@ BEGIN
            CASE WHEN cardinality(a.parent_ids) = 0 THEN '{}'::jsonb
                 ELSE (SELECT coalesce(jsonb_object_agg(p.step, p.output), '{}')
                       FROM hewer.tasks p WHERE p.id = ANY (a.parent_ids)) END,
-           a.priority, a.timeout_at
+           a.priority, a.timeout_at,
+           -- The run's trace context (docs/observability.md#traces), if it is the size of
+           -- one: the dispatcher parses it and ignores anything malformed.
+           CASE WHEN length(r.additional_metadata->>'traceparent') = 55
+                THEN r.additional_metadata->>'traceparent' END
     FROM assigned a
     JOIN hewer.runs r ON r.id = a.run_id
     JOIN hewer.workflows w ON w.id = r.workflow_id

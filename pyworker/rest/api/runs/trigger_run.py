@@ -93,7 +93,8 @@ def sync_detailed(
 ) -> Response[Problem | Triggered]:
     """ Trigger Run
 
-     Start a run of a workflow (the current version).
+     Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+    run's trace a part of the caller's (docs/observability.md#traces).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -126,7 +127,8 @@ def sync(
 ) -> Problem | Triggered | None:
     """ Trigger Run
 
-     Start a run of a workflow (the current version).
+     Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+    run's trace a part of the caller's (docs/observability.md#traces).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -154,7 +156,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Triggered]:
     """ Trigger Run
 
-     Start a run of a workflow (the current version).
+     Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+    run's trace a part of the caller's (docs/observability.md#traces).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -187,7 +190,8 @@ async def asyncio(
 ) -> Problem | Triggered | None:
     """ Trigger Run
 
-     Start a run of a workflow (the current version).
+     Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+    run's trace a part of the caller's (docs/observability.md#traces).
 
     Args:
         body (TriggerRequest): A run to start.

@@ -838,6 +838,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workflow Stats
+         * @description Per workflow, the task attempts that ended in the window: outcomes, failure rate,
+         *     throughput, queue wait and run time percentiles.
+         */
+        get: operations["workflow_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/workflows/{workflow}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Step Stats
+         * @description Per step of a workflow, the task attempts that ended in the window, with p95s.
+         */
+        get: operations["step_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/stats/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Queue Depth
+         * @description The ready queue by action, deepest first: tasks claimable now and tasks waiting for
+         *     their time.
+         */
+        get: operations["queue_depth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1394,6 +1456,21 @@ export interface components {
              */
             errors?: components["schemas"]["FieldError"][] | null;
         };
+        /** QueueDepth */
+        QueueDepth: {
+            /** Action */
+            action: string;
+            /**
+             * Ready
+             * @description Tasks a worker may claim now.
+             */
+            ready: number;
+            /**
+             * Delayed
+             * @description Tasks waiting for their time (a retry's backoff).
+             */
+            delayed: number;
+        };
         /** RateLimit */
         RateLimit: {
             /** Name */
@@ -1759,6 +1836,46 @@ export interface components {
             wait?: components["schemas"]["EventWait"] | components["schemas"]["SleepWait"] | null;
             description?: components["schemas"]["JsonValue"];
         };
+        /** StepStats */
+        StepStats: {
+            /** Step */
+            step: string;
+            /** Attempts */
+            attempts: number;
+            /** Failed */
+            failed: number;
+            /** Retried */
+            retried: number;
+            /** Wait P50 Ms */
+            wait_p50_ms?: number | null;
+            /** Wait P95 Ms */
+            wait_p95_ms?: number | null;
+            /** Wait P99 Ms */
+            wait_p99_ms?: number | null;
+            /** Run P50 Ms */
+            run_p50_ms?: number | null;
+            /** Run P95 Ms */
+            run_p95_ms?: number | null;
+            /** Run P99 Ms */
+            run_p99_ms?: number | null;
+        };
+        /** StepStatsPage */
+        StepStatsPage: {
+            /** Workflow */
+            workflow: string;
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Steps */
+            steps: components["schemas"]["StepStats"][];
+        };
         /** Task */
         Task: {
             /**
@@ -2085,6 +2202,63 @@ export interface components {
             on_events?: string[] | null;
             /** Cron */
             cron?: (string | components["schemas"]["CronTrigger"])[] | null;
+        };
+        /**
+         * WorkflowStats
+         * @description A workflow's task attempts that ended in the window, from the analytics store.
+         */
+        WorkflowStats: {
+            /** Workflow */
+            workflow: string;
+            /** Attempts */
+            attempts: number;
+            /** Succeeded */
+            succeeded: number;
+            /** Retried */
+            retried: number;
+            /** Failed */
+            failed: number;
+            /** Cancelled */
+            cancelled: number;
+            /**
+             * Failure Rate
+             * @description failed / attempts; null without attempts.
+             */
+            failure_rate: number | null;
+            /**
+             * Per Minute
+             * @description Attempts ended per minute over the window.
+             */
+            per_minute: number;
+            /**
+             * Wait P50 Ms
+             * @description Queue wait: ready to started.
+             */
+            wait_p50_ms?: number | null;
+            /** Wait P99 Ms */
+            wait_p99_ms?: number | null;
+            /**
+             * Run P50 Ms
+             * @description Run time: started to ended.
+             */
+            run_p50_ms?: number | null;
+            /** Run P99 Ms */
+            run_p99_ms?: number | null;
+        };
+        /** WorkflowStatsPage */
+        WorkflowStatsPage: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Workflows */
+            workflows: components["schemas"]["WorkflowStats"][];
         };
         /** WorkflowSummary */
         WorkflowSummary: {
@@ -4924,6 +5098,152 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field of the request is refused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    workflow_stats: {
+        parameters: {
+            query?: {
+                /** @description The window's start; default: an hour before `until`. */
+                since?: string | null;
+                /** @description The window's end; default: now. */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowStatsPage"];
+                };
+            };
+            /** @description A missing, bad, revoked or expired token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field of the request is refused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics store is not set up yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    step_stats: {
+        parameters: {
+            query?: {
+                /** @description The window's start; default: an hour before `until`. */
+                since?: string | null;
+                /** @description The window's end; default: now. */
+                until?: string | null;
+            };
+            header?: never;
+            path: {
+                workflow: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepStatsPage"];
+                };
+            };
+            /** @description A missing, bad, revoked or expired token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field of the request is refused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The analytics store is not set up yet. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    queue_depth: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueDepth"][];
+                };
+            };
+            /** @description A missing, bad, revoked or expired token. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,15 @@ export interface Assignment {
   'parents_json'?: (string);
   'timeout_at_unix_ms'?: (number | string | Long);
   'priority'?: (number);
+  /**
+   * W3C trace context of the dispatcher's claim span for this attempt: the parent of the
+   * worker's span for it (docs/observability.md#traces). May be empty; ignore it if unused.
+   */
+  'traceparent'?: (string);
+  /**
+   * The tenant the task belongs to (the worker's token's tenant), for logs and spans.
+   */
+  'tenant_id'?: (string);
 }
 
 export interface Assignment__Output {
@@ -26,4 +35,13 @@ export interface Assignment__Output {
   'parents_json': (string);
   'timeout_at_unix_ms': (number);
   'priority': (number);
+  /**
+   * W3C trace context of the dispatcher's claim span for this attempt: the parent of the
+   * worker's span for it (docs/observability.md#traces). May be empty; ignore it if unused.
+   */
+  'traceparent': (string);
+  /**
+   * The tenant the task belongs to (the worker's token's tenant), for logs and spans.
+   */
+  'tenant_id': (string);
 }
