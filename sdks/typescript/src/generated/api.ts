@@ -59,7 +59,8 @@ export interface paths {
         put?: never;
         /**
          * Trigger Run
-         * @description Start a run of a workflow (the current version).
+         * @description Start a run of a workflow (the current version). A W3C `traceparent` header makes the
+         *     run's trace a part of the caller's (docs/observability.md#traces).
          */
         post: operations["trigger_run"];
         delete?: never;
