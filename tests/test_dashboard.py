@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.engine import claim, complete, fail, register, worker
+from tests.engine import trigger as engine_trigger
 from tests.test_api import Api
 from tests.test_olap import feed
 
@@ -289,6 +290,45 @@ def test_another_tenants_token_sees_none_of_the_first_tenants_runs(
     page.get_by_label("API token").fill("hwt_not_a_token")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("not accepted")
+
+
+def test_runs_are_filtered_and_paged_and_a_workflow_is_rolled_back(
+    api: Api, page: Page, conn: Conn
+) -> None:
+    register(conn, "digest", DIGEST)
+    register(conn, "report", {"steps": [{"name": "write"}]})
+    register(conn, "report", {"steps": [{"name": "write", "retries": 2}]})
+    engine_trigger(conn, "digest", [{"i": i} for i in range(55)])
+    engine_trigger(conn, "report", [{"i": 0}, {"i": 1}])
+    page.goto(f"http://127.0.0.1:{api.port}/")
+    page.get_by_role("button", name="Log in").click()  # no token exists: the default tenant
+    page.get_by_role("link", name="Runs", exact=True).click()
+
+    # The newest 50 live, then the rest by the API's cursor, until there is none.
+    rows = page.locator("tr[data-run-id]")
+    expect(rows).to_have_count(50)
+    page.get_by_role("button", name="Older runs").click()
+    expect(rows).to_have_count(57)
+    expect(page.get_by_role("button", name="Older runs")).to_have_count(0)
+
+    # A filter is in the address: a reload keeps it.
+    page.get_by_label("Workflow").select_option("report")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(2)
+    assert "workflow=report" in page.url
+    page.reload()
+    expect(rows).to_have_count(2)
+    page.get_by_label("Metadata").fill("not json")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("alert")).to_contain_text("JSON object")
+
+    # Versions compared, and the older one made current again.
+    page.get_by_role("link", name="Workflows", exact=True).click()
+    page.get_by_role("link", name="report").click()
+    expect(page.get_by_label("Spec diff")).to_contain_text('"retries": 2')
+    page.get_by_role("button", name="Roll back to v1").click()
+    expect(page.get_by_role("button", name="Roll back to v2")).to_be_visible()
+    assert api.call("GET", "/v1/workflows/report")[2]["version"] == 1
 
 
 ADMIN = "a" * 40
