@@ -78,17 +78,22 @@ export interface SseMessage {
 }
 
 /**
- * Read a server-sent event stream until it ends or `signal` aborts; `onMessage` gets each
- * event. Reconnects after a second when the stream drops, sending Last-Event-ID.
+ * Read a server-sent event stream until `signal` aborts, or until the server ends it after
+ * sending `finalEvent`; `onMessage` gets each event. When the stream drops (or ends without
+ * its final event), it reconnects after a second, sending Last-Event-ID.
  */
 export async function stream(
   path: string,
   onMessage: (message: SseMessage) => void,
   signal: AbortSignal,
   onError: (error: Error) => void = () => undefined,
+  finalEvent?: string,
 ): Promise<void> {
   let lastId: string | undefined;
-  while (!signal.aborted) {
+  let finished = false;
+  for (let first = true; !signal.aborted; first = false) {
+    if (!first) await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (signal.aborted) return;
     try {
       const h = headers(savedToken(), false);
       h.Accept = "text/event-stream";
@@ -102,7 +107,7 @@ export async function stream(
       let buffer = "";
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return; // the server ended the stream: nothing more will come
+        if (done) break;
         buffer += value;
         let end: number;
         while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
@@ -121,14 +126,15 @@ export async function stream(
           }
           if (data.length === 0) continue;
           message.data = data.join("\n");
+          if (message.event === finalEvent) finished = true;
           onMessage(message);
         }
       }
+      if (finished) return; // the server said all it had to say
     } catch (error) {
       if (signal.aborted) return;
       onError(error instanceof Error ? error : new Error(String(error)));
       if (error instanceof ApiProblem && error.status < 500) return;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   }
 }

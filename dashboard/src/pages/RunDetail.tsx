@@ -76,6 +76,8 @@ export function RunDetail({ runId }: { runId: string }) {
         }
       },
       abort.signal,
+      undefined,
+      "run",
     );
     return () => {
       abort.abort();
