@@ -318,6 +318,15 @@ def test_runs_are_filtered_and_paged_and_a_workflow_is_rolled_back(
     assert "workflow=report" in page.url
     page.reload()
     expect(rows).to_have_count(2)
+    # A time range reads pages (the live stream has none): an old one, nothing; a wide one, all.
+    page.get_by_label("Until").fill("2020-01-01T00:00")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("A time range shows pages, not live.")).to_be_visible()
+    expect(rows).to_have_count(0)
+    page.get_by_label("Since").fill("2020-01-01T00:00")
+    page.get_by_label("Until").fill("2099-01-01T00:00")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(2)
     page.get_by_label("Metadata").fill("not json")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("alert")).to_contain_text("JSON object")
