@@ -68,6 +68,22 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
         assert report["cells"]["hewer"][f"W10.{path}"]["value"] > 0
         assert report["cells"]["hewer"][f"W10.{path}_p50"]["value"] > 0
     assert report["cells"]["raw"]["W10.http"]["na"]
+    # W11: the feed's cost (noise can make it negative), lag and catch-up, a week's queries.
+    w11 = [m for m in metrics if m.startswith("W11.")]
+    assert len(w11) == 10
+    for key in w11:
+        value = report["cells"]["hewer"][key]["value"]
+        if key == "W11.feed_cost":
+            assert isinstance(value, int | float), key
+        elif key == "W11.lag_p50":  # a feed that keeps up half the time lags 0
+            assert value >= 0, key
+        else:
+            assert value > 0, key
+        for peer in systems[1:]:
+            assert report["cells"][peer][key]["na"] == "Hewer's analytics feed", (peer, key)
+    assert {"W11.feed_cost", "W11.week_workflows_p50", "W11.week_steps_p50"} <= set(
+        report["targets"]
+    )
 
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = proc.stdout[proc.stdout.index("hewer target") - 400 :]
@@ -103,7 +119,8 @@ def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     assert full.latency_rate == 100 and full.latency_seconds == 20 and full.idle_seconds == 60
     assert full.repetitions >= 3 and full.warmup
     names = ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds")
-    for name in (*names, "limits_backlog", "limits_measured", "rate_seconds"):
+    assert (full.week_minutes, full.week_workflows, full.week_steps) == (10_080, 20, 5)
+    for name in (*names, "limits_backlog", "limits_measured", "rate_seconds", "week_minutes"):
         assert getattr(quick, name) < getattr(full, name), name
     assert quick.backlog_measured <= quick.backlog_small < quick.backlog_large
 
@@ -129,6 +146,33 @@ def test_diamond_hops_wait_for_the_last_parent() -> None:
         ("unfinished", "a", 0.0, 0.001),
     ]
     assert [round(h, 3) for h in diamond_hops(rows)] == [2.0, 3.0, 4.0, 5.0]
+
+
+def test_feed_lag_is_read_inside_the_drain_and_catchup_from_the_last_empty_streak() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from hewer_tools.bench.feed import LagSample, lag_figures
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def at(ms: int, messages: int, oldest_ms: float) -> LagSample:
+        return LagSample(t0 + timedelta(milliseconds=ms), messages, oldest_ms)
+
+    samples = [
+        at(0, 3, 50.0),  # before the first assignment: enqueue's messages
+        at(100, 5, 120.0),
+        at(200, 0, 0.0),
+        at(300, 7, 90.0),  # the drain ends at 300 ms
+        at(400, 0, 0.0),  # empty, but a late commit's message shows up after
+        at(500, 2, 40.0),
+        at(600, 0, 0.0),
+        at(700, 0, 0.0),
+    ]
+    lags, catchup = lag_figures(samples, t0 + timedelta(milliseconds=100), samples[3].at)
+    assert lags == [120.0, 0.0, 90.0]
+    assert catchup == 300.0
+    with pytest.raises(RuntimeError, match="no empty-queue sample"):
+        lag_figures(samples[:6], samples[1].at, samples[3].at)
 
 
 def test_report_marks_missing_cells_and_checks_targets() -> None:
@@ -183,4 +227,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7,W10" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11" in result.output

@@ -74,6 +74,12 @@ class Sizes:
     #: W10: runs triggered one call at a time through each path (SQL, gRPC, HTTP); then
     #: trigger->start latencies at W2's rate and duration through each.
     trigger_runs: int = 2000
+    #: W11: minutes of rollups (a week) for 2 tenants x `week_workflows` x `week_steps`,
+    #: then `week_calls` timed calls of each query function.
+    week_minutes: int = 10_080
+    week_workflows: int = 20
+    week_steps: int = 5
+    week_calls: int = 20
 
     @classmethod
     def full(cls) -> Sizes:
@@ -99,6 +105,8 @@ class Sizes:
             rate_limit=50.0,
             rate_seconds=2.0,
             trigger_runs=100,
+            week_minutes=1440,
+            week_calls=5,
         )
 
     @property

@@ -41,6 +41,8 @@ class Metric:
             rate_seconds=f"{sizes.rate_seconds:g}",
             rate_limit=f"{sizes.rate_limit:g}",
             triggers=_count(sizes.trigger_runs),
+            week=_window(sizes.week_minutes),
+            week_rows=_count(2 * sizes.week_minutes * sizes.week_workflows * sizes.week_steps),
         )
 
 
@@ -75,6 +77,18 @@ METRICS: tuple[Metric, ...] = (
     Metric("W10.grpc_p99", "W10", "gRPC trigger->start p99 ms", 1),
     Metric("W10.http_p50", "W10", "HTTP trigger->start p50 ms", 1),
     Metric("W10.http_p99", "W10", "HTTP trigger->start p99 ms", 1),
+    Metric("W11.drain_on", "W11", "drain tasks/s, analytics feed on ({tasks} in bulk)"),
+    Metric("W11.drain_off", "W11", "drain tasks/s, analytics feed off"),
+    Metric("W11.feed_cost", "W11", "feed cost % (1 - on / off)", 1),
+    Metric("W11.lag_p50", "W11", "feed lag p50 ms during drains (oldest message's age)"),
+    Metric("W11.lag_p99", "W11", "feed lag p99 ms during drains"),
+    Metric("W11.catchup", "W11", "last task done -> feed queue empty ms"),
+    Metric(
+        "W11.week_workflows_p50", "W11", "workflow_stats over {week} p50 ms ({week_rows} rows)", 1
+    ),
+    Metric("W11.week_workflows_p99", "W11", "workflow_stats over {week} p99 ms", 1),
+    Metric("W11.week_steps_p50", "W11", "step_latency over {week} p50 ms", 1),
+    Metric("W11.week_steps_p99", "W11", "step_latency over {week} p99 ms", 1),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 
@@ -173,6 +187,9 @@ TARGETS: tuple[Target, ...] = (
     Target("W6.dispatcher", "<= 150 MiB", _at_most("W6.dispatcher", 150)),
     Target("W7.cost", "<= 1.5", _at_most("W7.cost", 1.5)),
     Target("W7.rate", "0.95 to 1.05", _between("W7.rate", 0.95, 1.05)),
+    Target("W11.feed_cost", "<= 10 %", _at_most("W11.feed_cost", 10)),
+    Target("W11.week_workflows_p50", "<= 50 ms", _at_most("W11.week_workflows_p50", 50)),
+    Target("W11.week_steps_p50", "<= 50 ms", _at_most("W11.week_steps_p50", 50)),
 )
 _TARGETS_BY_KEY = {t.key: t for t in TARGETS}
 
@@ -275,7 +292,20 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("W6 peak RSS (MiB)", ("W6.dispatcher", "W6.workers"), "MiB"),
     ("W7 claim+complete with limits (tasks/s)", ("W7.plain", "W7.limited"), "tasks/s"),
     ("W10 trigger paths (runs/s)", ("W10.sql", "W10.grpc", "W10.http"), "runs/s"),
+    (
+        "W11 analytics feed (ms, log)",
+        (
+            "W11.lag_p50",
+            "W11.lag_p99",
+            "W11.catchup",
+            "W11.week_workflows_p50",
+            "W11.week_steps_p50",
+        ),
+        "ms",
+    ),
 )
+#: The plot's grid: rows x columns of panels.
+_GRID = (2, 5)
 
 
 def plot(report: Report, path: Path) -> None:
@@ -284,7 +314,9 @@ def plot(report: Report, path: Path) -> None:
     matplotlib.use("Agg")
     plt = optional("matplotlib.pyplot")
 
-    fig, axes = plt.subplots(2, 4, figsize=(20, 9))
+    fig, axes = plt.subplots(*_GRID, figsize=(5 * _GRID[1], 9))
+    for ax in list(axes.flat)[len(_PANELS) :]:
+        ax.axis("off")
     systems = report.systems
     for ax, (title, panel_keys, unit) in zip(axes.flat, _PANELS, strict=False):
         keys = tuple(k for k in panel_keys if k.split(".")[0] in report.workloads)
@@ -323,6 +355,14 @@ def plot(report: Report, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _window(minutes: int) -> str:
+    """A window of minutes as days when it is whole days: `7 days`, `1 day`, `90 min`."""
+    if minutes % 1440:
+        return f"{minutes} min"
+    days = minutes // 1440
+    return f"{days} day{'s' if days != 1 else ''}"
 
 
 def _count(n: int) -> str:

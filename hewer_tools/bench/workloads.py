@@ -1,6 +1,6 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5, then W7 and W10; W6 is measured during W1), and within each
+Workloads run in order (W1 to W5, then W7, W10 and W11; W6 is measured during W1), and within each
 workload the systems run one after another, each on a fresh database of its own. Every workload but
 W5's idle window does a discarded warm-up and then `repetitions` measured runs; a cell is
 the median of those runs. A system that fails a workload gets `error` cells there and
@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hewer_tools.bench import feed
 from hewer_tools.bench.common import RssSampler, Sizes, System, percentile
 from hewer_tools.bench.hewer import HewerSystem
 from hewer_tools.bench.peers import PEERS
@@ -90,6 +91,25 @@ METHODS = {
         "processes serving; trigger->start = the task's start - the wall time just before the "
         "call. Then rates, with no worker running: trigger_runs runs started one call after "
         "another, each awaited before the next; runs/s = runs / wall time."
+    ),
+    "W11": (
+        "Hewer only. The analytics feed. Cost: W1 (same sizes, same method: drain time from "
+        "the first assigned_at to the last finished_at) on two fresh databases, one with the "
+        "feed on (capture trigger on, HEWER_OLAP_FEED=on, the store in that database) and "
+        "one with it off (trigger disabled, HEWER_OLAP_FEED=off), both dispatchers running "
+        "throughout; each repetition drains both, in turn, the order alternating from one "
+        "repetition to the next; feed cost = 1 - on/off per repetition, in percent. Lag: "
+        "during both sides' drains a separate connection runs pydispatch.olap.lag (messages "
+        "waiting, age of the oldest) every 100 ms with the database's time; the feed-on "
+        "samples between the drain's first assignment and its last completion give the lag "
+        "percentiles; catch-up = from the last completion to the first of the final "
+        "empty-queue samples (to the 100 ms of the sampling). Week: a fresh database, the "
+        "store made as the feeder makes it (pydispatch.olap.store_sql, partitions_ensure), "
+        "hewer_olap.minutes filled with generate_series: 2 tenants x week_workflows "
+        "workflows x week_steps steps x week_minutes minutes, 60 attempts a minute each, "
+        "21-bucket histograms; ANALYZE; then on one connection week_calls calls of "
+        "workflow_stats(now() - the window) and of step_latency(one workflow, the same "
+        "window) for one tenant, after one discarded call each; p50 and p99 of the calls."
     ),
 }
 
@@ -338,6 +358,67 @@ async def w10(system: System, sizes: Sizes) -> dict[str, Cell]:
     return cells
 
 
+async def w11(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """The analytics feed: W1's drain with the feed on and off, its lag, a week of rollups."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's analytics feed") for k in _KEYS["W11"]}
+    args = (system.server, sizes, system.logdir)
+    on = feed.FeedSystem(*args, feed=True)
+    off = feed.FeedSystem(*args, feed=False)
+    week_db = system.dbname + "_w11_week"
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    costs: list[float] = []
+    p50: list[float] = []
+    p99: list[float] = []
+    catchup: list[float] = []
+    try:
+        await on.prepare()
+        await off.prepare()
+        async with feed.engines(on, off):
+            for i, measured in enumerate(_runs(sizes)):
+                n = sizes.drain_tasks if measured else sizes.warmup_tasks
+                order = (on, off) if i % 2 == 0 else (off, on)
+                runs = {s.feed: await feed.feed_drain(s, n, sizes.enqueue_batch) for s in order}
+                if not measured:
+                    continue
+                for side, run in runs.items():
+                    rates[side].append(run.tasks_per_second)
+                costs.append((1 - runs[True].tasks_per_second / runs[False].tasks_per_second) * 100)
+                p50.append(percentile(runs[True].lags_ms, 50))
+                p99.append(percentile(runs[True].lags_ms, 99))
+                catchup.append(runs[True].catchup_ms)
+        await asyncio.to_thread(system.server.recreate, week_db)
+        week = await asyncio.to_thread(
+            feed.week_of_rollups,
+            system.server.url(week_db),
+            sizes.week_minutes,
+            sizes.week_workflows,
+            sizes.week_steps,
+            sizes.week_calls,
+        )
+    finally:
+        for one in (on, off):
+            await one.close()
+        for name in (on.dbname, off.dbname, week_db):
+            await asyncio.to_thread(system.server.drop, name)
+    return {
+        "W11.drain_on": _cell(rates[True]),
+        "W11.drain_off": _cell(rates[False]),
+        "W11.feed_cost": _cell(costs),
+        "W11.lag_p50": _cell(p50),
+        "W11.lag_p99": _cell(p99),
+        "W11.catchup": _cell(catchup),
+        "W11.week_workflows_p50": Cell(
+            value=percentile(week.workflows_ms, 50), samples=week.workflows_ms
+        ),
+        "W11.week_workflows_p99": Cell(
+            value=percentile(week.workflows_ms, 99), samples=week.workflows_ms
+        ),
+        "W11.week_steps_p50": Cell(value=percentile(week.steps_ms, 50), samples=week.steps_ms),
+        "W11.week_steps_p99": Cell(value=percentile(week.steps_ms, 99), samples=week.steps_ms),
+    }
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -368,7 +449,7 @@ def _workload(
 ) -> Coroutine[Any, Any, dict[str, Cell]]:
     if workload == "W4":
         return w4(system, sizes, echo)
-    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10}
+    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11}
     return plain.get(workload, w5_idle)(system, sizes)
 
 
@@ -400,6 +481,7 @@ _STEP_KEYS = {
     "W5": ("W5.idle",),
     "W7": _KEYS["W7"],
     "W10": _KEYS["W10"],
+    "W11": _KEYS["W11"],
 }
 
 
@@ -443,7 +525,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

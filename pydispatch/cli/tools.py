@@ -108,6 +108,8 @@ def bench_group(
        for 30 s (Hewer only)
     W10 starting runs through SQL, gRPC and HTTP: one-at-a-time rates and trigger->start
        latency (Hewer only)
+    W11 the analytics feed: W1's drain with it on and off, its lag, queries over a week of
+       rollups (Hewer only)
 
     Each system gets its own fresh database on the same server. Prints the table (with
     Hewer's targets) and writes bench.json and bench.png to --out. The peers need
