@@ -75,11 +75,13 @@ class Sizes:
     #: trigger->start latencies at W2's rate and duration through each.
     trigger_runs: int = 2000
     #: W11: minutes of rollups (a week) for 2 tenants x `week_workflows` x `week_steps`,
-    #: then `week_calls` timed calls of each query function.
+    #: then `week_calls` timed calls of each query function, or as many as fit in
+    #: `week_budget` seconds (at least 3).
     week_minutes: int = 10_080
     week_workflows: int = 20
     week_steps: int = 5
     week_calls: int = 20
+    week_budget: float = 60.0
 
     @classmethod
     def full(cls) -> Sizes:
@@ -107,6 +109,7 @@ class Sizes:
             trigger_runs=100,
             week_minutes=1440,
             week_calls=5,
+            week_budget=10.0,
         )
 
     @property
