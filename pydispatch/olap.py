@@ -55,6 +55,9 @@ ENDINGS: Final = frozenset(
 )  # fmt: skip
 #: Retention is applied this often (seconds) by a running feeder.
 RETENTION_EVERY: Final = 3600.0
+#: Rollups of the minutes facts touched are recomputed at most this often (seconds): a busy
+#: minute is recomputed every few seconds, not once per batch of its facts.
+REFRESH_EVERY: Final = 5.0
 
 log = logging.getLogger("hewer.olap")
 
@@ -194,6 +197,8 @@ class Feeder:
         self._conn: AsyncConnection[DictRow] | None = None
         self._ready = False
         self._next_retention = 0.0
+        self._next_refresh = 0.0
+        self._dirty = True  # marks a previous feeder left are refreshed on the first pass
         self._retry_at = 0.0
         self._failures = 0
 
@@ -239,6 +244,9 @@ class Feeder:
                     break
                 await self._apply(core, store, messages, stats)
                 await core.execute(QUERIES["core_delete"], {"ids": [m["msg_id"] for m in messages]})
+                self._dirty = True
+            if self._dirty and time.monotonic() >= self._next_refresh:
+                await self._refresh(store)
             if time.monotonic() >= self._next_retention:
                 cur = await store.execute(QUERIES["store_retention"])
                 row = await cur.fetchone()
@@ -258,6 +266,17 @@ class Feeder:
         self._failures = 0
         self._add(stats)
         return stats
+
+    async def refresh(self) -> int:
+        """Recompute the rollups of the minutes marked since the last refresh, now."""
+        return await self._refresh(await self._store())
+
+    async def _refresh(self, store: AsyncConnection[DictRow]) -> int:
+        cur = await store.execute(QUERIES["store_refresh"])
+        row = await cur.fetchone()
+        self._dirty = False
+        self._next_refresh = time.monotonic() + REFRESH_EVERY
+        return int(row["minutes"]) if row else 0
 
     def _add(self, stats: FeedStats) -> None:
         for name in ("messages", "events", "attempts", "runs", "skipped", "batches"):
@@ -312,9 +331,8 @@ class Feeder:
                         },
                     },
                 )
-            keys: list[dict[str, Any]] = []
             if facts:
-                cur = await store.execute(
+                await store.execute(
                     QUERIES["store_attempts"],
                     {
                         "day": [_day(a.task_id) for a in facts],
@@ -340,18 +358,6 @@ class Feeder:
                         },
                     },
                 )
-                keys = [
-                    {
-                        "minute": r["minute"].isoformat(),
-                        "tenant_id": str(r["tenant_id"]),
-                        "workflow": r["workflow"],
-                        "step": r["step"],
-                    }
-                    for r in await cur.fetchall()
-                    if r["minute"] is not None
-                ]
-            if keys:
-                await store.execute(QUERIES["store_minutes"], {"keys": Jsonb(keys)})
         # After the commit: a run's span is exported once its end is stored (a feeder that
         # dies in between loses that span; the facts stay exactly once).
         if ended and self.tracing is not None:

@@ -58,7 +58,9 @@ SET status = EXCLUDED.status, started_at = EXCLUDED.started_at,
 -- name: store_attempts
 -- Facts merge: a time or worker once known stays; the first event that ended
 -- an attempt decides its outcome (a later 'cancelled' of a task queued for
--- its retry does not rewrite the attempt that failed).
+-- its retry does not rewrite the attempt that failed). The minutes they ended
+-- in are marked for store_refresh, in the same transaction.
+WITH facts AS (
 INSERT INTO hewer_olap.attempts AS o
     (day, tenant_id, task_id, attempt, run_id, workflow, version, step, action, worker_id,
      queued_at, assigned_at, started_at, finished_at, outcome, error_type)
@@ -76,10 +78,15 @@ SET worker_id = coalesce(o.worker_id, EXCLUDED.worker_id),
     finished_at = CASE WHEN o.outcome IS NULL THEN EXCLUDED.finished_at ELSE o.finished_at END,
     error_type = CASE WHEN o.outcome IS NULL THEN EXCLUDED.error_type ELSE o.error_type END,
     outcome = coalesce(o.outcome, EXCLUDED.outcome)
-RETURNING o.tenant_id, o.workflow, o.step, date_trunc('minute', o.finished_at) AS minute;
+RETURNING o.tenant_id, o.workflow, o.step, date_trunc('minute', o.finished_at, 'UTC') AS minute
+)
+INSERT INTO hewer_olap.dirty (minute, tenant_id, workflow, step)
+SELECT DISTINCT f.minute, f.tenant_id, f.workflow, f.step FROM facts f WHERE f.minute IS NOT NULL
+ON CONFLICT DO NOTHING;
 
--- name: store_minutes
-SELECT hewer_olap.minutes_refresh(%(keys)s::jsonb) AS rows;
+-- name: store_refresh
+-- The rollups of the minutes marked since the last refresh (sql/olap/store.sql).
+SELECT hewer_olap.rollups_refresh() AS minutes;
 
 -- name: store_retention
 SELECT hewer_olap.retention_apply() AS dropped;
@@ -98,7 +105,8 @@ FROM hewer_olap.step_latency(%(workflow)s, %(since)s, %(until)s, %(tenant)s);
 SELECT m.store_version, m.retention::text AS retention,
        (SELECT count(*) FROM hewer_olap.attempts) AS attempts,
        (SELECT count(*) FROM hewer_olap.runs) AS runs,
-       (SELECT min(day) FROM hewer_olap.minutes) AS oldest_day
+       (SELECT min(day) FROM hewer_olap.minutes) AS oldest_day,
+       (SELECT count(*) FROM hewer_olap.dirty) AS minutes_to_refresh
 FROM hewer_olap.meta m;
 
 -- name: core_tenant

@@ -199,11 +199,14 @@ def test_history_outlives_the_cores_partitions(conn: Conn, dsn: str) -> None:
         "SELECT attempts FROM hewer_olap.workflow_stats(now() - interval '1 hour')"
     ).fetchall()
     assert row["attempts"] == 5
-    # The store's own retention drops its own partitions, by its own policy.
+    # The store's own retention drops its own partitions (runs, attempts, minutes, hours: one
+    # day's each) and its day rollups, by its own policy.
+    assert conn.execute("SELECT count(*) AS n FROM hewer_olap.days").fetchone()["n"] >= 2
     assert conn.execute(
         "SELECT hewer_olap.retention_apply(now() + interval '1 day', interval '0 days') AS n"
-    ).fetchone() == {"n": 3}
+    ).fetchone() == {"n": 4}
     assert store_attempts(conn) == {}
+    assert conn.execute("SELECT count(*) AS n FROM hewer_olap.days").fetchone() == {"n": 0}
 
 
 def test_the_cli_shows_stats_and_status(conn: Conn, dsn: str, tmp_path: Path) -> None:
@@ -348,3 +351,117 @@ def test_the_leader_feeds_the_store(dsn: str, tmp_path: Path, conn: Conn) -> Non
         assert store_attempts(conn) == core_attempts(conn), procs.output()
     finally:
         procs.close()
+
+
+# Three days of synthetic facts for one workflow's two steps, ending at 17 past some hour.
+_FACTS = """
+INSERT INTO hewer_olap.attempts
+SELECT (f.at AT TIME ZONE 'UTC')::date, %(tenant)s, gen_random_uuid(), 1, gen_random_uuid(),
+       'synthetic', 1, s.step, 'synthetic:' || s.step, NULL,
+       f.at - mod(g.i, 97) * interval '7 ms', f.at - mod(g.i, 13) * interval '1 ms',
+       f.at - mod(g.i, 50) * interval '11 ms', f.at,
+       CASE WHEN mod(g.i, 10) = 0 THEN 'failed' WHEN mod(g.i, 7) = 0 THEN 'retrying'
+            ELSE 'succeeded' END, NULL
+FROM generate_series(0, 3 * 24 * 60 - 1) AS g(i)
+CROSS JOIN LATERAL (SELECT %(end)s::timestamptz - g.i * interval '1 minute'
+                    - mod(g.i, 40) * interval '1 second' AS at) f
+CROSS JOIN (VALUES ('a'), ('b')) AS s(step)
+"""
+
+# The same figures computed from the facts, over the minutes workflow_stats counts.
+_EXPECTED = """
+SELECT count(*) AS attempts,
+       count(*) FILTER (WHERE a.outcome = 'succeeded') AS succeeded,
+       count(*) FILTER (WHERE a.outcome = 'retrying') AS retried,
+       count(*) FILTER (WHERE a.outcome = 'failed') AS failed,
+       hewer_olap.hist_percentile(h.wait, 0.5) AS wait_p50_ms,
+       hewer_olap.hist_percentile(h.wait, 0.99) AS wait_p99_ms,
+       hewer_olap.hist_percentile(h.run, 0.99) AS run_p99_ms
+FROM hewer_olap.attempts a,
+     LATERAL (SELECT 1) AS one,
+     (SELECT hewer_olap.hist(array_agg(extract(epoch FROM b.assigned_at - b.queued_at) * 1000))
+                AS wait,
+             hewer_olap.hist(array_agg(extract(epoch FROM b.finished_at - b.started_at) * 1000))
+                AS run
+      FROM hewer_olap.attempts b
+      WHERE b.workflow = 'synthetic'
+        AND date_trunc('minute', b.finished_at) >= %(since)s AND b.finished_at < %(until)s) h
+WHERE a.workflow = 'synthetic'
+  AND date_trunc('minute', a.finished_at) >= %(since)s AND a.finished_at < %(until)s
+GROUP BY h.wait, h.run
+"""
+
+
+def test_rollups_of_days_hours_and_minutes_add_up_to_the_facts(conn: Conn) -> None:
+    conn.execute(olap.store_sql())
+    tenant = conn.execute("SELECT gen_random_uuid() AS t").fetchone()["t"]
+    end = conn.execute(
+        "SELECT date_trunc('hour', now(), 'UTC') - interval '2 days' + interval '17 minutes' AS t"
+    ).fetchone()["t"]
+    conn.execute(
+        "SELECT hewer_olap.partitions_ensure(((%(end)s::timestamptz AT TIME ZONE 'UTC')::date"
+        " - 4), 6)",
+        {"end": end},
+    )
+    conn.execute(_FACTS, {"tenant": tenant, "end": end})
+    conn.execute(
+        "INSERT INTO hewer_olap.dirty SELECT DISTINCT date_trunc('minute', finished_at, 'UTC'),"
+        " tenant_id, workflow, step FROM hewer_olap.attempts WHERE workflow = 'synthetic'"
+    )
+    marked = conn.execute("SELECT count(*) AS n FROM hewer_olap.dirty").fetchone()["n"]
+    refreshed = conn.execute("SELECT hewer_olap.rollups_refresh() AS n").fetchone()["n"]
+    assert refreshed == marked > 2 * 3 * 24 * 50
+    assert conn.execute("SELECT count(*) AS n FROM hewer_olap.dirty").fetchone() == {"n": 0}
+    h, m = timedelta(hours=1), timedelta(minutes=1)
+    start = end - timedelta(days=3)
+    windows = [
+        # (since, until) asked; (since, until) counted: a day or less counts its minutes,
+        # a longer window is widened to whole hours.
+        ((end - 5 * h - 23 * m, end - 2 * h - 51 * m), None),
+        ((end - 22 * h - 1 * m, end - 1 * m), None),
+        ((start + 13 * m, end - 3 * m), (start, end - 17 * m + h)),
+        ((end - 50 * h - 30 * m, end), (end - 51 * h - 17 * m, end - 17 * m + h)),
+    ]
+    for (since, until), counted in windows:
+        cs, cu = counted or (since.replace(second=0, microsecond=0), until)
+        [stats] = conn.execute(
+            "SELECT * FROM hewer_olap.workflow_stats(%s, %s, %s)", (since, until, tenant)
+        ).fetchall()
+        [expected] = conn.execute(_EXPECTED, {"since": cs, "until": cu}).fetchall()
+        got = {k: stats[k] for k in expected}
+        assert got == expected, (since, until)
+        steps = conn.execute(
+            "SELECT * FROM hewer_olap.step_latency('synthetic', %s, %s, %s)",
+            (since, until, tenant),
+        ).fetchall()
+        assert [s["step"] for s in steps] == ["a", "b"]
+        assert sum(s["attempts"] for s in steps) == expected["attempts"]
+    # A minute refreshed twice (its facts delivered again) still counts once.
+    conn.execute(
+        "INSERT INTO hewer_olap.dirty SELECT date_trunc('minute', %s::timestamptz, 'UTC'),"
+        " %s, 'synthetic', 'a'",
+        (end - 90 * m, tenant),
+    )
+    conn.execute("SELECT hewer_olap.rollups_refresh()")
+    [again] = conn.execute(
+        "SELECT attempts FROM hewer_olap.workflow_stats(%s, %s, %s)",
+        (windows[2][0][0], windows[2][0][1], tenant),
+    ).fetchall()
+    assert again["attempts"] == 2 * 3 * 24 * 60
+    # A store of version 1 (minutes only) gets its hours and days built when a feeder of this
+    # version applies the store's SQL.
+    before = conn.execute(
+        "SELECT * FROM hewer_olap.workflow_stats(%s, %s, %s)",
+        (windows[3][0][0], windows[3][0][1], tenant),
+    ).fetchall()
+    conn.execute("DELETE FROM hewer_olap.hours; DELETE FROM hewer_olap.days")
+    conn.execute("UPDATE hewer_olap.meta SET store_version = 1")
+    conn.execute(olap.store_sql())
+    assert conn.execute("SELECT store_version FROM hewer_olap.meta").fetchone() == {
+        "store_version": 2
+    }
+    after = conn.execute(
+        "SELECT * FROM hewer_olap.workflow_stats(%s, %s, %s)",
+        (windows[3][0][0], windows[3][0][1], tenant),
+    ).fetchall()
+    assert after == before and before[0]["attempts"] > 0

@@ -1,4 +1,5 @@
-"""plpgsql_check, the PL/pgSQL linter, over every PL/pgSQL function of schema hewer.
+"""plpgsql_check, the PL/pgSQL linter, over every PL/pgSQL function of schema hewer and of the
+analytics store (schema hewer_olap, sql/olap/store.sql).
 
 It runs on servers that have the plpgsql_check extension: Debian's
 postgresql-15-plpgsql-check, which .ci/run installs for the PostgreSQL 15 pass (and
@@ -17,9 +18,11 @@ from typing import Any
 
 import psycopg
 
+from pydispatch import olap
+
 Conn = psycopg.Connection[Any]
 
-# Every PL/pgSQL function of schema hewer; a trigger function is checked against
+# Every PL/pgSQL function of schemas hewer and hewer_olap; a trigger function is checked against
 # the first table it is attached to (the linter needs one to type NEW and OLD),
 # with that trigger's transition tables.
 _CHECK = """
@@ -34,7 +37,7 @@ CROSS JOIN LATERAL public.plpgsql_check_function_tb(
     oldtable => trg.tgoldtable, newtable => trg.tgnewtable,
     fatal_errors => false, other_warnings => true, performance_warnings => false,
     extra_warnings => true, security_warnings => true) c
-WHERE p.pronamespace = 'hewer'::regnamespace
+WHERE p.pronamespace::regnamespace::text IN ('hewer', 'hewer_olap')
 ORDER BY 1, 2
 """
 
@@ -52,8 +55,15 @@ def _not_a_finding(row: dict[str, Any]) -> bool:
 
 def test_plpgsql_check_finds_nothing_in_any_function(conn: Conn) -> None:
     conn.execute("CREATE EXTENSION IF NOT EXISTS plpgsql_check")
+    conn.execute(olap.store_sql())
     rows = [dict(r) for r in conn.execute(_CHECK).fetchall()]
     assert any(r["function"] == "hewer._history_guard()" for r in rows), "the linter ran"
+    store = conn.execute(
+        "SELECT count(*) AS n FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l"
+        " ON l.oid = p.prolang WHERE l.lanname = 'plpgsql'"
+        " AND p.pronamespace = 'hewer_olap'::regnamespace"
+    ).fetchone()
+    assert store is not None and store["n"] >= 5, "the store's functions are there to check"
     findings = [
         f"{r['function']} line {r['lineno']}: {r['level']} {r['sqlstate']}: {r['message']}"
         for r in rows

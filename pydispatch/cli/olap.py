@@ -55,6 +55,7 @@ def olap_feed(once: bool, batch: int, vt: int) -> None:
                     await feeder.drain(core)
                     waiting, _ = await olap.lag(core)
                     if waiting == 0:
+                        await feeder.refresh()
                         return feeder.total
                     await asyncio.sleep(0.2)  # batches another feeder holds come back after vt
             finally:
