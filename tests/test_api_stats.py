@@ -3,7 +3,7 @@ tenant seeing its own (a real API on a real database, the store fed by a real fe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +11,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
+from pydispatch import olap
 from tests.engine import claim, complete, fail, register, trigger, worker
 from tests.test_api import Api
 from tests.test_olap import feed
@@ -111,3 +112,26 @@ def test_stats_per_workflow_and_step_and_the_queue_each_tenant_its_own(
         {"action": "digest:fetch", "ready": 2, "delayed": 0}
     ]
     assert api.call("GET", "/v1/stats/queue", token=tokens["globex"])[2] == []
+
+
+def test_stats_read_a_store_on_another_database(
+    api: Api,
+    conn: Conn,
+    dsn: str,
+    create_database: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HEWER_OLAP_DATABASE_URL: the store elsewhere (a database of its own here); the API
+    reads it there, and the core's database has no store at all."""
+    store = create_database()
+    monkeypatch.setenv(olap.STORE_ENV, store)
+    register(conn, "digest", SPEC)
+    trigger(conn, "digest", [{"i": 1}])
+    w = worker(conn, ["digest:fetch", "digest:summarize"])
+    complete(conn, claim(conn, w), [{"ok": True}])
+    complete(conn, claim(conn, w), ["done"])
+    feed(dsn, store)
+    status, _, page = api.call("GET", "/v1/stats/workflows")
+    assert status == 200, page
+    assert [(w["workflow"], w["attempts"]) for w in page["workflows"]] == [("digest", 2)]
+    assert conn.execute("SELECT to_regnamespace('hewer_olap') AS s").fetchone() == {"s": None}
