@@ -201,7 +201,7 @@ def test_history_outlives_the_cores_partitions(conn: Conn, dsn: str) -> None:
     assert row["attempts"] == 5
     # The store's own retention drops its own partitions (runs, attempts, minutes, hours: one
     # day's each) and its day rollups, by its own policy.
-    assert conn.execute("SELECT count(*) AS n FROM hewer_olap.days").fetchone()["n"] >= 2
+    assert _value(conn, "SELECT count(*) FROM hewer_olap.days") >= 2
     assert conn.execute(
         "SELECT hewer_olap.retention_apply(now() + interval '1 day', interval '0 days') AS n"
     ).fetchone() == {"n": 4}
@@ -392,12 +392,19 @@ GROUP BY h.wait, h.run
 """
 
 
+def _value(conn: Conn, sql: str, params: Any = None) -> Any:
+    """The first column of the one row `sql` returns."""
+    row = conn.execute(sql, params).fetchone()
+    assert row is not None
+    return next(iter(row.values()))
+
+
 def test_rollups_of_days_hours_and_minutes_add_up_to_the_facts(conn: Conn) -> None:
     conn.execute(olap.store_sql())
-    tenant = conn.execute("SELECT gen_random_uuid() AS t").fetchone()["t"]
-    end = conn.execute(
-        "SELECT date_trunc('hour', now(), 'UTC') - interval '2 days' + interval '17 minutes' AS t"
-    ).fetchone()["t"]
+    tenant = _value(conn, "SELECT gen_random_uuid()")
+    end = _value(
+        conn, "SELECT date_trunc('hour', now(), 'UTC') - interval '2 days' + interval '17 minutes'"
+    )
     conn.execute(
         "SELECT hewer_olap.partitions_ensure(((%(end)s::timestamptz AT TIME ZONE 'UTC')::date"
         " - 4), 6)",
@@ -408,8 +415,8 @@ def test_rollups_of_days_hours_and_minutes_add_up_to_the_facts(conn: Conn) -> No
         "INSERT INTO hewer_olap.dirty SELECT DISTINCT date_trunc('minute', finished_at, 'UTC'),"
         " tenant_id, workflow, step FROM hewer_olap.attempts WHERE workflow = 'synthetic'"
     )
-    marked = conn.execute("SELECT count(*) AS n FROM hewer_olap.dirty").fetchone()["n"]
-    refreshed = conn.execute("SELECT hewer_olap.rollups_refresh() AS n").fetchone()["n"]
+    marked = _value(conn, "SELECT count(*) FROM hewer_olap.dirty")
+    refreshed = _value(conn, "SELECT hewer_olap.rollups_refresh()")
     assert refreshed == marked > 2 * 3 * 24 * 50
     assert conn.execute("SELECT count(*) AS n FROM hewer_olap.dirty").fetchone() == {"n": 0}
     h, m = timedelta(hours=1), timedelta(minutes=1)
