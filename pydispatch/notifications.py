@@ -1,9 +1,10 @@
 """Notifications: one LISTEN connection per dispatcher, routing hints to the loops.
 
 Channels: hewer_ready (claimable work: wakes the claim loops of the streams whose tenant and
-actions the payload's tags name), hewer_cancel (the cancel loop), hewer_run_done (Wait and
-Watch calls on those runs) and hewer_tokens (a token check). A notification is a hint,
-never authority: any login may send one, so it only wakes loops that then ask the database.
+actions the payload's tags name), hewer_cancel (the cancel loop), hewer_run_done and
+hewer_output (Wait, Watch and Output calls on those runs) and hewer_tokens (a token check). A
+notification is a hint, never authority: any login may send one, so it only wakes loops that
+then ask the database.
 The connection is re-made when lost, and then everything is woken, in case a hint was missed.
 """
 
@@ -100,7 +101,7 @@ class Notifications:
             workers = _tags(data.get("workers"))
             if workers is None or any(notify_tag(str(w)) in workers for w in sessions):
                 core.cancels.wake()
-        elif channel == "hewer_run_done":
+        elif channel in ("hewer_run_done", "hewer_output"):
             runs = _tags(data.get("runs"))
             self.wake_runs(
                 None

@@ -81,6 +81,7 @@ LISTEN hewer_ready;
 LISTEN hewer_cancel;
 LISTEN hewer_run_done;
 LISTEN hewer_tokens;
+LISTEN hewer_output;
 
 -- name: workflow_register
 SELECT workflow_id, version_id, version, created
@@ -267,3 +268,12 @@ FROM pgmq.q_hewer_olap q;
 SELECT q.kind, count(*) FILTER (WHERE q.quarantined_at IS NOT NULL)::bigint AS quarantined
 FROM hewer.quarantine q
 GROUP BY q.kind;
+
+-- name: task_stream
+SELECT ord, accepted, reason
+FROM hewer.task_stream(%(task_ids)s::uuid[], %(attempts)s::int[], %(seqs)s::bigint[],
+                       %(chunks)s::text[], %(worker_ids)s::uuid[]);
+
+-- name: run_output
+SELECT chunk_id, task_id, step, attempt, seq, chunk, written_at
+FROM hewer.run_output(%(run_id)s::uuid, %(after)s::uuid, %(task_id)s::uuid, %(limit)s);

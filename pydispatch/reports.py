@@ -2,9 +2,9 @@
 
 Reports from every stream go through one queue. The batcher takes the first, waits
 `delay` for more (up to `size`), then applies them kind by kind in lifecycle order
-(start, refresh, log, complete, fail) so that a worker's start and completion that land
-in one batch apply in the order they happened, and a task's log lines land before its
-completion; batches apply one after another.
+(start, refresh, log, stream, complete, fail) so that a worker's start and completion that
+land in one batch apply in the order they happened, and a task's log lines and output chunks
+land before its completion; batches apply one after another.
 Reports are grouped by their stream's tenant (the SQL fences by tenant): one call per
 kind per tenant. Calls are non-strict: each report gets its own accepted/reason. If a whole call
 fails (say one payload PostgreSQL refuses), its reports are retried one by one,
@@ -58,14 +58,16 @@ class Kind(enum.IntEnum):
     START = 1
     REFRESH = 2
     LOG = 3
-    COMPLETE = 4
-    FAIL = 5
+    STREAM = 4
+    COMPLETE = 5
+    FAIL = 6
 
 
 _QUERY: Final = {
     Kind.START: "task_start",
     Kind.REFRESH: "task_heartbeat",
     Kind.LOG: "task_log",
+    Kind.STREAM: "task_stream",
     Kind.COMPLETE: "task_complete",
     Kind.FAIL: "task_fail",
 }
@@ -85,6 +87,7 @@ class Report:
     extend_by: timedelta | None = None  # refresh; None = the step's execution timeout
     level: str = ""  # log: the line's level as the worker sent it
     logged_at: datetime | None = None  # log: the worker's time (None: now)
+    seq: int = 0  # stream: the chunk's number in its attempt's stream
 
 
 class ReportBatcher:
@@ -230,6 +233,9 @@ class ReportBatcher:
             params["levels"] = [r.level for r in reports]
             params["messages"] = [r.payload or "" for r in reports]
             params["logged_at"] = [r.logged_at for r in reports]
+        elif kind is Kind.STREAM:
+            params["seqs"] = [r.seq for r in reports]
+            params["chunks"] = [r.payload or "" for r in reports]
         for attempt in range(_CONNECTION_RETRIES + 1):
             try:
                 async with self._pool.connection() as conn:
@@ -249,8 +255,8 @@ class ReportBatcher:
         session = report.session
         session.ack(report.request_id, accepted, reason, timeout_at_ms)
         finished = accepted and report.kind in (Kind.COMPLETE, Kind.FAIL)
-        # A refused log line says nothing of whether the worker still holds the task.
-        gone = reason in _GONE and report.kind is not Kind.LOG
+        # A refused log line or chunk says nothing of whether the worker still holds the task.
+        gone = reason in _GONE and report.kind not in (Kind.LOG, Kind.STREAM)
         if (finished or gone) and session.release(report.task_id):
             self._on_release(session)
         session.report_answered()

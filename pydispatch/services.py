@@ -27,6 +27,7 @@ from psycopg.rows import DictRow
 
 from pydispatch import run_filters
 from pydispatch import session as codes
+from pydispatch.output import OutputFollower
 from pydispatch.session import Session
 from pydispatch.status import details, status_code
 from pydispatch.tenancy import BadAuthorizationError, bearer_token, token_id
@@ -48,6 +49,8 @@ TERMINAL_RUN_STATUSES: Final = frozenset({"succeeded", "failed", "cancelled"})
 RUN_FINISHED: Final = "run_finished"
 # Watch re-reads events this far behind the newest it has seen (see hewer.run_events).
 WATCH_REREAD_MS: Final = 10_000
+#: Output chunks read per call while following a run's output.
+OUTPUT_PAGE: Final = 1000
 
 
 def _uuid_floor_ms(ms: int) -> uuid.UUID:
@@ -474,6 +477,58 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                         at_unix_ms=unix_ms(run["finished_at"]),
                         run_status=run["status"],
                     )
+                    return
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await event.wait()
+                await self._open(context)
+                await self._check_token(context, caller)
+
+    async def Output(  # noqa: N802 - gRPC method name
+        self, request: pb.OutputRequest, context: Ctx
+    ) -> AsyncIterator[pb.OutputChunk]:
+        """The run's output chunks: those already written, then each new one (woken by
+        hewer_output), until the run is terminal and its last chunks are sent."""
+        caller = await self._begin(context)
+        core = self.core
+        run_id = await self._run_id(context, request.run_id)
+        task_id = await self._run_id(context, request.task_id) if request.task_id else None
+        after = (
+            await self._run_id(context, request.after_chunk_id) if request.after_chunk_id else None
+        )
+        follower = OutputFollower(after)
+        pause = min(core.settings.poll_interval, 0.25)
+        with core.run_waiter(run_id) as event, core.token_in_use(caller.token_id):
+            while True:
+                event.clear()
+                # The status first: chunks are committed before the completion that ends
+                # the run, so once it is terminal, the read below has them all.
+                run = await self._get(context, caller, run_id)
+                while True:
+                    rows = await self._db(
+                        context,
+                        caller,
+                        "run_output",
+                        {
+                            "run_id": run_id,
+                            "after": follower.cursor(),
+                            "task_id": task_id,
+                            "limit": OUTPUT_PAGE,
+                        },
+                    )
+                    for row in follower.new(rows):
+                        yield pb.OutputChunk(
+                            chunk_id=str(row["chunk_id"]),
+                            task_id=str(row["task_id"]),
+                            step=row["step"],
+                            attempt=row["attempt"],
+                            seq=row["seq"],
+                            data=row["chunk"],
+                            at_unix_ms=unix_ms(row["written_at"]),
+                        )
+                    if len(rows) < OUTPUT_PAGE:
+                        break
+                if run["status"] in TERMINAL_RUN_STATUSES:
                     return
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(pause):

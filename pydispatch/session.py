@@ -77,6 +77,8 @@ class Session:
         self._log_refilled = time.monotonic()
         self.log_lines_dropped = 0
         self.log_drop_said = float("-inf")
+        self._chunk_tokens: float | None = None
+        self._chunk_refilled = time.monotonic()
 
     def take_log_line(self, rate: float, burst: float) -> bool:
         """Whether one more log line may be stored: `rate` a second, in bursts of `burst`."""
@@ -89,6 +91,18 @@ class Session:
             self.log_lines_dropped += 1
             return False
         self._log_tokens = tokens - 1
+        return True
+
+    def take_chunk(self, rate: float, burst: float) -> bool:
+        """Whether one more output chunk may be stored now: `rate` a second, in bursts."""
+        now = time.monotonic()
+        tokens = burst if self._chunk_tokens is None else self._chunk_tokens
+        tokens = min(burst, tokens + (now - self._chunk_refilled) * rate)
+        self._chunk_refilled = now
+        if tokens < 1:
+            self._chunk_tokens = tokens
+            return False
+        self._chunk_tokens = tokens - 1
         return True
 
     @property

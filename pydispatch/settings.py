@@ -42,6 +42,10 @@ class DispatcherSettings:
     #: task log lines each worker stream may have stored (hewer.task_log), per second, in
     #: bursts of up to 4 seconds' worth; lines over that are refused (Ack reason log_rate).
     task_log_rate: float = 500.0
+    #: output chunks (ctx.stream) each worker stream may have stored, per second, in bursts
+    #: of up to 4 seconds' worth; past that the dispatcher reads that worker's stream more
+    #: slowly (nothing is refused or lost).
+    task_stream_rate: float = 2000.0
     #: on shutdown, how long workers get to end their streams before they are closed.
     shutdown_grace: float = 10.0
     #: a new stream must say hello within this time.
@@ -109,6 +113,7 @@ class DispatcherSettings:
             "item_backoff": self.item_backoff,
             "leader_lease": self.leader_lease,
             "task_log_rate": self.task_log_rate,
+            "task_stream_rate": self.task_stream_rate,
         }
         for name, value in positive.items():
             if not value > 0:

@@ -21,7 +21,13 @@ import grpc
 from pydispatch import session as codes
 from pydispatch.reports import INVALID, LOG_RATE
 from pydispatch.session import Session
-from pydispatch.validate import BadRequestError, log_text, parse_log, parse_report
+from pydispatch.validate import (
+    BadRequestError,
+    log_text,
+    parse_log,
+    parse_report,
+    parse_stream,
+)
 from pyworker.proto import hewer_pb2 as pb
 
 if TYPE_CHECKING:
@@ -80,6 +86,12 @@ class Streams:
         try:
             async for message in requests:
                 s.last_seen = time.monotonic()
+                if message.WhichOneof("body") == "stream":
+                    # Over its share of chunks, a worker waits: reading its stream pauses (and
+                    # gRPC's flow control holds the worker back) rather than refuse a chunk.
+                    rate = self.core.settings.task_stream_rate
+                    while not s.take_chunk(rate, 4 * rate):
+                        await asyncio.sleep(1 / rate)
                 try:
                     self.handle(s, message)
                 except Exception:
@@ -102,7 +114,7 @@ class Streams:
             if body is None:
                 raise BadRequestError(
                     "empty WorkerMessage: set one of hello, heartbeat, started, completed, "
-                    "failed, refresh, log"
+                    "failed, refresh, log, stream"
                 )
             if body == "hello":
                 raise BadRequestError(
@@ -112,17 +124,20 @@ class Streams:
                 s.heartbeat(message.heartbeat.free_slots)
                 s.ack(rid, True)
                 return
-            if body == "log":
-                report = parse_log(s, rid, message.log)
+            if body == "stream":
+                report = parse_stream(s, rid, message.stream)
+            elif body == "log":
+                line = parse_log(s, rid, message.log)
                 rate = self.core.settings.task_log_rate
                 if not s.take_log_line(rate, 4 * rate):
                     self._log_dropped(s)
                     s.ack(rid, False, LOG_RATE)
                     return
                 self._log_line(s, message.log)
-                if report is None:
+                if line is None:
                     s.ack(rid, True)
                     return
+                report = line
             else:
                 report = parse_report(s, rid, message)
         except BadRequestError as exc:

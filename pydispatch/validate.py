@@ -204,3 +204,18 @@ def parse_log(s: Session, rid: int, line: pb.LogLine) -> Report | None:
             else None
         ),
     )
+
+
+def parse_stream(s: Session, rid: int, chunk: pb.TaskStream) -> Report:
+    """An output chunk (ctx.stream) as a report to store."""
+    if chunk.seq < 1:
+        raise BadRequestError(f"stream.seq must count the attempt's chunks from 1, got {chunk.seq}")
+    return Report(
+        Kind.STREAM,
+        s,
+        rid,
+        parse_uuid(chunk.task_id, "stream.task_id"),
+        attempt_number(chunk.attempt, "stream.attempt"),
+        payload=chunk.data,
+        seq=chunk.seq,
+    )

@@ -9,7 +9,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from pyworker.children import ChildRun
-from pyworker.client import Client, RunEvent, RunInfo, RunSummary, SyncClient
+from pyworker.client import Client, OutputChunk, RunEvent, RunInfo, RunSummary, SyncClient
 from pyworker.context import Context, Refresh
 from pyworker.durations import Duration, parse_duration
 from pyworker.errors import (
@@ -82,6 +82,7 @@ __all__ = [
     "HewerError",
     "LeaseLostError",
     "NonRetryableError",
+    "OutputChunk",
     "RateLimit",
     "Refresh",
     "RegistrationError",

@@ -132,6 +132,32 @@ class RunEvent:
 
 
 @dataclass(frozen=True)
+class OutputChunk:
+    """A chunk of a task attempt's streamed output (ctx.stream)."""
+
+    chunk_id: str
+    task_id: str
+    step: str
+    attempt: int
+    seq: int
+    """The chunk's number in its attempt's stream, from 1."""
+    data: str
+    at: datetime | None
+
+    @classmethod
+    def from_proto(cls, chunk: pb.OutputChunk) -> OutputChunk:
+        return cls(
+            chunk_id=chunk.chunk_id,
+            task_id=chunk.task_id,
+            step=chunk.step,
+            attempt=chunk.attempt,
+            seq=chunk.seq,
+            data=chunk.data,
+            at=_time(chunk.at_unix_ms),
+        )
+
+
+@dataclass(frozen=True)
 class RunSummary:
     """A run as listed (Client.list_runs): no outputs; tasks counts its tasks by status."""
 
@@ -421,6 +447,29 @@ class Client:
         finally:
             stream.cancel()
 
+    async def output(
+        self, run_id: str, *, task_id: str | None = None, after: str | None = None
+    ) -> AsyncIterator[OutputChunk]:
+        """The run's streamed output (ctx.stream): every chunk already written, then each new
+        one, until the run is terminal. task_id: one task's chunks only; after: resume after
+        this chunk id. Follows the run across dispatchers: when one goes away, it resumes on
+        the next after the last chunk it gave."""
+        last = after or ""
+        while True:
+            request = pb.OutputRequest(run_id=run_id, task_id=task_id or "", after_chunk_id=last)
+            stream = self._runs().Output(request, metadata=self._metadata)
+            try:
+                async for chunk in stream:
+                    last = chunk.chunk_id
+                    yield OutputChunk.from_proto(chunk)
+                return
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise _error("Output", exc) from None
+                await self._next_dispatcher()
+            finally:
+                stream.cancel()
+
     async def cancel(self, run_id: str) -> bool:
         """Cancel a run; False if it had already finished."""
         request = pb.CancelRequest(run_id=run_id)
@@ -643,12 +692,22 @@ class SyncClient:
 
     def watch(self, run_id: str) -> Iterator[RunEvent]:
         """See Client.watch: the events, as a blocking iterator."""
+        return self._iterate(self._client.watch(run_id))
+
+    def output(
+        self, run_id: str, *, task_id: str | None = None, after: str | None = None
+    ) -> Iterator[OutputChunk]:
+        """See Client.output: the chunks, as a blocking iterator."""
+        return self._iterate(self._client.output(run_id, task_id=task_id, after=after))
+
+    def _iterate(self, source: AsyncIterator[T]) -> Iterator[T]:
+        """An async iterator of the client's loop as a blocking one."""
         items: queue.Queue[tuple[str, Any]] = queue.Queue()
 
         async def pump() -> None:
             try:
-                async for event in self._client.watch(run_id):
-                    items.put(("event", event))
+                async for item in source:
+                    items.put(("item", item))
             except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 items.put(("error", exc))
             else:
@@ -658,7 +717,7 @@ class SyncClient:
         try:
             while True:
                 kind, value = items.get()
-                if kind == "event":
+                if kind == "item":
                     yield value
                 elif kind == "error":
                     raise value

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from pyworker.workflow import Task, Workflow
 
 
+#: The longest chunk hewer.task_stream stores; ctx.stream splits longer text.
+MAX_CHUNK_CHARS = 65_536
+
+
 class TaskLink(Protocol):
     """The worker side of a Context: where its log lines and lease refreshes go.
 
@@ -38,6 +42,8 @@ class TaskLink(Protocol):
     def send_log(self, level: str, message: str, at_unix_ms: int) -> None: ...
 
     def send_refresh(self, extend_by_ms: int) -> concurrent.futures.Future[datetime]: ...
+
+    def send_stream(self, data: str) -> None: ...
 
 
 class Refresh:
@@ -174,6 +180,19 @@ class Context:
     def wait_cancelled(self, timeout: float | None = None) -> bool:
         """Sleep up to `timeout` seconds, waking early on cancellation; returns `cancelled`."""
         return self._cancelled.wait(timeout)
+
+    def stream(self, data: str) -> None:
+        """Send a chunk of this attempt's output to whoever follows the run's output
+        (`Client.output`, `GET /v1/runs/{id}/output`, the dashboard), e.g. an LLM's tokens as
+        they come. Chunks are stored in order (a late follower gets them all) and kept 3 days;
+        text over 65,536 characters goes as several chunks. Returns at once, from sync or
+        async code; the chunks go out in the background and survive a reconnect."""
+        if not isinstance(data, str):
+            raise TypeError(f"ctx.stream takes text, got {type(data).__name__}: send str(data)")
+        if self._link is None or not data:
+            return
+        for start in range(0, len(data), MAX_CHUNK_CHARS):
+            self._link.send_stream(data[start : start + MAX_CHUNK_CHARS])
 
     def refresh_timeout(self, extend_by: Duration) -> Refresh:
         """Extend the lease: it ends `extend_by` from now (never earlier than it already does).

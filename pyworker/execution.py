@@ -84,6 +84,7 @@ class Execution:
         self.reported = False
         self.runner: asyncio.Task[None] | None = None
         self.span: trace.Span = trace.INVALID_SPAN
+        self._stream_seq = 0  # output chunks sent (ctx.stream), numbered from 1
         self._span_open = False
         timeout_at = (
             datetime.fromtimestamp(assignment.timeout_at_unix_ms / 1000, UTC)
@@ -392,6 +393,31 @@ class Execution:
             at_unix_ms=at_unix_ms,
         )
         _call_soon(self._loop, self._send_log, line)
+
+    def send_stream(self, data: str) -> None:
+        _call_soon(self._loop, self._send_stream, data)
+
+    def _send_stream(self, data: str) -> None:
+        if self.stop_kind == "lease_lost":
+            return
+        self._stream_seq += 1
+        self._outbox.send(
+            pb.WorkerMessage(
+                stream=pb.TaskStream(
+                    task_id=self.task_id, attempt=self.attempt, seq=self._stream_seq, data=data
+                )
+            ),
+            on_ack=self._on_stream_ack,
+        )
+
+    def _on_stream_ack(self, ack: pb.Ack) -> None:
+        if not ack.accepted:
+            log.warning(
+                "dispatcher refused an output chunk of %s attempt %d: %s",
+                self.task_id,
+                self.attempt,
+                ack.reason or "no reason given",
+            )
 
     def _send_log(self, line: pb.LogLine) -> None:
         if self.stop_kind != "lease_lost":

@@ -75,6 +75,7 @@ class RunsStub(Protocol):
         pb.CancelMatchingRequest, pb.CancelMatchingResponse
     ]
     Replay: grpc.aio.UnaryUnaryMultiCallable[pb.ReplayRequest, pb.ReplayResponse]
+    Output: grpc.aio.UnaryStreamMultiCallable[pb.OutputRequest, pb.OutputChunk]
 
 
 #: A PEM file of the certificate authority that signed the dispatchers' TLS certificates.

@@ -31,7 +31,7 @@ BEGIN
               -- runs
               'run_trigger', 'run_spawn', 'run_get', 'run_cancel', 'run_cancel_matching', 'run_list',
               'run_replay', 'run_lineage', 'run_children', 'runs_by_metadata', 'run_events',
-              'run_schedule', 'schedule_cancel', 'schedule_list', 'task_history', 'run_logs', 'quarantine_list',
+              'run_schedule', 'schedule_cancel', 'schedule_list', 'task_history', 'run_logs', 'run_output', 'quarantine_list',
               'quarantine_release',
               -- workflows, events, cron, limits
               'workflow_register', 'workflow_get', 'workflow_list', 'workflow_versions',
@@ -42,7 +42,7 @@ BEGIN
               -- workers in any language
               'worker_register', 'worker_heartbeat', 'worker_get', 'worker_list', 'worker_stop', 'task_claim',
               'task_start', 'task_complete', 'task_fail', 'task_heartbeat', 'task_cancellations',
-              'task_log',
+              'task_log', 'task_stream',
               -- the tenant itself and its tokens
               'tenant_list', 'token_create', 'token_list', 'token_revoke'])
     LOOP

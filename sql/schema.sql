@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (15);
+INSERT INTO hewer.meta (schema_version) VALUES (16);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -423,6 +423,24 @@ CREATE TABLE hewer.task_logs (
 CREATE INDEX task_logs_run_idx ON hewer.task_logs (run_id, id);
 CREATE TABLE hewer.task_logs_default PARTITION OF hewer.task_logs DEFAULT;
 
+-- Chunks of task attempts' output streams (ctx.stream; hewer.task_stream
+-- writes them, hewer.run_output reads them). The id is the server's, as for
+-- log lines; seq is the worker's count of the attempt's chunks, from 1, so a
+-- chunk sent again after a reconnect is not written twice.
+CREATE TABLE hewer.task_streams (
+    tenant_id uuid NOT NULL,
+    id uuid NOT NULL,
+    run_id uuid NOT NULL,
+    task_id uuid NOT NULL,
+    attempt integer NOT NULL,
+    seq bigint NOT NULL,
+    chunk text NOT NULL,
+    PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE INDEX task_streams_run_idx ON hewer.task_streams (run_id, id);
+CREATE INDEX task_streams_seq_idx ON hewer.task_streams (task_id, attempt, seq);
+CREATE TABLE hewer.task_streams_default PARTITION OF hewer.task_streams DEFAULT;
+
 -- History guard: a workflow version, a finished run or task, and every task
 -- event are immutable. BEFORE UPDATE OR DELETE row triggers (cloned onto every
 -- partition) raise HW080; the WHEN clauses keep the hot path (updates of
@@ -548,7 +566,9 @@ INSERT INTO hewer.partition_config (table_name, period, premake, retention) VALU
     ('tasks', '1 day', 2, '30 days'),
     ('task_events', '1 day', 2, '30 days'),
     -- Logs are bulkier than the rest of the history: kept a week.
-    ('task_logs', '1 day', 2, '7 days');
+    ('task_logs', '1 day', 2, '7 days'),
+    -- Streams are for watching work as it happens: kept three days.
+    ('task_streams', '1 day', 2, '3 days');
 
 -- Tenant- and action-wide limits, set at runtime (hewer.concurrency_limit_set).
 CREATE TABLE hewer.concurrency_limits (
@@ -842,7 +862,8 @@ BEGIN
         'workflows', 'workflow_versions', 'steps', 'runs', 'tasks', 'task_events', 'queue',
         'idempotency_keys', 'workers', 'concurrency_limits', 'semaphores', 'run_holds',
         'rate_limits', 'rate_buckets', 'events', 'filters', 'event_matches', 'crons',
-        'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens', 'task_logs']
+        'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens', 'task_logs',
+        'task_streams']
     LOOP
         EXECUTE format('ALTER TABLE hewer.%I ENABLE ROW LEVEL SECURITY', v_table);
         EXECUTE format('CREATE POLICY tenant_isolation ON hewer.%I '

@@ -294,6 +294,13 @@ def _call_every_client_function(a: Conn) -> set[str]:
         (ids, attempts, worker),
     )
     call("run_logs", "SELECT * FROM hewer.run_logs(%s, NULL, 10)", (run_ids[0],))
+    call(
+        "task_stream",
+        "SELECT * FROM hewer.task_stream(%s::uuid[], %s::int[], ARRAY[1, 1]::bigint[],"
+        " ARRAY['tok', 'en'], ARRAY[%s::uuid, NULL])",
+        (ids, attempts, worker),
+    )
+    call("run_output", "SELECT * FROM hewer.run_output(%s, NULL, NULL, 10)", (run_ids[0],))
     kids = call(
         "run_spawn",
         "SELECT * FROM hewer.run_spawn(%s, %s, 'kid', ARRAY['{}']::jsonb[], ARRAY['c1'])",

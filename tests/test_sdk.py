@@ -444,6 +444,10 @@ class FakeLink:
 
     def __init__(self) -> None:
         self.logs: list[tuple[str, str]] = []
+        self.chunks: list[str] = []
+
+    def send_stream(self, data: str) -> None:
+        self.chunks.append(data)
 
     def send_log(self, level: str, message: str, at_unix_ms: int) -> None:
         assert abs(at_unix_ms - time.time() * 1000) < 5000

@@ -166,6 +166,18 @@ class RunEvent(BaseModel):
     created_at: datetime
 
 
+class OutputChunk(BaseModel):
+    """A chunk of a task attempt's streamed output (ctx.stream)."""
+
+    chunk_id: uuid.UUID
+    task_id: uuid.UUID
+    step: str
+    attempt: int
+    seq: int = Field(description="The chunk's number in its attempt's stream, from 1.")
+    data: str
+    written_at: datetime
+
+
 # --- workflow specs (docs/sql-api.md#the-workflow-spec; the database checks every field) --
 
 Duration = int | float | str

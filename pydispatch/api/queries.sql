@@ -10,6 +10,7 @@ SELECT hewer.token_tenant(%(token)s) AS tenant;
 LISTEN hewer_ready;
 LISTEN hewer_run_done;
 LISTEN hewer_cancel;
+LISTEN hewer_output;
 
 -- name: schema_version
 SELECT schema_version FROM hewer.meta;
@@ -42,6 +43,10 @@ FROM hewer.run_replay(ARRAY[%(run_id)s::uuid], %(start_from)s);
 -- name: run_logs
 SELECT log_id, task_id, step, attempt, level, message, logged_at, written_at
 FROM hewer.run_logs(%(run_id)s::uuid, %(after)s::uuid, %(limit)s);
+
+-- name: run_output
+SELECT chunk_id, task_id, step, attempt, seq, chunk AS data, written_at
+FROM hewer.run_output(%(run_id)s::uuid, %(after)s::uuid, %(task_id)s::uuid, %(limit)s);
 
 -- name: run_events
 SELECT event_id, task_id, step, attempt, kind, status::text AS status, data, created_at

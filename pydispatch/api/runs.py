@@ -32,6 +32,7 @@ from pydispatch.api.models import (
     Lineage,
     LogLine,
     LogPage,
+    OutputChunk,
     Problem,
     Replayed,
     ReplayRequest,
@@ -45,6 +46,7 @@ from pydispatch.api.models import (
     Triggered,
     TriggerRequest,
 )
+from pydispatch.output import OutputFollower
 from pydispatch.tracing import Tracing
 from pyworker.tracing import TRACEPARENT
 
@@ -52,6 +54,8 @@ from pyworker.tracing import TRACEPARENT
 # sent (an event committed late can sort before one already read; see hewer.run_events).
 STREAM_POLL: Final = 0.5
 STREAM_REREAD_MS: Final = 10_000
+#: Output chunks read per query while following a run's output.
+OUTPUT_PAGE: Final = 1000
 # The run-changes stream re-reads at least this often without a notification, at most
 # this often with them, and sends a comment line when idle this long (proxies drop idle
 # connections).
@@ -365,6 +369,70 @@ async def stream_run(
         media_type="text/event-stream",
         headers=SSE_HEADERS,
     )
+
+
+@router.get(
+    "/v1/runs/{run_id}/output",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: each chunk as `event: chunk` with the "
+            "OutputChunk as data and its chunk_id as id; once the run has finished and its "
+            "last chunks are sent, `event: end` with the Run, and the stream ends.",
+        },
+        404: {"model": Problem},
+    },
+)
+async def stream_output(
+    request: Request,
+    run_id: uuid.UUID,
+    task_id: Annotated[uuid.UUID | None, Query(description="Only this task's chunks.")] = None,
+    last_event_id: Annotated[
+        uuid.UUID | None,
+        Header(description="The chunk_id of the last chunk received: resume after it."),
+    ] = None,
+) -> StreamingResponse:
+    """A run's streamed task output (ctx.stream) as server-sent events: every chunk already
+    written, then each new one as it is written, until the run has finished. A client that
+    reconnects with Last-Event-ID gets what it missed."""
+    token = bearer_of(request)
+    if not await as_tenant(request, token, "run_get", {"run_id": run_id}):
+        raise not_found(f"run {run_id}")
+    changes = request.app.state.changes
+
+    async def chunks() -> AsyncIterator[str]:
+        follower = OutputFollower(last_event_id)
+        while True:
+            seen = changes.generation
+            try:
+                # The status first: a run's chunks commit before the completion that ends it.
+                [run] = await as_tenant(request, token, "run_get", {"run_id": run_id})
+                while True:
+                    params = {
+                        "run_id": run_id,
+                        "after": follower.cursor(),
+                        "task_id": task_id,
+                        "limit": OUTPUT_PAGE,
+                    }
+                    rows = await as_tenant(request, token, "run_output", params)
+                    for row in follower.new(rows):
+                        chunk = OutputChunk.model_validate(row)
+                        data = chunk.model_dump_json()
+                        yield f"id: {chunk.chunk_id}\nevent: chunk\ndata: {data}\n\n"
+                    if len(rows) < OUTPUT_PAGE:
+                        break
+            except psycopg.Error as exc:
+                problem = database_problem(exc).model_dump_json(exclude_none=True)
+                yield f"event: error\ndata: {problem}\n\n"
+                return
+            if run["status"] in TERMINAL:
+                yield f"event: end\ndata: {Run.model_validate(run).model_dump_json()}\n\n"
+                return
+            # Woken by hewer_output (a chunk written) or a finished run; re-read anyway.
+            await changes.wait(seen, STREAM_POLL)
+
+    return StreamingResponse(chunks(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 @router.get("/v1/runs/{run_id}/children", responses=NOT_FOUND)

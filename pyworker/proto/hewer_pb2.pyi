@@ -40,7 +40,7 @@ class RegisterResponse(_message.Message):
     def __init__(self, worker_id: _Optional[str] = ..., heartbeat_interval_ms: _Optional[int] = ..., dispatcher_id: _Optional[str] = ...) -> None: ...
 
 class WorkerMessage(_message.Message):
-    __slots__ = ("request_id", "hello", "heartbeat", "started", "completed", "failed", "refresh", "log")
+    __slots__ = ("request_id", "hello", "heartbeat", "started", "completed", "failed", "refresh", "log", "stream")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     HELLO_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +49,7 @@ class WorkerMessage(_message.Message):
     FAILED_FIELD_NUMBER: _ClassVar[int]
     REFRESH_FIELD_NUMBER: _ClassVar[int]
     LOG_FIELD_NUMBER: _ClassVar[int]
+    STREAM_FIELD_NUMBER: _ClassVar[int]
     request_id: int
     hello: Hello
     heartbeat: Heartbeat
@@ -57,7 +58,8 @@ class WorkerMessage(_message.Message):
     failed: TaskFailed
     refresh: TaskRefresh
     log: LogLine
-    def __init__(self, request_id: _Optional[int] = ..., hello: _Optional[_Union[Hello, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., completed: _Optional[_Union[TaskCompleted, _Mapping]] = ..., failed: _Optional[_Union[TaskFailed, _Mapping]] = ..., refresh: _Optional[_Union[TaskRefresh, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ...) -> None: ...
+    stream: TaskStream
+    def __init__(self, request_id: _Optional[int] = ..., hello: _Optional[_Union[Hello, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., started: _Optional[_Union[TaskStarted, _Mapping]] = ..., completed: _Optional[_Union[TaskCompleted, _Mapping]] = ..., failed: _Optional[_Union[TaskFailed, _Mapping]] = ..., refresh: _Optional[_Union[TaskRefresh, _Mapping]] = ..., log: _Optional[_Union[LogLine, _Mapping]] = ..., stream: _Optional[_Union[TaskStream, _Mapping]] = ...) -> None: ...
 
 class Hello(_message.Message):
     __slots__ = ("worker_id",)
@@ -126,6 +128,18 @@ class LogLine(_message.Message):
     message: str
     at_unix_ms: int
     def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., level: _Optional[str] = ..., message: _Optional[str] = ..., at_unix_ms: _Optional[int] = ...) -> None: ...
+
+class TaskStream(_message.Message):
+    __slots__ = ("task_id", "attempt", "seq", "data")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    attempt: int
+    seq: int
+    data: str
+    def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., seq: _Optional[int] = ..., data: _Optional[str] = ...) -> None: ...
 
 class DispatcherMessage(_message.Message):
     __slots__ = ("assignment", "cancel", "ack", "error")
@@ -444,3 +458,31 @@ class ReplayResponse(_message.Message):
     kept: int
     to_run: int
     def __init__(self, run_id: _Optional[str] = ..., replay_run_id: _Optional[str] = ..., kept: _Optional[int] = ..., to_run: _Optional[int] = ...) -> None: ...
+
+class OutputRequest(_message.Message):
+    __slots__ = ("run_id", "task_id", "after_chunk_id")
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_CHUNK_ID_FIELD_NUMBER: _ClassVar[int]
+    run_id: str
+    task_id: str
+    after_chunk_id: str
+    def __init__(self, run_id: _Optional[str] = ..., task_id: _Optional[str] = ..., after_chunk_id: _Optional[str] = ...) -> None: ...
+
+class OutputChunk(_message.Message):
+    __slots__ = ("chunk_id", "task_id", "step", "attempt", "seq", "data", "at_unix_ms")
+    CHUNK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    AT_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
+    chunk_id: str
+    task_id: str
+    step: str
+    attempt: int
+    seq: int
+    data: str
+    at_unix_ms: int
+    def __init__(self, chunk_id: _Optional[str] = ..., task_id: _Optional[str] = ..., step: _Optional[str] = ..., attempt: _Optional[int] = ..., seq: _Optional[int] = ..., data: _Optional[str] = ..., at_unix_ms: _Optional[int] = ...) -> None: ...

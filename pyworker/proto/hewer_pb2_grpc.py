@@ -244,6 +244,11 @@ class RunsStub:
                 request_serializer=pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.SerializeToString,
                 response_deserializer=pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.FromString,
                 _registered_method=True)
+        self.Output = channel.unary_stream(
+                '/hewer.v1.Runs/Output',
+                request_serializer=pyworker_dot_proto_dot_hewer__pb2.OutputRequest.SerializeToString,
+                response_deserializer=pyworker_dot_proto_dot_hewer__pb2.OutputChunk.FromString,
+                _registered_method=True)
 
 
 class RunsServicer:
@@ -311,6 +316,14 @@ class RunsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Output(self, request, context):
+        """The run's streamed task output (ctx.stream): what was already streamed,
+        then each chunk as it is written, until the run is terminal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RunsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -358,6 +371,11 @@ def add_RunsServicer_to_server(servicer, server):
                     servicer.Replay,
                     request_deserializer=pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.FromString,
                     response_serializer=pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.SerializeToString,
+            ),
+            'Output': grpc.unary_stream_rpc_method_handler(
+                    servicer.Output,
+                    request_deserializer=pyworker_dot_proto_dot_hewer__pb2.OutputRequest.FromString,
+                    response_serializer=pyworker_dot_proto_dot_hewer__pb2.OutputChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -604,6 +622,33 @@ class Runs:
             '/hewer.v1.Runs/Replay',
             pyworker_dot_proto_dot_hewer__pb2.ReplayRequest.SerializeToString,
             pyworker_dot_proto_dot_hewer__pb2.ReplayResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Output(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/hewer.v1.Runs/Output',
+            pyworker_dot_proto_dot_hewer__pb2.OutputRequest.SerializeToString,
+            pyworker_dot_proto_dot_hewer__pb2.OutputChunk.FromString,
             options,
             channel_credentials,
             insecure,

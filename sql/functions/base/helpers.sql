@@ -362,3 +362,25 @@ LANGUAGE sql IMMUTABLE
 AS $$
     SELECT 1
 $$;
+
+-- Tell output subscribers that runs have new chunks: one NOTIFY on channel
+-- hewer_output per call ({"runs": [tags]}, or null when too many to list).
+CREATE OR REPLACE FUNCTION hewer._notify_output(p_run_ids uuid[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+#variable_conflict use_column
+DECLARE
+    v_payload text;
+BEGIN
+    IF coalesce(cardinality(p_run_ids), 0) = 0 THEN
+        RETURN;
+    END IF;
+    v_payload := json_build_object(
+        'runs', ARRAY(SELECT DISTINCT hewer.notify_tag(r::text) FROM unnest(p_run_ids) AS r))::text;
+    IF octet_length(v_payload) > 7000 THEN
+        v_payload := json_build_object('runs', NULL)::text;
+    END IF;
+    PERFORM pg_notify('hewer_output', v_payload);
+END
+$$;

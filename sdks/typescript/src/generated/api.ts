@@ -231,6 +231,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{run_id}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream Output
+         * @description A run's streamed task output (ctx.stream) as server-sent events: every chunk already
+         *     written, then each new one as it is written, until the run has finished. A client that
+         *     reconnects with Last-Event-ID gets what it missed.
+         */
+        get: operations["stream_output"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/runs/{run_id}/children": {
         parameters: {
             query?: never;
@@ -2864,6 +2886,61 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Server-sent events: each task event as `event: task` with the RunEvent as data and its event_id as id, then `event: run` with the Run once it has finished, and the stream ends. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description A missing, bad, revoked or expired token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field of the request is refused. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    stream_output: {
+        parameters: {
+            query?: {
+                /** @description Only this task's chunks. */
+                task_id?: string | null;
+            };
+            header?: {
+                /** @description The chunk_id of the last chunk received: resume after it. */
+                "last-event-id"?: string | null;
+            };
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events: each chunk as `event: chunk` with the OutputChunk as data and its chunk_id as id; once the run has finished and its last chunks are sent, `event: end` with the Run, and the stream ends. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -16,6 +16,8 @@ import type { Hello as _hewer_v1_Hello, Hello__Output as _hewer_v1_Hello__Output
 import type { ListRunsRequest as _hewer_v1_ListRunsRequest, ListRunsRequest__Output as _hewer_v1_ListRunsRequest__Output } from './hewer/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _hewer_v1_ListRunsResponse, ListRunsResponse__Output as _hewer_v1_ListRunsResponse__Output } from './hewer/v1/ListRunsResponse.js';
 import type { LogLine as _hewer_v1_LogLine, LogLine__Output as _hewer_v1_LogLine__Output } from './hewer/v1/LogLine.js';
+import type { OutputChunk as _hewer_v1_OutputChunk, OutputChunk__Output as _hewer_v1_OutputChunk__Output } from './hewer/v1/OutputChunk.js';
+import type { OutputRequest as _hewer_v1_OutputRequest, OutputRequest__Output as _hewer_v1_OutputRequest__Output } from './hewer/v1/OutputRequest.js';
 import type { RegisterRequest as _hewer_v1_RegisterRequest, RegisterRequest__Output as _hewer_v1_RegisterRequest__Output } from './hewer/v1/RegisterRequest.js';
 import type { RegisterResponse as _hewer_v1_RegisterResponse, RegisterResponse__Output as _hewer_v1_RegisterResponse__Output } from './hewer/v1/RegisterResponse.js';
 import type { RegisterWorkflowRequest as _hewer_v1_RegisterWorkflowRequest, RegisterWorkflowRequest__Output as _hewer_v1_RegisterWorkflowRequest__Output } from './hewer/v1/RegisterWorkflowRequest.js';
@@ -34,6 +36,7 @@ import type { TaskCompleted as _hewer_v1_TaskCompleted, TaskCompleted__Output as
 import type { TaskFailed as _hewer_v1_TaskFailed, TaskFailed__Output as _hewer_v1_TaskFailed__Output } from './hewer/v1/TaskFailed.js';
 import type { TaskRefresh as _hewer_v1_TaskRefresh, TaskRefresh__Output as _hewer_v1_TaskRefresh__Output } from './hewer/v1/TaskRefresh.js';
 import type { TaskStarted as _hewer_v1_TaskStarted, TaskStarted__Output as _hewer_v1_TaskStarted__Output } from './hewer/v1/TaskStarted.js';
+import type { TaskStream as _hewer_v1_TaskStream, TaskStream__Output as _hewer_v1_TaskStream__Output } from './hewer/v1/TaskStream.js';
 import type { TriggerRequest as _hewer_v1_TriggerRequest, TriggerRequest__Output as _hewer_v1_TriggerRequest__Output } from './hewer/v1/TriggerRequest.js';
 import type { TriggerResponse as _hewer_v1_TriggerResponse, TriggerResponse__Output as _hewer_v1_TriggerResponse__Output } from './hewer/v1/TriggerResponse.js';
 import type { WaitRequest as _hewer_v1_WaitRequest, WaitRequest__Output as _hewer_v1_WaitRequest__Output } from './hewer/v1/WaitRequest.js';
@@ -65,6 +68,8 @@ export interface ProtoGrpcType {
       ListRunsRequest: MessageTypeDefinition<_hewer_v1_ListRunsRequest, _hewer_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_hewer_v1_ListRunsResponse, _hewer_v1_ListRunsResponse__Output>
       LogLine: MessageTypeDefinition<_hewer_v1_LogLine, _hewer_v1_LogLine__Output>
+      OutputChunk: MessageTypeDefinition<_hewer_v1_OutputChunk, _hewer_v1_OutputChunk__Output>
+      OutputRequest: MessageTypeDefinition<_hewer_v1_OutputRequest, _hewer_v1_OutputRequest__Output>
       RegisterRequest: MessageTypeDefinition<_hewer_v1_RegisterRequest, _hewer_v1_RegisterRequest__Output>
       RegisterResponse: MessageTypeDefinition<_hewer_v1_RegisterResponse, _hewer_v1_RegisterResponse__Output>
       RegisterWorkflowRequest: MessageTypeDefinition<_hewer_v1_RegisterWorkflowRequest, _hewer_v1_RegisterWorkflowRequest__Output>
@@ -86,6 +91,7 @@ export interface ProtoGrpcType {
       TaskFailed: MessageTypeDefinition<_hewer_v1_TaskFailed, _hewer_v1_TaskFailed__Output>
       TaskRefresh: MessageTypeDefinition<_hewer_v1_TaskRefresh, _hewer_v1_TaskRefresh__Output>
       TaskStarted: MessageTypeDefinition<_hewer_v1_TaskStarted, _hewer_v1_TaskStarted__Output>
+      TaskStream: MessageTypeDefinition<_hewer_v1_TaskStream, _hewer_v1_TaskStream__Output>
       TriggerRequest: MessageTypeDefinition<_hewer_v1_TriggerRequest, _hewer_v1_TriggerRequest__Output>
       TriggerResponse: MessageTypeDefinition<_hewer_v1_TriggerResponse, _hewer_v1_TriggerResponse__Output>
       WaitRequest: MessageTypeDefinition<_hewer_v1_WaitRequest, _hewer_v1_WaitRequest__Output>

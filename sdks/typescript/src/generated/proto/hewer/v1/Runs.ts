@@ -9,6 +9,8 @@ import type { CancelResponse as _hewer_v1_CancelResponse, CancelResponse__Output
 import type { GetRunRequest as _hewer_v1_GetRunRequest, GetRunRequest__Output as _hewer_v1_GetRunRequest__Output } from '../../hewer/v1/GetRunRequest.js';
 import type { ListRunsRequest as _hewer_v1_ListRunsRequest, ListRunsRequest__Output as _hewer_v1_ListRunsRequest__Output } from '../../hewer/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _hewer_v1_ListRunsResponse, ListRunsResponse__Output as _hewer_v1_ListRunsResponse__Output } from '../../hewer/v1/ListRunsResponse.js';
+import type { OutputChunk as _hewer_v1_OutputChunk, OutputChunk__Output as _hewer_v1_OutputChunk__Output } from '../../hewer/v1/OutputChunk.js';
+import type { OutputRequest as _hewer_v1_OutputRequest, OutputRequest__Output as _hewer_v1_OutputRequest__Output } from '../../hewer/v1/OutputRequest.js';
 import type { ReplayRequest as _hewer_v1_ReplayRequest, ReplayRequest__Output as _hewer_v1_ReplayRequest__Output } from '../../hewer/v1/ReplayRequest.js';
 import type { ReplayResponse as _hewer_v1_ReplayResponse, ReplayResponse__Output as _hewer_v1_ReplayResponse__Output } from '../../hewer/v1/ReplayResponse.js';
 import type { Run as _hewer_v1_Run, Run__Output as _hewer_v1_Run__Output } from '../../hewer/v1/Run.js';
@@ -71,6 +73,19 @@ export interface RunsClient extends grpc.Client {
   list(argument: _hewer_v1_ListRunsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_hewer_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   list(argument: _hewer_v1_ListRunsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_hewer_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
   list(argument: _hewer_v1_ListRunsRequest, callback: grpc.requestCallback<_hewer_v1_ListRunsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The run's streamed task output (ctx.stream): what was already streamed,
+   * then each chunk as it is written, until the run is terminal.
+   */
+  Output(argument: _hewer_v1_OutputRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hewer_v1_OutputChunk__Output>;
+  Output(argument: _hewer_v1_OutputRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hewer_v1_OutputChunk__Output>;
+  /**
+   * The run's streamed task output (ctx.stream): what was already streamed,
+   * then each chunk as it is written, until the run is terminal.
+   */
+  output(argument: _hewer_v1_OutputRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_hewer_v1_OutputChunk__Output>;
+  output(argument: _hewer_v1_OutputRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_hewer_v1_OutputChunk__Output>;
   
   /**
    * Run a failed or cancelled run again as a new run (hewer.run_replay).
@@ -160,6 +175,12 @@ export interface RunsHandlers extends grpc.UntypedServiceImplementation {
   List: grpc.handleUnaryCall<_hewer_v1_ListRunsRequest__Output, _hewer_v1_ListRunsResponse>;
   
   /**
+   * The run's streamed task output (ctx.stream): what was already streamed,
+   * then each chunk as it is written, until the run is terminal.
+   */
+  Output: grpc.handleServerStreamingCall<_hewer_v1_OutputRequest__Output, _hewer_v1_OutputChunk>;
+  
+  /**
    * Run a failed or cancelled run again as a new run (hewer.run_replay).
    */
   Replay: grpc.handleUnaryCall<_hewer_v1_ReplayRequest__Output, _hewer_v1_ReplayResponse>;
@@ -189,6 +210,7 @@ export interface RunsDefinition extends grpc.ServiceDefinition {
   CancelMatching: MethodDefinition<_hewer_v1_CancelMatchingRequest, _hewer_v1_CancelMatchingResponse, _hewer_v1_CancelMatchingRequest__Output, _hewer_v1_CancelMatchingResponse__Output>
   Get: MethodDefinition<_hewer_v1_GetRunRequest, _hewer_v1_Run, _hewer_v1_GetRunRequest__Output, _hewer_v1_Run__Output>
   List: MethodDefinition<_hewer_v1_ListRunsRequest, _hewer_v1_ListRunsResponse, _hewer_v1_ListRunsRequest__Output, _hewer_v1_ListRunsResponse__Output>
+  Output: MethodDefinition<_hewer_v1_OutputRequest, _hewer_v1_OutputChunk, _hewer_v1_OutputRequest__Output, _hewer_v1_OutputChunk__Output>
   Replay: MethodDefinition<_hewer_v1_ReplayRequest, _hewer_v1_ReplayResponse, _hewer_v1_ReplayRequest__Output, _hewer_v1_ReplayResponse__Output>
   Spawn: MethodDefinition<_hewer_v1_SpawnRequest, _hewer_v1_SpawnResponse, _hewer_v1_SpawnRequest__Output, _hewer_v1_SpawnResponse__Output>
   Trigger: MethodDefinition<_hewer_v1_TriggerRequest, _hewer_v1_TriggerResponse, _hewer_v1_TriggerRequest__Output, _hewer_v1_TriggerResponse__Output>

@@ -7,6 +7,7 @@ import type { TaskCompleted as _hewer_v1_TaskCompleted, TaskCompleted__Output as
 import type { TaskFailed as _hewer_v1_TaskFailed, TaskFailed__Output as _hewer_v1_TaskFailed__Output } from '../../hewer/v1/TaskFailed.js';
 import type { TaskRefresh as _hewer_v1_TaskRefresh, TaskRefresh__Output as _hewer_v1_TaskRefresh__Output } from '../../hewer/v1/TaskRefresh.js';
 import type { LogLine as _hewer_v1_LogLine, LogLine__Output as _hewer_v1_LogLine__Output } from '../../hewer/v1/LogLine.js';
+import type { TaskStream as _hewer_v1_TaskStream, TaskStream__Output as _hewer_v1_TaskStream__Output } from '../../hewer/v1/TaskStream.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface WorkerMessage {
@@ -21,7 +22,8 @@ export interface WorkerMessage {
   'failed'?: (_hewer_v1_TaskFailed | null);
   'refresh'?: (_hewer_v1_TaskRefresh | null);
   'log'?: (_hewer_v1_LogLine | null);
-  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log";
+  'stream'?: (_hewer_v1_TaskStream | null);
+  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream";
 }
 
 export interface WorkerMessage__Output {
@@ -36,5 +38,6 @@ export interface WorkerMessage__Output {
   'failed'?: (_hewer_v1_TaskFailed__Output | null);
   'refresh'?: (_hewer_v1_TaskRefresh__Output | null);
   'log'?: (_hewer_v1_LogLine__Output | null);
-  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log";
+  'stream'?: (_hewer_v1_TaskStream__Output | null);
+  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream";
 }
