@@ -23,6 +23,7 @@ import pytest
 
 from hewer_tools.processes import FAST, Child, Processes
 from pydispatch.paths import REPO_ROOT
+from pyworker.client import SyncClient
 from tests.test_api import Api
 from tests.ts_flows import spec_cases
 
@@ -168,3 +169,27 @@ def test_a_worker_moves_to_the_next_dispatcher_when_its_own_dies(stack: Stack) -
 
 def test_api_errors_are_typed(stack: Stack) -> None:
     stack.node_test("e2e/errors", 5)
+
+
+def test_streamed_output_of_a_worker_process_followed_live(stack: Stack) -> None:
+    stack.node_test("e2e/output", 2)
+    # The same chunks through the Python client, over the dispatcher's Runs.Output.
+    run_id = (stack.tmp / "ts" / "stream.run_id").read_text()
+    with SyncClient([d.address for d in stack.dispatchers]) as client:
+        chunks = list(client.output(run_id))
+    talk = [(c.seq, c.data) for c in chunks if c.step == "talk"]
+    assert talk == [
+        *((i, f"word {i} ") for i in range(1, 7)),
+        (7, "x" * 65_535),
+        (8, "\U0001f600 and the rest"),
+    ]
+    assert [(c.seq, c.data) for c in chunks if c.step == "sum"] == [(1, "total: "), (2, "8")]
+
+
+def test_streamed_output_survives_the_workers_dispatcher_dying(stack: Stack) -> None:
+    assert stack.procs is not None
+    flags = [*FAST[:1], "5", *FAST[2:]]
+    stack.dispatchers.append(stack.procs.start_dispatcher(flags=flags, name="d2"))
+    first = stack.dispatchers[0]
+    stack.node_test("e2e/output-reconnect", 1, HEWER_TEST_DISPATCHER_PIDS=str(first.pid))
+    assert not first.alive()

@@ -67,6 +67,29 @@ export interface RunFilters {
 /** One item of a run's live stream: a task event, then the finished run. */
 export type WatchItem = { type: "task"; event: RunEvent } | { type: "run"; run: Run };
 
+/** A chunk of a task attempt's streamed output (ctx.stream), as `output()` yields it. */
+export interface OutputChunk {
+  chunk_id: string;
+  task_id: string;
+  step: string;
+  attempt: number;
+  /** The chunk's number in its attempt's stream, from 1. */
+  seq: number;
+  data: string;
+  /** When the dispatcher stored it (ISO 8601). */
+  written_at: string;
+}
+
+export interface OutputOptions {
+  /** Only this task's chunks. */
+  taskId?: string;
+  /** Resume after this chunk id (the `chunk_id` of the last chunk received). */
+  after?: string;
+  signal?: AbortSignal;
+  /** Consecutive failed reconnections before giving up (default 10). */
+  maxReconnects?: number;
+}
+
 export interface WatchOptions {
   /** Resume after this event id (the `event_id` of the last event received). */
   lastEventId?: string;
@@ -238,6 +261,75 @@ export class Hewer {
       if (failures > maxReconnects) {
         throw new HewerConnectionError(
           `${where}: the event stream of ${this.baseUrl} broke ${failures} times in a row; ` +
+            "check that the API is up (HEWER_API_URL)",
+        );
+      }
+      await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), signal);
+    }
+  }
+
+  /**
+   * A run's streamed task output (ctx.stream), from `GET /v1/runs/{id}/output`: every chunk
+   * already written, then each new one as it is written; the iteration ends once the run has
+   * finished and its last chunks are given. A broken connection is resumed with Last-Event-ID,
+   * so each chunk comes once.
+   */
+  async *output(runId: string, options: OutputOptions = {}): AsyncGenerator<OutputChunk, void, undefined> {
+    const { signal, maxReconnects = 10, taskId } = options;
+    let last = options.after;
+    const seen = new Set<string>();
+    let failures = 0;
+    const where = `GET /v1/runs/${runId}/output`;
+    for (;;) {
+      signal?.throwIfAborted();
+      let body: AsyncIterable<Uint8Array> | null = null;
+      try {
+        const { data, error, response } = await this.api.GET("/v1/runs/{run_id}/output", {
+          params: {
+            path: { run_id: runId },
+            query: taskId === undefined ? {} : { task_id: taskId },
+            header: last ? { "last-event-id": last } : {},
+          },
+          headers: { Accept: "text/event-stream" },
+          parseAs: "stream",
+          ...(signal ? { signal } : {}),
+        });
+        if (error !== undefined || !data) {
+          if (!retryableStatus(response.status)) throw apiError(response, error, where);
+        } else {
+          body = data as unknown as AsyncIterable<Uint8Array>;
+        }
+      } catch (caught) {
+        if (signal?.aborted || caught instanceof HewerApiError) throw caught;
+        if (failures >= maxReconnects) throw connectionError(this.baseUrl, where, caught);
+      }
+      if (body) {
+        try {
+          for await (const message of readServerSentEvents(body)) {
+            if (message.event === "chunk") {
+              const chunk = JSON.parse(message.data) as OutputChunk;
+              failures = 0;
+              last = message.id || chunk.chunk_id;
+              if (seen.has(chunk.chunk_id)) continue;
+              seen.add(chunk.chunk_id);
+              yield chunk;
+            } else if (message.event === "end") {
+              return;
+            } else if (message.event === "error") {
+              const problem = JSON.parse(message.data) as Problem;
+              throw new HewerApiError(problem, where);
+            }
+          }
+        } catch (caught) {
+          if (signal?.aborted || caught instanceof HewerApiError || caught instanceof SyntaxError) throw caught;
+          if (failures >= maxReconnects) throw connectionError(this.baseUrl, where, caught);
+        }
+      }
+      // The stream broke before the run finished: resume after the last chunk received.
+      failures++;
+      if (failures > maxReconnects) {
+        throw new HewerConnectionError(
+          `${where}: the output stream of ${this.baseUrl} broke ${failures} times in a row; ` +
             "check that the API is up (HEWER_API_URL)",
         );
       }

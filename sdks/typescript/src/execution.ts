@@ -38,6 +38,8 @@ export type ErrorPayload = { type: string; message: string; traceback?: string }
 const MAX_PAYLOAD_BYTES = DISPATCHER_MAX_MESSAGE_BYTES - 64 * 1024;
 const ERROR_FIELD_CHARS = 64 * 1024;
 const MAX_LOG_CHARS = 32_000;
+/** The longest chunk hewer.task_stream stores (in characters); ctx.stream splits longer text. */
+export const MAX_CHUNK_CHARS = 65_536;
 
 export class Execution {
   readonly taskId: string;
@@ -50,6 +52,8 @@ export class Execution {
   private readonly controller = new AbortController();
   private leaseTimer: NodeJS.Timeout | null = null;
   private timeoutAt: Date | null;
+  /** Output chunks sent (ctx.stream), numbered from 1. */
+  private streamSeq = 0;
 
   constructor(
     readonly assignment: Assignment__Output,
@@ -154,6 +158,7 @@ export class Execution {
       },
       parentOutput,
       log: (message, level = "info") => this.sendLog(String(message), level),
+      stream: (text) => this.sendStream(text),
       refreshTimeout: (extendBy) => this.refresh(extendBy),
     };
   }
@@ -296,6 +301,29 @@ export class Execution {
     });
   }
 
+  /** Queue the text as the attempt's next output chunks; they are sent (again) until acked. */
+  private sendStream(text: string): void {
+    if (typeof text !== "string") {
+      throw new TypeError(`ctx.stream takes text, got ${typeof text}: send String(value)`);
+    }
+    if (!text || this.stopKind === "lease_lost") return;
+    for (const data of splitChunks(text)) {
+      this.streamSeq++;
+      this.outbox.send(
+        { stream: { task_id: this.taskId, attempt: this.attempt, seq: this.streamSeq, data } },
+        { onAck: (ack) => this.onStreamAck(ack) },
+      );
+    }
+  }
+
+  private onStreamAck(ack: Ack__Output): void {
+    if (ack.accepted || ack.reason === "duplicate") return;
+    this.logger.warn(
+      `dispatcher refused an output chunk of task ${this.taskId} attempt ${this.attempt}: ` +
+        `${ack.reason || "no reason given"}`,
+    );
+  }
+
   private sendLog(message: string, level: LogLevel): void {
     if (this.stopKind === "lease_lost") return;
     const text = message.length > MAX_LOG_CHARS ? `${message.slice(0, MAX_LOG_CHARS)} [truncated]` : message;
@@ -308,6 +336,23 @@ export class Execution {
 
 export function executionKey(taskId: string, attempt: number): string {
   return `${taskId}/${attempt}`;
+}
+
+/**
+ * Text cut into chunks of at most MAX_CHUNK_CHARS characters, never between the two halves of
+ * a surrogate pair (a character outside the BMP stays whole).
+ */
+export function splitChunks(text: string, size = MAX_CHUNK_CHARS): string[] {
+  const chunks: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = Math.min(text.length, start + size);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - start > 1 && last >= 0xd800 && last <= 0xdbff) end--;
+    chunks.push(text.slice(start, end));
+    start = end;
+  }
+  return chunks;
 }
 
 /** The error JSON a failed task reports: {"type", "message", "traceback"}. */

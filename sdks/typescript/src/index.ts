@@ -5,6 +5,8 @@ export type {
   HewerOptions,
   LogPage,
   Metadata,
+  OutputChunk,
+  OutputOptions,
   Replayed,
   Run,
   RunEvent,

@@ -1,10 +1,11 @@
 /**
  * Messages from a worker to its dispatcher, kept across reconnects until acknowledged.
  *
- * Reports (started, completed, failed, refresh) carry a request_id and stay here until their Ack
- * arrives: when the stream breaks, every unacked report is sent again, in order, on the next
- * one (docs/protocol.md, "Reconnecting"). Log lines are not acked: they wait in a bounded
- * backlog while disconnected. Heartbeats go out only while connected: a stale one means nothing.
+ * Reports (started, completed, failed, refresh) and output chunks (stream) carry a request_id
+ * and stay here until their Ack arrives: when the stream breaks, every unacked one is sent
+ * again, in order, on the next one (docs/protocol.md, "Reconnecting"). Log lines are not
+ * acked: they wait in a bounded backlog while disconnected. Heartbeats go out only while
+ * connected: a stale one means nothing.
  */
 import type { ClientDuplexStream } from "@grpc/grpc-js";
 import type { Ack__Output } from "./generated/proto/hewer/v1/Ack.js";
@@ -166,7 +167,7 @@ export class Outbox {
 }
 
 function bodyOf(message: WorkerMessage): string {
-  for (const key of ["started", "completed", "failed", "refresh", "log", "heartbeat", "hello"] as const) {
+  for (const key of ["started", "completed", "failed", "refresh", "stream", "log", "heartbeat", "hello"] as const) {
     if (message[key]) return key;
   }
   return "message";

@@ -156,6 +156,14 @@ export interface TaskContext {
   parentOutput(step: string): unknown;
   /** A line of the task's log, stored with the run (`GET /v1/runs/{id}/logs`). */
   log(message: string, level?: LogLevel): void;
+  /**
+   * Send text to whoever follows the run's output (`Hewer.output`, `GET /v1/runs/{id}/output`,
+   * the dashboard), e.g. an LLM's tokens as they come. Returns at once: chunks go up the
+   * worker's stream in order, numbered per attempt from 1, and are sent again after a
+   * reconnect until the dispatcher has stored them. Text over 65,536 characters goes as
+   * several chunks; chunks are kept 3 days.
+   */
+  stream(text: string): void;
   /** Extend the lease to `extendBy` from now (never shortening it); resolves to its new end. */
   refreshTimeout(extendBy: Duration): Promise<Date>;
 }
