@@ -277,3 +277,11 @@ FROM hewer.task_stream(%(task_ids)s::uuid[], %(attempts)s::int[], %(seqs)s::bigi
 -- name: run_output
 SELECT chunk_id, task_id, step, attempt, seq, chunk, written_at
 FROM hewer.run_output(%(run_id)s::uuid, %(after)s::uuid, %(task_id)s::uuid, %(limit)s);
+
+-- name: worker_held_attempts
+-- The current attempts of these tasks that are still assigned to this worker (a restarted
+-- worker's hello says which it lost).
+SELECT t.id AS task_id, t.attempt
+FROM hewer.tasks t
+WHERE t.id = ANY (%(task_ids)s::uuid[]) AND t.worker_id = %(worker_id)s::uuid
+  AND t.status IN ('assigned', 'running');

@@ -51,6 +51,8 @@ RUN_FINISHED: Final = "run_finished"
 WATCH_REREAD_MS: Final = 10_000
 #: Output chunks read per call while following a run's output.
 OUTPUT_PAGE: Final = 1000
+#: A hello's list of held tasks is read up to this many (a worker has at most 1,000 slots).
+MAX_HELD: Final = 10_000
 
 
 def _uuid_floor_ms(ms: int) -> uuid.UUID:
@@ -265,13 +267,67 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 f"worker {worker_id} {why}: call Register with worker_id {worker_id} to make "
                 "it active again, then Listen",
             )
+        held = set(row["held_task_ids"] or ())
+        if first.hello.reconcile:
+            try:
+                kept = {
+                    parse_uuid(h.task_id, "hello.held.task_id") for h in first.hello.held[:MAX_HELD]
+                }
+            except BadRequestError as exc:
+                await _refuse(
+                    context, grpc.StatusCode.INVALID_ARGUMENT, codes.INVALID_ARGUMENT, rid, str(exc)
+                )
+            if held - kept:
+                await self._release_lost(context, caller, worker_id, held - kept)
+            held &= kept
         return Session(
             worker_id,
             row["actions"],
             row["slots"],
-            row["held_task_ids"] or (),
+            held,
             tenant=caller.tenant,
             token_id=caller.token_id,
+        )
+
+    async def _release_lost(
+        self, context: Ctx, caller: Caller, worker_id: uuid.UUID, lost: set[uuid.UUID]
+    ) -> None:
+        """Fail (retryable) the attempts the database holds for this worker id but the worker
+        says it has not: it restarted under the same id and lost them. They are retried at
+        once instead of waiting for the reaper (which never comes while the id is live)."""
+        rows = await self._db(
+            context,
+            caller,
+            "worker_held_attempts",
+            {"worker_id": worker_id, "task_ids": sorted(lost)},
+        )
+        if not rows:
+            return
+        error = json.dumps(
+            {
+                "type": "worker_restarted",
+                "message": f"worker {worker_id} came back without this task (it restarted and "
+                "lost it); the task is retried",
+            }
+        )
+        answers = await self._db(
+            context,
+            caller,
+            "task_fail",
+            {
+                "task_ids": [r["task_id"] for r in rows],
+                "attempts": [r["attempt"] for r in rows],
+                "errors": [error] * len(rows),
+                "retryable": [True] * len(rows),
+                "worker_ids": [worker_id] * len(rows),
+            },
+        )
+        log.info(
+            "released the tasks a restarted worker lost",
+            extra={
+                "worker_id": str(worker_id),
+                "tasks": sum(1 for a in answers if a["accepted"]),
+            },
         )
 
     async def RegisterWorkflow(  # noqa: N802 - gRPC method name

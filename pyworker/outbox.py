@@ -49,6 +49,17 @@ class Outbox:
         """Whether a stream is attached (messages go out now rather than later)."""
         return self._queue is not None
 
+    def reported_tasks(self) -> set[tuple[str, int]]:
+        """(task_id, attempt) of the reports not yet acked: the worker still has those."""
+        held: set[tuple[str, int]] = set()
+        for pending in self._unacked.values():
+            m = pending.message
+            body = m.WhichOneof("body")
+            if pending.resend and body in ("started", "completed", "failed", "refresh", "stream"):
+                report = getattr(m, body)
+                held.add((report.task_id, report.attempt))
+        return held
+
     @property
     def pending_reports(self) -> int:
         """Reports not yet acked (they will be re-sent after a reconnect)."""

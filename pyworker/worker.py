@@ -482,9 +482,15 @@ class Worker:
             await self._register(stub, address)
             if self._closing:
                 return True
-            queue = self._outbox.attach(
-                pb.WorkerMessage(hello=pb.Hello(worker_id=self.worker_id or ""))
+            # Everything this worker still has: the dispatcher releases what else the
+            # database holds for this id (tasks a previous process under it lost).
+            held = set(self._executions) | self._outbox.reported_tasks()
+            hello = pb.Hello(
+                worker_id=self.worker_id or "",
+                reconcile=True,
+                held=[pb.HeldTask(task_id=t, attempt=a) for t, a in sorted(held)],
             )
+            queue = self._outbox.attach(pb.WorkerMessage(hello=hello))
             if self._flushing:
                 self._outbox.end_stream()  # stopping: send the pending reports, then close
             call = stub.Listen(Outbox.stream(queue), metadata=self._metadata)

@@ -133,11 +133,22 @@ class RawWorker:
 
     # -- stream --------------------------------------------------------------------------------
 
-    def connect(self, *, hello: bool = True, heartbeat: bool = True) -> RawWorker:
+    def connect(
+        self,
+        *,
+        hello: bool = True,
+        heartbeat: bool = True,
+        held: list[tuple[str, int]] | None = None,
+    ) -> RawWorker:
+        """Open the stream; `held`: say hello with reconcile and these (task_id, attempt)."""
         self.call = self.stub.Listen(self._requests())
         threading.Thread(target=self._read, daemon=True).start()
         if hello:
-            rid = self.send(hello=pb.Hello(worker_id=self.worker_id))
+            greeting = pb.Hello(worker_id=self.worker_id)
+            if held is not None:
+                greeting.reconcile = True
+                greeting.held.extend(pb.HeldTask(task_id=t, attempt=a) for t, a in held)
+            rid = self.send(hello=greeting)
             assert self.ack(rid).accepted
         if heartbeat:
             self._beating.set()
@@ -961,3 +972,65 @@ def test_json_log_lines_carry_the_extra_fields() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["msg"] == "hello you" and entry["level"] == "INFO" and entry["logger"] == "hewer.x"
     assert entry["task_id"] == str(uuid.UUID(int=1)) and "ts" in entry
+
+
+def _waited(channel: grpc.Channel, run_id: str) -> str:
+    """The run's status once it has finished (or after 10 s)."""
+    runs = pb_grpc.RunsStub(channel)
+    return str(runs.Wait(pb.WaitRequest(run_id=run_id, timeout_ms=10_000)).status)
+
+
+RETRIED_ONCE = {"steps": [{"name": "only", "retries": 1, "backoff": {"base": 0, "jitter": 0}}]}
+
+
+def test_a_worker_back_under_its_id_gets_the_tasks_it_lost_retried_at_once(
+    start_dispatcher: Callable[..., ServerThread],
+    channel_to: Callable[[ServerThread], grpc.Channel],
+    conn: psycopg.Connection[Any],
+) -> None:
+    # The defaults' worker timeout (30 s) and reap interval: only the hello can be this quick.
+    server = start_dispatcher(worker_timeout=30.0, reap_interval=5.0, poll_interval=5.0)
+    channel = channel_to(server)
+    register_workflow(channel, "lost", RETRIED_ONCE)
+    first = RawWorker(channel, ["lost:only"]).connect()
+    run_id = trigger_run(channel, "lost", {})
+    a = first.assignment(timeout=5.0)
+    assert first.ack(first.started(a)).accepted
+    first.drop()  # killed: its process is gone, and with it the task
+
+    began = time.monotonic()
+    again = RawWorker(channel, ["lost:only"], worker_id=first.worker_id)
+    assert again.worker_id == first.worker_id
+    again.connect(held=[])  # back under the same id, holding nothing
+    b = again.assignment(timeout=5.0)
+    assert (b.task_id, b.attempt) == (a.task_id, 2)
+    assert time.monotonic() - began < 5.0
+    assert again.ack(again.complete(b, {"ok": True})).accepted
+    assert _waited(channel, run_id) == "succeeded"
+    [row] = conn.execute(
+        "SELECT h.data FROM hewer.task_history(ARRAY[%s]::uuid[]) h WHERE h.kind = 'retrying'",
+        (a.task_id,),
+    ).fetchall()
+    assert row["data"]["error"]["type"] == "worker_restarted"
+
+
+def test_a_worker_that_kept_its_task_across_a_reconnect_keeps_it(
+    start_dispatcher: Callable[..., ServerThread],
+    channel_to: Callable[[ServerThread], grpc.Channel],
+    conn: psycopg.Connection[Any],
+) -> None:
+    server = start_dispatcher()
+    channel = channel_to(server)
+    register_workflow(channel, "kept", RETRIED_ONCE)
+    first = RawWorker(channel, ["kept:only"]).connect()
+    run_id = trigger_run(channel, "kept", {})
+    a = first.assignment(timeout=5.0)
+    assert first.ack(first.started(a)).accepted
+    first.drop()  # the network, not the process: the task is still running here
+    again = RawWorker(channel, ["kept:only"], worker_id=first.worker_id)
+    again.connect(held=[(a.task_id, a.attempt)])
+    assert again.ack(again.complete(a, {"ok": True})).accepted
+    assert _waited(channel, run_id) == "succeeded"
+    assert conn.execute(
+        "SELECT attempt FROM hewer.tasks WHERE id = %s", (a.task_id,)
+    ).fetchone() == {"attempt": 1}

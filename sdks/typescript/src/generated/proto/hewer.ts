@@ -12,6 +12,7 @@ import type { DispatcherClient as _hewer_v1_DispatcherClient, DispatcherDefiniti
 import type { DispatcherMessage as _hewer_v1_DispatcherMessage, DispatcherMessage__Output as _hewer_v1_DispatcherMessage__Output } from './hewer/v1/DispatcherMessage.js';
 import type { GetRunRequest as _hewer_v1_GetRunRequest, GetRunRequest__Output as _hewer_v1_GetRunRequest__Output } from './hewer/v1/GetRunRequest.js';
 import type { Heartbeat as _hewer_v1_Heartbeat, Heartbeat__Output as _hewer_v1_Heartbeat__Output } from './hewer/v1/Heartbeat.js';
+import type { HeldTask as _hewer_v1_HeldTask, HeldTask__Output as _hewer_v1_HeldTask__Output } from './hewer/v1/HeldTask.js';
 import type { Hello as _hewer_v1_Hello, Hello__Output as _hewer_v1_Hello__Output } from './hewer/v1/Hello.js';
 import type { ListRunsRequest as _hewer_v1_ListRunsRequest, ListRunsRequest__Output as _hewer_v1_ListRunsRequest__Output } from './hewer/v1/ListRunsRequest.js';
 import type { ListRunsResponse as _hewer_v1_ListRunsResponse, ListRunsResponse__Output as _hewer_v1_ListRunsResponse__Output } from './hewer/v1/ListRunsResponse.js';
@@ -64,6 +65,7 @@ export interface ProtoGrpcType {
       DispatcherMessage: MessageTypeDefinition<_hewer_v1_DispatcherMessage, _hewer_v1_DispatcherMessage__Output>
       GetRunRequest: MessageTypeDefinition<_hewer_v1_GetRunRequest, _hewer_v1_GetRunRequest__Output>
       Heartbeat: MessageTypeDefinition<_hewer_v1_Heartbeat, _hewer_v1_Heartbeat__Output>
+      HeldTask: MessageTypeDefinition<_hewer_v1_HeldTask, _hewer_v1_HeldTask__Output>
       Hello: MessageTypeDefinition<_hewer_v1_Hello, _hewer_v1_Hello__Output>
       ListRunsRequest: MessageTypeDefinition<_hewer_v1_ListRunsRequest, _hewer_v1_ListRunsRequest__Output>
       ListRunsResponse: MessageTypeDefinition<_hewer_v1_ListRunsResponse, _hewer_v1_ListRunsResponse__Output>
