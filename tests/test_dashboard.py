@@ -264,6 +264,67 @@ def test_a_failed_task_shows_its_error_and_retry_and_runs_are_cancelled_and_repl
     assert api.call("GET", f"/v1/runs/{waiting}", token=tenants.acme)[2]["status"] == "cancelled"
 
 
+def stream_chunks(conn: Conn, task: Any, first_seq: int, *texts: str) -> None:
+    """Chunks of the task's output stream, as a worker's dispatcher writes them."""
+    rows = conn.execute(
+        "SELECT * FROM hewer.task_stream(%s, %s, %s, %s)",
+        (
+            [task["task_id"]] * len(texts),
+            [task["attempt"]] * len(texts),
+            list(range(first_seq, first_seq + len(texts))),
+            list(texts),
+        ),
+    ).fetchall()
+    assert all(r["accepted"] for r in rows), rows
+
+
+def test_a_runs_streamed_output_shows_live_per_step(api: Api, page: Page, conn: Conn) -> None:
+    register(conn, "digest", DIGEST)
+    run_id = str(engine_trigger(conn, "digest", [{}])[0]["run_id"])
+    w = worker(conn, ["digest:fetch", "digest:summarize"])
+    [fetch] = claim(conn, w)
+    page.goto(f"http://127.0.0.1:{api.port}/")
+    page.get_by_role("button", name="Log in").click()  # no token exists: the default tenant
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.goto(f"http://127.0.0.1:{api.port}/runs/{run_id}")
+    expect(node(page, "fetch")).to_have_attribute("data-status", "assigned")
+    page.evaluate("window.notReloaded = true")
+    # Nothing streamed yet: no output section.
+    output = page.get_by_role("region", name="Streamed output")
+    expect(output).to_have_count(0)
+
+    # Chunks show as they are written, appended in order, without a reload.
+    stream_chunks(conn, fetch, 1, "fetching ", "page 1")
+    expect(output.get_by_label("Output of fetch")).to_have_text(
+        "fetching page 1", timeout=LIVE * 1000
+    )
+    stream_chunks(conn, fetch, 3, ", page 2", ", page 3\n")
+    expect(output.get_by_label("Output of fetch")).to_have_text(
+        "fetching page 1, page 2, page 3\n", timeout=LIVE * 1000
+    )
+    complete(conn, [fetch], [{"pages": 3}])
+
+    # The next step's chunks in a part of their own; the run ends, the text stays.
+    [summarize] = claim(conn, w)
+    stream_chunks(conn, summarize, 1, "three ", "pages")
+    expect(output.get_by_label("Output of summarize")).to_have_text(
+        "three pages", timeout=LIVE * 1000
+    )
+    complete(conn, [summarize], ["three pages"])
+    expect(status_of(page)).to_have_text("succeeded", timeout=LIVE * 1000)
+    parts = output.locator(".output-part")
+    expect(parts).to_have_count(2)
+    expect(parts.nth(0)).to_have_attribute("data-step", "fetch")
+    expect(parts.nth(1)).to_have_attribute("data-step", "summarize")
+    expect(output.get_by_label("Output of fetch")).to_have_text("fetching page 1, page 2, page 3\n")
+    assert page.evaluate("window.notReloaded") is True, "the page reloaded"
+
+    # Opened later, the finished run shows all of it at once.
+    page.reload()
+    expect(output.get_by_label("Output of summarize")).to_have_text("three pages")
+    expect(output.get_by_label("Output of fetch")).to_contain_text("page 3")
+
+
 def test_another_tenants_token_sees_none_of_the_first_tenants_runs(
     api: Api, page: Page, tenants: Tenants
 ) -> None:

@@ -1,6 +1,7 @@
 // A run: its DAG coloured by task state (live from the run's stream), each task's attempts
-// with errors, logs and timings, its lineage and children; cancel and replay.
-import { useEffect, useState } from "react";
+// with errors, logs and timings, its streamed output (live), its lineage and children; cancel
+// and replay.
+import { useEffect, useRef, useState } from "react";
 import { get, post, query, stream, type Run, type Schemas } from "../api";
 import { Link, navigate } from "../router";
 import { ErrorNote, Json, Status, duration, time } from "../ui";
@@ -192,6 +193,7 @@ export function RunDetail({ runId }: { runId: string }) {
       <h2>Steps</h2>
       <Dag steps={steps} tasks={run.tasks} selected={selected} onSelect={setSelected} />
       {task ? <TaskPanel task={task} tick={tick} /> : <p className="note">Select a step.</p>}
+      <RunOutput runId={runId} />
       <h2>Input</h2>
       <Json value={run.input} label="Run input" />
       {run.output !== null && run.output !== undefined ? (
@@ -222,6 +224,109 @@ export function RunDetail({ runId }: { runId: string }) {
         </>
       ) : null}
     </section>
+  );
+}
+
+/** A chunk of streamed output as `GET /v1/runs/{id}/output` sends it. */
+interface OutputChunk {
+  chunk_id: string;
+  task_id: string;
+  step: string;
+  attempt: number;
+  seq: number;
+  data: string;
+  written_at: string;
+}
+
+/** The chunks of one task attempt, in the order they were written. */
+interface OutputPart {
+  key: string;
+  step: string;
+  attempt: number;
+  chunks: OutputChunk[];
+}
+
+/**
+ * What the run's tasks streamed (ctx.stream), per step and attempt, appended live as chunks
+ * are written; nothing at all while there is none.
+ */
+function RunOutput({ runId }: { runId: string }) {
+  const [parts, setParts] = useState<OutputPart[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const pending = useRef<OutputChunk[]>([]);
+
+  useEffect(() => {
+    const abort = new AbortController();
+    const seen = new Set<string>();
+    let timer: number | undefined;
+    setParts([]);
+    setError(null);
+    pending.current = [];
+    // Chunks can come by the hundred a second: appended together, at most every 50 ms.
+    const flush = () => {
+      timer = undefined;
+      const batch = pending.current;
+      pending.current = [];
+      setParts((current) => {
+        const next = current.map((p) => ({ ...p, chunks: [...p.chunks] }));
+        for (const chunk of batch) {
+          const key = `${chunk.task_id}/${chunk.attempt}`;
+          let part = next.find((p) => p.key === key);
+          if (!part) {
+            part = { key, step: chunk.step, attempt: chunk.attempt, chunks: [] };
+            next.push(part);
+          }
+          part.chunks.push(chunk);
+        }
+        return next;
+      });
+    };
+    void stream(
+      `/v1/runs/${runId}/output`,
+      (message) => {
+        if (message.event === "error") {
+          setError(new Error(message.data));
+          return;
+        }
+        if (message.event !== "chunk") return;
+        const chunk = JSON.parse(message.data) as OutputChunk;
+        if (seen.has(chunk.chunk_id)) return; // sent again after a reconnect
+        seen.add(chunk.chunk_id);
+        pending.current.push(chunk);
+        if (timer === undefined) timer = window.setTimeout(flush, 50);
+      },
+      abort.signal,
+      setError,
+      "end",
+    );
+    return () => {
+      abort.abort();
+      if (timer !== undefined) clearTimeout(timer);
+    };
+  }, [runId]);
+
+  if (!parts.length) return error ? <ErrorNote error={error} /> : null;
+  const attempts = new Map<string, number>();
+  for (const part of parts) attempts.set(part.step, (attempts.get(part.step) ?? 0) + 1);
+  return (
+    <div className="run-output" role="region" aria-label="Streamed output">
+      <h2>Streamed output</h2>
+      {parts.map((part) => {
+        const label =
+          (attempts.get(part.step) ?? 0) > 1 || part.attempt > 1
+            ? `${part.step}, attempt ${part.attempt}`
+            : part.step;
+        return (
+          <div key={part.key} className="output-part" data-step={part.step} data-attempt={part.attempt}>
+            <h3>{label}</h3>
+            <pre className="stream" aria-label={`Output of ${label}`}>
+              {part.chunks.map((c) => c.data).join("")}
+            </pre>
+          </div>
+        );
+      })}
+      <ErrorNote error={error} />
+    </div>
   );
 }
 
