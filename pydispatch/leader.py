@@ -213,7 +213,10 @@ class Leader:
     async def _reap(self, conn: AsyncConnection[DictRow]) -> None:
         cur = await conn.execute(
             QUERIES["reap"],
-            {"worker_timeout": timedelta(seconds=self._settings.worker_timeout)},
+            {
+                "worker_timeout": timedelta(seconds=self._settings.worker_timeout),
+                "disconnect_grace": timedelta(seconds=self._settings.disconnect_grace),
+            },
         )
         rows = await cur.fetchall()
         self.reap_passes += 1

@@ -65,7 +65,8 @@ SELECT worker_id, task_id, attempt FROM hewer.task_cancellations(%(worker_ids)s:
 
 -- name: reap
 SELECT task_id, attempt, cause, outcome::text AS outcome
-FROM hewer.reap(now(), %(worker_timeout)s::interval);
+FROM hewer.reap(now(), %(worker_timeout)s::interval,
+                p_disconnect_grace => %(disconnect_grace)s::interval);
 
 -- name: partition_create
 SELECT table_name, partition FROM hewer.partition_create();
@@ -285,3 +286,6 @@ SELECT t.id AS task_id, t.attempt
 FROM hewer.tasks t
 WHERE t.id = ANY (%(task_ids)s::uuid[]) AND t.worker_id = %(worker_id)s::uuid
   AND t.status IN ('assigned', 'running');
+
+-- name: worker_disconnect
+SELECT hewer.worker_disconnect(%(worker_ids)s::uuid[]) AS worker_id;

@@ -280,6 +280,10 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             if held - kept:
                 await self._release_lost(context, caller, worker_id, held - kept)
             held &= kept
+        # A heartbeat now, not at the next round: it clears a disconnection another
+        # dispatcher recorded when this worker's previous stream broke (hewer.reap's
+        # disconnect_grace counts from that).
+        await self._db(context, caller, "worker_heartbeat", {"worker_ids": [worker_id]})
         return Session(
             worker_id,
             row["actions"],

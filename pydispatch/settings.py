@@ -27,7 +27,11 @@ class DispatcherSettings:
     #: a worker silent this long is dead for the reaper (hewer.reap's worker_timeout).
     worker_timeout: float = 30.0
     #: how often the leader runs hewer.reap.
-    reap_interval: float = 5.0
+    reap_interval: float = 2.0
+    #: a worker whose stream a dispatcher saw break, and that has not heartbeat since, is
+    #: dead for the reaper after this long (hewer.reap's disconnect_grace): a crashed
+    #: worker's tasks are retried within disconnect_grace + reap_interval, not worker_timeout.
+    disconnect_grace: float = 6.0
     #: how often the leader runs hewer.partition_create (also once when it becomes leader).
     partition_interval: float = 3600.0
     #: connections in the psycopg pool (the LISTEN and leader connections are extra).
@@ -104,6 +108,7 @@ class DispatcherSettings:
             "heartbeat_interval": self.heartbeat_interval,
             "worker_timeout": self.worker_timeout,
             "reap_interval": self.reap_interval,
+            "disconnect_grace": self.disconnect_grace,
             "partition_interval": self.partition_interval,
             "hello_timeout": self.hello_timeout,
             "event_interval": self.event_interval,

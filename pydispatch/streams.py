@@ -55,6 +55,7 @@ class Streams:
         self.sessions: dict[uuid.UUID, Session] = {}
         self.gone = asyncio.Event()  # set while no stream is attached
         self.gone.set()
+        self._marking: set[asyncio.Task[None]] = set()  # worker_disconnect calls in flight
 
     def attach(self, s: Session) -> None:
         """Make `s` the stream of its worker (ending an older one) and start claiming for it."""
@@ -77,9 +78,27 @@ class Streams:
         if self.sessions.get(s.worker_id) is s:
             del self.sessions[s.worker_id]
             self.core.claims_loops.forget(s.worker_id)
+            if not self.core.closing:
+                # The worker crashed, or its connection did: unless it heartbeats again
+                # (through any dispatcher) within disconnect_grace, the reaper retries its
+                # tasks. Not when this dispatcher shuts down: its workers move elsewhere.
+                task = asyncio.get_running_loop().create_task(self._disconnected(s))
+                self._marking.add(task)
+                task.add_done_callback(self._marking.discard)
         if not self.sessions:
             self.gone.set()
         log.info("worker disconnected", extra={"worker_id": str(s.worker_id)})
+
+    async def _disconnected(self, s: Session) -> None:
+        try:
+            await self.core.fetch(
+                "worker_disconnect", {"worker_ids": [s.worker_id]}, tenant=s.tenant
+            )
+        except Exception as exc:  # noqa: BLE001 - the worker timeout still applies
+            log.warning(
+                "could not record a worker's disconnection; the worker timeout applies",
+                extra={"worker_id": str(s.worker_id), "error": str(exc)},
+            )
 
     async def read(self, s: Session, requests: AsyncIterator[pb.WorkerMessage]) -> None:
         """Handle what a worker sends until it closes its side, then end the stream."""

@@ -40,7 +40,7 @@ BEGIN
               'cron_list', 'rate_limit_set', 'rate_limit_delete', 'rate_limit_list',
               'concurrency_limit_set', 'concurrency_limit_list', 'cel_key_eval',
               -- workers in any language
-              'worker_register', 'worker_heartbeat', 'worker_get', 'worker_list', 'worker_stop', 'task_claim',
+              'worker_register', 'worker_heartbeat', 'worker_disconnect', 'worker_get', 'worker_list', 'worker_stop', 'task_claim',
               'task_start', 'task_complete', 'task_fail', 'task_heartbeat', 'task_cancellations',
               'task_log', 'task_stream',
               -- the tenant itself and its tokens

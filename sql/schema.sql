@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (16);
+INSERT INTO hewer.meta (schema_version) VALUES (17);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -547,6 +547,10 @@ CREATE TABLE hewer.workers (
     status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'draining', 'stopped', 'dead')),
     registered_at timestamptz NOT NULL,
     last_heartbeat_at timestamptz NOT NULL,
+    -- When a dispatcher saw the worker's stream break (hewer.worker_disconnect); a
+    -- heartbeat clears it. The reaper declares a worker dead this soon after
+    -- (disconnect_grace) instead of after the worker timeout.
+    disconnected_at timestamptz,
     PRIMARY KEY (id)
 );
 CREATE INDEX workers_heartbeat_idx ON hewer.workers (last_heartbeat_at) WHERE status IN ('active', 'draining');

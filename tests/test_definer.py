@@ -274,6 +274,8 @@ def _call_every_client_function(a: Conn) -> set[str]:
         " '{\"gpu\": true}') AS id",
     )[0]["id"]
     call("worker_heartbeat", "SELECT * FROM hewer.worker_heartbeat(ARRAY[%s::uuid])", (worker,))
+    call("worker_disconnect", "SELECT * FROM hewer.worker_disconnect(ARRAY[%s::uuid])", (worker,))
+    call("worker_heartbeat", "SELECT * FROM hewer.worker_heartbeat(ARRAY[%s::uuid])", (worker,))
     call("worker_get", "SELECT * FROM hewer.worker_get(ARRAY[%s::uuid])", (worker,))
     listed = call("worker_list", "SELECT * FROM hewer.worker_list()")
     assert [w["worker_id"] for w in listed] == [worker], listed

@@ -70,6 +70,39 @@ def test_worker_killed_mid_task_is_replaced(
     assert causes == ["worker_lost"]
 
 
+def test_a_killed_workers_task_runs_again_within_seconds_with_the_defaults(
+    procs: Processes, conn: psycopg.Connection[Any]
+) -> None:
+    # The default timings (worker timeout 30 s): the broken stream, not the silence, is
+    # what gets the task retried, within the disconnect grace (6 s) and a reap pass (2 s).
+    address, _ = procs.dispatcher(flags=[])
+    first = procs.worker(address)
+    second = procs.worker(address)
+    with SyncClient([address]) as client:
+        run_id = trigger_when_registered(client, "proc_slow", {})
+        wait_until(lambda: Path(f"{procs.log}.crunch.started").exists(), 30, "the first attempt")
+        [holder] = [p for p in (first, second) if ("crunch", 1, p.pid, "begin") in procs.effects()]
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        output = client.result(run_id, timeout=60)
+    assert output == {"crunch": "crunched on attempt 2"}
+    task = conn.execute("SELECT id FROM hewer.tasks WHERE step = 'crunch'").fetchone()
+    assert task is not None
+    history = conn.execute("SELECT * FROM hewer.task_history(%s)", ([task["id"]],)).fetchall()
+    [retry] = [e for e in history if e["kind"] == "retrying"]
+    [first_assigned] = [e for e in history if e["kind"] == "assigned" and e["attempt"] == 1]
+    assert retry["data"]["cause"] == "worker_lost"
+    # Reaped for its broken stream: its last heartbeat was well within the worker timeout
+    # (30 s) of the reap, and a dispatcher had recorded the disconnection.
+    worker = conn.execute(
+        "SELECT status, last_heartbeat_at, disconnected_at FROM hewer.workers WHERE id = %s",
+        (first_assigned["worker_id"],),
+    ).fetchone()
+    assert worker is not None and worker["status"] == "dead"
+    assert worker["disconnected_at"] is not None
+    assert (retry["created_at"] - worker["last_heartbeat_at"]).total_seconds() < 20
+
+
 def test_killed_dispatcher_workers_move_to_the_other(procs: Processes) -> None:
     first_address, first = procs.dispatcher()
     second_address, _ = procs.dispatcher()

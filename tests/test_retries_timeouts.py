@@ -14,10 +14,15 @@ T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def reap(
-    conn: psycopg.Connection[Any], now: datetime, worker_timeout: str = "30 seconds"
+    conn: psycopg.Connection[Any],
+    now: datetime,
+    worker_timeout: str = "30 seconds",
+    grace: timedelta | None = None,
 ) -> list[Any]:
     return conn.execute(
-        "SELECT * FROM hewer.reap(%s, %s::interval)", (now, worker_timeout)
+        "SELECT * FROM hewer.reap(%s, %s::interval,"
+        " p_disconnect_grace => coalesce(%s::interval, '6 seconds'))",
+        (now, worker_timeout, grace),
     ).fetchall()
 
 
@@ -183,6 +188,39 @@ def test_dead_worker_tasks_are_retried(conn: psycopg.Connection[Any]) -> None:
     assert t2["task_id"] == t["task_id"] and t2["attempt"] == 2
     complete(conn, [t2], now=T0 + timedelta(minutes=5))
     assert run(conn, r["run_id"])["status"] == "succeeded"
+
+
+def test_a_worker_whose_stream_broke_is_dead_after_the_disconnect_grace(
+    conn: psycopg.Connection[Any],
+) -> None:
+    register(conn, "dc", {"steps": [{"name": "s", "timeout": "1h", "retries": 2}]})
+    trigger(conn, "dc", [{}, {}], now=T0)
+    ids = [
+        conn.execute(
+            "SELECT hewer.worker_register(%s, ARRAY['dc:s'], 1, '{}', NULL, NULL, %s) AS id",
+            (name, T0),
+        ).fetchone()["id"]  # type: ignore[index]
+        for name in ("crashed", "came_back")
+    ]
+    held = [claim(conn, w, now=T0)[0] for w in ids]
+    # A dispatcher saw both streams break at T0 + 1 s; the second worker heartbeats again.
+    marked = conn.execute(
+        "SELECT hewer.worker_disconnect(%s, %s) AS id", (ids, T0 + timedelta(seconds=1))
+    ).fetchall()
+    assert sorted(r["id"] for r in marked) == sorted(ids)
+    conn.execute(
+        "SELECT * FROM hewer.worker_heartbeat(%s, %s)", ([ids[1]], T0 + timedelta(seconds=3))
+    )
+    grace = timedelta(seconds=6)
+    assert reap(conn, T0 + timedelta(seconds=6), grace=grace) == []  # within the grace
+    [reaped] = reap(conn, T0 + timedelta(seconds=8), grace=grace)  # far within the 30 s timeout
+    assert (reaped["task_id"], reaped["cause"]) == (held[0]["task_id"], "worker_lost")
+    statuses = conn.execute(
+        "SELECT id, status, disconnected_at FROM hewer.workers WHERE id = ANY (%s)", (ids,)
+    ).fetchall()
+    by_id = {s["id"]: s for s in statuses}
+    assert by_id[ids[0]]["status"] == "dead"
+    assert by_id[ids[1]]["status"] == "active" and by_id[ids[1]]["disconnected_at"] is None
 
 
 def test_workers_gone_for_a_day_and_holding_nothing_are_forgotten(

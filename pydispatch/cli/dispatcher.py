@@ -34,7 +34,13 @@ from pydispatch.settings import DispatcherSettings
     show_default=True,
     help="Seconds without heartbeat before a worker is dead and its tasks are retried.",
 )
-@click.option("--reap-interval", default=5.0, show_default=True, help="Reaper pass, seconds.")
+@click.option("--reap-interval", default=2.0, show_default=True, help="Reaper pass, seconds.")
+@click.option(
+    "--disconnect-grace",
+    default=6.0,
+    show_default=True,
+    help="Seconds a worker whose stream broke has to come back before its tasks are retried.",
+)
 @click.option("--pool-size", default=10, show_default=True, help="Database connections.")
 @click.option("--shutdown-grace", default=10.0, show_default=True, help="Seconds on SIGTERM.")
 @click.option(
@@ -79,6 +85,7 @@ def dispatcher_cmd(
     heartbeat_interval: float,
     worker_timeout: float,
     reap_interval: float,
+    disconnect_grace: float,
     pool_size: int,
     shutdown_grace: float,
     log_level: str,
@@ -102,6 +109,7 @@ def dispatcher_cmd(
         heartbeat_interval=heartbeat_interval,
         worker_timeout=worker_timeout,
         reap_interval=reap_interval,
+        disconnect_grace=disconnect_grace,
         pool_max_size=max(2, pool_size),
         shutdown_grace=shutdown_grace,
         log_level=log_level.upper(),

@@ -1,8 +1,11 @@
--- hewer.reap(now?, worker_timeout?, limit?, worker_retention?)
+-- hewer.reap(now?, worker_timeout?, limit?, worker_retention?, disconnect_grace?)
 --   -> (task_id, attempt, cause, outcome)
 --
 -- One pass of the reaper, for every tenant:
---   1. workers silent for longer than worker_timeout become 'dead';
+--   1. workers silent for longer than worker_timeout become 'dead', and so do
+--      workers whose stream a dispatcher saw break (hewer.worker_disconnect)
+--      more than disconnect_grace (6 seconds by default) ago, with no
+--      heartbeat since;
 --   2. assigned/running tasks whose lease expired (cause execution_timeout)
 --      or whose worker is dead or stopped (cause worker_lost) fail as
 --      retryable: they are retried while attempts remain (a task whose
@@ -24,7 +27,8 @@
 -- pass, and every other tenant's rows are reaped meanwhile.
 CREATE OR REPLACE FUNCTION hewer.reap(
     p_now timestamptz DEFAULT now(), p_worker_timeout interval DEFAULT '30 seconds',
-    p_limit integer DEFAULT 1000, p_worker_retention interval DEFAULT '1 day')
+    p_limit integer DEFAULT 1000, p_worker_retention interval DEFAULT '1 day',
+    p_disconnect_grace interval DEFAULT '6 seconds')
 RETURNS TABLE (task_id uuid, attempt integer, cause text, outcome hewer.task_status)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -39,8 +43,9 @@ BEGIN
     PERFORM hewer._require_now('reap', p_now);
     IF p_worker_timeout IS NULL OR p_worker_timeout <= interval '0'
        OR p_limit IS NULL OR p_limit < 1
-       OR p_worker_retention IS NULL OR p_worker_retention <= interval '0' THEN
-        RAISE EXCEPTION 'reap: a positive worker_timeout, limit and worker_retention are required'
+       OR p_worker_retention IS NULL OR p_worker_retention <= interval '0'
+       OR p_disconnect_grace IS NULL OR p_disconnect_grace <= interval '0' THEN
+        RAISE EXCEPTION 'reap: a positive worker_timeout, limit, worker_retention and disconnect_grace are required'
             USING ERRCODE = 'HW007';
     END IF;
 
@@ -57,7 +62,10 @@ BEGIN
     UPDATE hewer.workers w SET status = 'dead'
     WHERE w.id IN (
         SELECT o.id FROM hewer.workers o
-        WHERE o.status IN ('active', 'draining') AND o.last_heartbeat_at < p_now - p_worker_timeout
+        WHERE o.status IN ('active', 'draining')
+          AND (o.last_heartbeat_at < p_now - p_worker_timeout
+               OR (o.disconnected_at < p_now - p_disconnect_grace
+                   AND o.last_heartbeat_at <= o.disconnected_at))
         FOR UPDATE SKIP LOCKED);
 
     -- 2. Leases: find candidates without locks, then lock runs and tasks in

@@ -68,7 +68,8 @@ LANGUAGE sql VOLATILE
 AS $$
     WITH guard AS (SELECT hewer._require_now('worker_heartbeat', p_now)),
     beat AS (
-        UPDATE hewer.workers w SET last_heartbeat_at = greatest(w.last_heartbeat_at, p_now)
+        UPDATE hewer.workers w SET last_heartbeat_at = greatest(w.last_heartbeat_at, p_now),
+                                   disconnected_at = NULL
         FROM guard
         WHERE w.id = ANY (p_worker_ids) AND w.tenant_id = hewer.current_tenant()
           AND w.status IN ('active', 'draining')
@@ -78,6 +79,25 @@ AS $$
     FROM unnest(p_worker_ids) WITH ORDINALITY AS u(id, i)
     LEFT JOIN hewer.workers w ON w.id = u.id AND w.tenant_id = hewer.current_tenant()
     ORDER BY u.i
+$$;
+
+-- hewer.worker_disconnect(worker_ids[], now?) -> worker_id
+--
+-- Records that a dispatcher saw these workers' streams break (the worker
+-- crashed, or its connection did). A worker that heartbeats again (through
+-- any dispatcher) clears it; one that does not is declared dead by the
+-- reaper after its disconnect_grace, and its tasks go to others. Returns the
+-- workers marked (active or draining ones of this tenant).
+CREATE OR REPLACE FUNCTION hewer.worker_disconnect(p_worker_ids uuid[], p_now timestamptz DEFAULT now())
+RETURNS SETOF uuid
+LANGUAGE sql VOLATILE
+AS $$
+    WITH guard AS (SELECT hewer._require_now('worker_disconnect', p_now))
+    UPDATE hewer.workers w SET disconnected_at = p_now
+    FROM guard
+    WHERE w.id = ANY (p_worker_ids) AND w.tenant_id = hewer.current_tenant()
+      AND w.status IN ('active', 'draining')
+    RETURNING w.id
 $$;
 
 -- hewer.worker_stop(worker_ids[], drain?, now?) -> (worker_id, status)
