@@ -304,7 +304,8 @@ def week_of_rollups(
     return WeekTimes(rows, wf_ms, step_ms)
 
 
-#: Coarser rollups, for a store that keeps them: summed from the minutes as it sums them.
+#: The store's hour and day rollups, summed from the minutes as hewer_olap.rollups_refresh
+#: sums them (each only when the store has the table).
 _COARSER = (
     (
         "hewer_olap.hours",
