@@ -75,6 +75,18 @@ export class Outbox {
     return requestId;
   }
 
+  /** [task_id, attempt] of the reports not yet acked: the worker still has those tasks. */
+  reportedTasks(): Array<[string, number]> {
+    const held: Array<[string, number]> = [];
+    for (const pending of this.unacked.values()) {
+      if (!pending.resend) continue;
+      const m = pending.message;
+      const report = m.started ?? m.completed ?? m.failed ?? m.refresh ?? m.stream;
+      if (report?.task_id) held.push([report.task_id, Number(report.attempt ?? 0)]);
+    }
+    return held;
+  }
+
   /** Stop waiting for the Ack of a message that is no longer of interest. */
   forget(requestId: number): void {
     this.unacked.delete(requestId);

@@ -340,7 +340,21 @@ export class Worker {
     this.connectedTo = address;
     this.lastReceived = Date.now();
     this.beatAcked = false;
-    this.outbox.attach(call, { hello: { worker_id: this.workerId ?? "" } });
+    // Everything this worker still has: the dispatcher hands back to the queue what else the
+    // database holds for this id (tasks a previous process under it lost).
+    const held = new Map<string, number>();
+    for (const e of this.executions.values()) held.set(`${e.taskId}:${e.attempt}`, e.attempt);
+    for (const [taskId, attempt] of this.outbox.reportedTasks()) held.set(`${taskId}:${attempt}`, attempt);
+    this.outbox.attach(call, {
+      hello: {
+        worker_id: this.workerId ?? "",
+        reconcile: true,
+        held: [...held.keys()].map((key) => ({
+          task_id: key.slice(0, key.lastIndexOf(":")),
+          attempt: held.get(key) ?? 0,
+        })),
+      },
+    });
     if (this.flushing) this.outbox.endStream(); // stopping: send the pending reports, then close
     this.connectedSignal.set();
     this.logger.info(
