@@ -6,8 +6,10 @@ export interface Ack {
   'request_id'?: (number | string | Long);
   'accepted'?: (boolean);
   /**
-   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner (from the
-   * database); invalid, error, shutting_down (from the dispatcher).
+   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner,
+   * payload_too_large, too_large (from the database); invalid, error, shutting_down,
+   * log_rate (from the dispatcher). An output chunk already stored is accepted with
+   * reason duplicate. See docs/protocol.md#request_id-and-acks.
    */
   'reason'?: (string);
   /**
@@ -20,8 +22,10 @@ export interface Ack__Output {
   'request_id': (number);
   'accepted': (boolean);
   /**
-   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner (from the
-   * database); invalid, error, shutting_down (from the dispatcher).
+   * Why a report was rejected: unknown_task, stale_attempt, duplicate, not_owner,
+   * payload_too_large, too_large (from the database); invalid, error, shutting_down,
+   * log_rate (from the dispatcher). An output chunk already stored is accepted with
+   * reason duplicate. See docs/protocol.md#request_id-and-acks.
    */
   'reason': (string);
   /**
