@@ -30,7 +30,7 @@ SELECT worker_id, status FROM hewer.worker_heartbeat(%(worker_ids)s::uuid[]);
 
 -- name: task_claim
 SELECT task_id, attempt, run_id, workflow, step, action, input::text AS input_json,
-       parents::text AS parents_json, priority, timeout_at, traceparent
+       parents::text AS parents_json, priority, timeout_at, traceparent, queue_wait
 FROM hewer.task_claim(%(worker_id)s::uuid, %(limit)s);
 
 -- name: task_start

@@ -64,6 +64,8 @@ PROMETHEUS_CONTENT_TYPE: Final = CONTENT_TYPE_LATEST
 #: Queue depth is reported for this many actions (the deepest); the rest sum into `_other`.
 QUEUE_TOP_ACTIONS: Final = 20
 OTHER_ACTIONS: Final = "_other"
+#: The dashboard's catch-all route (pydispatch/api/web.py): its pages count as `dashboard`.
+DASHBOARD_ROUTE: Final = "/{path:path}"
 #: The kinds of hewer.quarantine, reported even when none is quarantined.
 QUARANTINE_KINDS: Final = ("event", "cron", "schedule", "wait", "partition")
 
@@ -155,8 +157,9 @@ class DispatcherTelemetry:
         self._loop_thread = 0
         self._reading: _Reading | None = None
         self._reading_lock = threading.Lock()
-        # (task_id, attempt) -> monotonic time of its assignment, until its start report.
-        self._assigned: MutableMapping[tuple[uuid.UUID, int], float] = {}
+        # (task_id, attempt) -> monotonic times of its assignment and of when it became
+        # claimable (the claim's queue_wait before it), until its start report.
+        self._assigned: MutableMapping[tuple[uuid.UUID, int], tuple[float, float]] = {}
         self._lookups: set[asyncio.Task[None]] = set()
         # The counters: plain integers on the hot path, read by observable counters when a
         # reader collects (an SDK Counter.add costs microseconds; this, tens of nanoseconds).
@@ -195,6 +198,13 @@ class DispatcherTelemetry:
             "hewer.task.start.latency",
             unit="s",
             description="From the task's assignment by this dispatcher to its accepted start.",
+            explicit_bucket_boundaries_advisory=_LATENCY_BUCKETS,
+        )
+        self.enqueue_latency = meter.create_histogram(
+            "hewer.task.enqueue_to_start",
+            unit="s",
+            description="From when the task became claimable (queued, or its retry's backoff "
+            "over) to its accepted start.",
             explicit_bucket_boundaries_advisory=_LATENCY_BUCKETS,
         )
         meter.create_observable_counter(
@@ -314,7 +324,7 @@ class DispatcherTelemetry:
         now = time.monotonic()
         assigned = self._assigned
         for row in rows:
-            assigned[(row["task_id"], row["attempt"])] = now
+            assigned[(row["task_id"], row["attempt"])] = (now, now - (row["queue_wait"] or 0.0))
         while len(assigned) > _ASSIGNED_CAP:
             del assigned[next(iter(assigned))]
 
@@ -338,7 +348,8 @@ class DispatcherTelemetry:
             for r in accepted:
                 at = self._assigned.pop((r.task_id, r.attempt), None)
                 if at is not None:
-                    self.start_latency.record(now - at)
+                    self.start_latency.record(now - at[0])
+                    self.enqueue_latency.record(now - at[1])
         elif kind is Kind.COMPLETE:
             self.tasks["succeeded"] += len(accepted)
             for r in accepted:
@@ -561,6 +572,9 @@ class ApiMetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
+            if route == DASHBOARD_ROUTE:
+                # The dashboard's catch-all: its pages, or a 404 for a path no route has.
+                route = "unmatched" if status == 404 else "dashboard"
             self.telemetry.record(
                 scope.get("method", ""), route, status, time.perf_counter() - started
             )

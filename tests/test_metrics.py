@@ -112,6 +112,11 @@ def test_the_dispatcher_serves_prometheus_metrics_counting_what_it_applied(
     assert value(samples, "hewer_reports_total", kind="fail", result="accepted") == 2
     # Every accepted start had its assignment here: one latency each.
     assert value(samples, "hewer_task_start_latency_seconds_count") == 7
+    assert value(samples, "hewer_task_enqueue_to_start_seconds_count") == 7
+    # Each task waited at least its trip from assignment to start.
+    assert (value(samples, "hewer_task_enqueue_to_start_seconds_sum") or 0) >= (
+        value(samples, "hewer_task_start_latency_seconds_sum") or 0
+    )
     assert (value(samples, "hewer_task_start_latency_seconds_sum") or 0) > 0
     # Each task_claim call is timed; those that found tasks found all 7.
     claims = value(samples, "hewer_claim_duration_seconds_count")

@@ -59,7 +59,7 @@ CREATE OR REPLACE FUNCTION hewer.task_claim(
     p_worker_id uuid, p_limit integer, p_now timestamptz DEFAULT now())
 RETURNS TABLE (task_id uuid, attempt integer, run_id uuid, workflow text, step text, action text,
                input jsonb, parents jsonb, priority integer, timeout_at timestamptz,
-               traceparent text)
+               traceparent text, queue_wait float8)
 LANGUAGE plpgsql VOLATILE
 -- Right after a bulk trigger, before hewer.queue is analyzed, the planner thinks the
 -- queue is tiny and bitmap-scans every ready row and sorts them instead of walking
@@ -409,7 +409,7 @@ BEGIN
         FROM taken k
         WHERE t.id = k.task_id AND t.status = 'queued'
         RETURNING t.id, t.attempt, t.run_id, t.step, t.action, t.parent_ids, t.priority,
-                  t.timeout_at, k.queue_id
+                  t.timeout_at, k.queue_id, t.queued_at
     ), run_lock AS (
         SELECT r.id FROM hewer.runs r
         WHERE r.id IN (SELECT a.run_id FROM assigned a) AND r.status = 'queued'
@@ -430,7 +430,9 @@ BEGIN
            -- The run's trace context (docs/observability.md#traces), if it is the size of
            -- one: the dispatcher parses it and ignores anything malformed.
            CASE WHEN length(r.additional_metadata->>'traceparent') = 55
-                THEN r.additional_metadata->>'traceparent' END
+                THEN r.additional_metadata->>'traceparent' END,
+           -- Seconds from when the task became claimable to this claim (metrics).
+           greatest(extract(epoch FROM p_now - a.queued_at), 0)::float8
     FROM assigned a
     JOIN hewer.runs r ON r.id = a.run_id
     JOIN hewer.workflows w ON w.id = r.workflow_id
