@@ -16,7 +16,7 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, Protocol, TypeVar, overload
@@ -45,6 +45,10 @@ _PRIORITY_RANGE = (-1000, 1000)
 _SLOTS_RANGE = (1, 1000)
 _MAX_RANGE = (1, 1_000_000)
 _UNITS_RANGE = (1, 1_000_000)
+_LABELS_RANGE = (1, 20)
+_LABEL_VALUE_MAX = 256
+_WEIGHT_RANGE = (1, 100)
+_STICKY = ("soft", "hard")
 EVENT_PATTERN = re.compile(r"^[A-Za-z0-9_*][A-Za-z0-9_.:/*-]{0,254}$")
 _CATCH_UP = ("skip", "once")
 
@@ -253,6 +257,89 @@ def _rate_limits_spec(value: object, where: str) -> list[dict[str, Any]]:
     return [i.spec(where) for i in items]
 
 
+# Worker affinity (docs/affinity.md): a step's required and preferred worker labels.
+LabelPreference = str | tuple[str, int] | Mapping[str, Any]
+"""A preferred label's value: "llama-3-70b" (weight 1), ("llama-3-70b", 10), or
+{"value": "llama-3-70b", "weight": 10}."""
+
+
+def _check_labels_dict(value: object, what: str, example: str) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise DefinitionError(
+            f"{what} must be a dict of label name to value, e.g. {example}; got {value!r}"
+        )
+    low, high = _LABELS_RANGE
+    if not low <= len(value) <= high:
+        raise DefinitionError(
+            f"{what} must name {low} to {high} labels, e.g. {example}, got {len(value)}; "
+            "leave it out for none"
+        )
+    return value
+
+
+def _check_label_value(value: object, what: str) -> str:
+    if not isinstance(value, str) or not 1 <= len(value) <= _LABEL_VALUE_MAX:
+        raise DefinitionError(
+            f"{what} must be text of 1 to {_LABEL_VALUE_MAX} characters (as the worker's "
+            f"labels are), got {value!r}"
+        )
+    return value
+
+
+def _worker_labels_spec(value: object, where: str) -> dict[str, str] | None:
+    """The step's "worker_labels": every one required of the worker that claims its tasks."""
+    if value is None:
+        return None
+    what = f"{where}: worker_labels"
+    labels = _check_labels_dict(value, what, "{'gpu': 'a100'}")
+    return {
+        check_name(name, f"{what}: label name"): _check_label_value(label, f"{what}[{name!r}]")
+        for name, label in labels.items()
+    }
+
+
+def _preferred_labels_spec(value: object, where: str) -> dict[str, dict[str, Any]] | None:
+    """The step's "preferred_labels", each as {"value": ..., "weight": 1..100}."""
+    if value is None:
+        return None
+    what = f"{where}: preferred_labels"
+    labels = _check_labels_dict(value, what, "{'model': ('llama-3-70b', 10)}")
+    out: dict[str, dict[str, Any]] = {}
+    for name, preference in labels.items():
+        check_name(name, f"{what}: label name")
+        item = f"{what}[{name!r}]"
+        weight: object = 1
+        if isinstance(preference, str):
+            label: object = preference
+        elif isinstance(preference, tuple) and len(preference) == 2:
+            label, weight = preference
+        elif (
+            isinstance(preference, Mapping)
+            and "value" in preference
+            and set(preference) <= {"value", "weight"}
+        ):
+            label, weight = preference["value"], preference.get("weight", 1)
+        else:
+            raise DefinitionError(
+                f"{item} must be a value ('llama-3-70b'), a (value, weight) pair "
+                f"(('llama-3-70b', 10)) or {{'value': ..., 'weight': ...}}; got {preference!r}"
+            )
+        out[name] = {
+            "value": _check_label_value(label, f"{item} value"),
+            "weight": _check_int(weight, f"{item} weight", _WEIGHT_RANGE),
+        }
+    return out
+
+
+def _sticky_spec(value: object, where: str) -> str | None:
+    if value is None or value in _STICKY:
+        return value
+    raise DefinitionError(
+        f"{where}: sticky must be 'soft' (another worker may take a task that waited 2 s) or "
+        f"'hard' (only the run's worker while it lives), got {value!r}; leave it out for none"
+    )
+
+
 @dataclass(frozen=True)
 class Wait:
     """A durable wait for a step (`@wf.task(wait=...)`): before it becomes ready the step waits,
@@ -320,8 +407,12 @@ class Task(Generic[P, R]):
         concurrency: dict[str, Any] | None = None,
         rate_limits: list[dict[str, Any]] | None = None,
         slots: int | None = None,
+        worker_labels: dict[str, str] | None = None,
+        preferred_labels: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.fn = fn
+        self.worker_labels = worker_labels
+        self.preferred_labels = preferred_labels
         self.concurrency = concurrency
         self.rate_limits = rate_limits or []
         self.slots = slots
@@ -375,9 +466,19 @@ class Task(Generic[P, R]):
             step["rate_limits"] = [dict(r) for r in self.rate_limits]
         if self.slots is not None:
             step["slots"] = self.slots
+        step.update(self._affinity_spec())
         if self.wait is not None:
             step["wait"] = dict(self.wait.spec)
         return step
+
+    def _affinity_spec(self) -> dict[str, Any]:
+        """The step's worker_labels and preferred_labels, those given (docs/affinity.md)."""
+        out: dict[str, Any] = {}
+        if self.worker_labels is not None:
+            out["worker_labels"] = dict(self.worker_labels)
+        if self.preferred_labels is not None:
+            out["preferred_labels"] = {k: dict(v) for k, v in self.preferred_labels.items()}
+        return out
 
     @property
     def action_default(self) -> str:
@@ -396,6 +497,10 @@ class Workflow:
 
     Each definition change (a new step, another timeout) registers as a new version when a
     worker starts; runs already in flight keep the version they started with.
+
+    sticky="soft" or "hard" keeps a run's tasks on the worker that claimed its first task
+    (docs/affinity.md): "soft" lets another worker take a task that waited 2 s, "hard" only
+    once that worker is dead or stopped.
     """
 
     def __init__(
@@ -407,8 +512,10 @@ class Workflow:
         concurrency: Concurrency | None = None,
         on_events: Sequence[str] = (),
         cron: Sequence[str | Cron] = (),
+        sticky: typing.Literal["soft", "hard"] | None = None,
     ) -> None:
         self.name = check_name(name, "workflow name")
+        self.sticky = _sticky_spec(sticky, f"workflow {name!r}")
         self.concurrency = _concurrency_spec(concurrency, f"workflow {name!r}", step=False)
         if isinstance(on_events, str):
             on_events = [on_events]
@@ -469,6 +576,8 @@ class Workflow:
         concurrency: Concurrency | None = None,
         rate_limits: Sequence[RateLimit] | None = None,
         slots: int | None = None,
+        worker_labels: Mapping[str, str] | None = None,
+        preferred_labels: Mapping[str, LabelPreference] | None = None,
         wait: Wait | None = None,
     ) -> TaskDecorator: ...
 
@@ -489,6 +598,8 @@ class Workflow:
         concurrency: Concurrency | None = None,
         rate_limits: Sequence[RateLimit] | None = None,
         slots: int | None = None,
+        worker_labels: Mapping[str, str] | None = None,
+        preferred_labels: Mapping[str, LabelPreference] | None = None,
         wait: Wait | None = None,
     ) -> Any:
         """Decorator: add the function as a step, `@wf.task` or `@wf.task(parents=[...], ...)`.
@@ -499,7 +610,9 @@ class Workflow:
         "<workflow>:<step>"; input_model overrides the Pydantic model taken from the input
         parameter's annotation. concurrency caps the step's running tasks per key,
         rate_limits are the token buckets each task spends from, and slots is how many of a
-        worker's slots one task takes (default 1);
+        worker's slots one task takes (default 1); worker_labels are labels a worker must
+        have to claim its tasks ({"gpu": "a100"}), preferred_labels labels a worker claims them
+        sooner for ({"model": "llama-3-70b"}, or ("llama-3-70b", weight 1 to 100));
         wait is a durable wait (`Wait.event(...)`, `Wait.sleep(...)`)
         the step goes through once its parents are done.
         """
@@ -524,6 +637,8 @@ class Workflow:
                 concurrency=concurrency,
                 rate_limits=rate_limits,
                 slots=slots,
+                worker_labels=worker_labels,
+                preferred_labels=preferred_labels,
             )
             added.wait = wait
             return added
@@ -549,6 +664,8 @@ class Workflow:
         concurrency: Concurrency | None = None,
         rate_limits: Sequence[RateLimit] | None = None,
         slots: int | None = None,
+        worker_labels: Mapping[str, str] | None = None,
+        preferred_labels: Mapping[str, LabelPreference] | None = None,
     ) -> Task[P, R]:
         if not callable(fn):
             raise DefinitionError(f"workflow {self.name!r}: a task must be a function, got {fn!r}")
@@ -605,6 +722,8 @@ class Workflow:
             concurrency=_concurrency_spec(concurrency, where, step=True),
             rate_limits=_rate_limits_spec(rate_limits, where),
             slots=None if slots is None else _check_int(slots, f"{where}: slots", _SLOTS_RANGE),
+            worker_labels=_worker_labels_spec(worker_labels, where),
+            preferred_labels=_preferred_labels_spec(preferred_labels, where),
         )
         self._tasks[step] = task
         return task
@@ -697,6 +816,8 @@ class Workflow:
             spec["on_events"] = self.on_events
         if self._cron_spec:
             spec["cron"] = self._cron_spec
+        if self.sticky is not None:
+            spec["sticky"] = self.sticky
         return spec
 
     def spec_json(self) -> str:
@@ -730,6 +851,8 @@ def task(
     concurrency: Concurrency | None = None,
     rate_limits: Sequence[RateLimit] | None = None,
     slots: int | None = None,
+    worker_labels: Mapping[str, str] | None = None,
+    preferred_labels: Mapping[str, LabelPreference] | None = None,
 ) -> TaskDecorator: ...
 
 
@@ -748,6 +871,8 @@ def task(
     concurrency: Concurrency | None = None,
     rate_limits: Sequence[RateLimit] | None = None,
     slots: int | None = None,
+    worker_labels: Mapping[str, str] | None = None,
+    preferred_labels: Mapping[str, LabelPreference] | None = None,
 ) -> Any:
     """Decorator for a standalone task: a one-step workflow named `name` (default: the function's).
 
@@ -772,6 +897,8 @@ def task(
             concurrency=concurrency,
             rate_limits=rate_limits,
             slots=slots,
+            worker_labels=worker_labels,
+            preferred_labels=preferred_labels,
         )(f)
 
     if fn is not None:

@@ -343,6 +343,126 @@ def test_workflow_option_validation() -> None:
         Workflow("w", description=1)  # type: ignore[arg-type]
 
 
+def test_worker_affinity_in_the_spec() -> None:
+    wf = Workflow("transcribe", sticky="soft")
+
+    @wf.task(worker_labels={"gpu": "a100", "region": "eu-west"})
+    def listen(input: Any, ctx: Context) -> None:
+        return None
+
+    @wf.task(
+        parents=[listen],
+        preferred_labels={
+            "model": "llama-3-70b",
+            "zone": ("b", 10),
+            "cache": {"value": "warm", "weight": 100},
+            "disk": {"value": "ssd"},
+        },
+    )
+    def summarize(input: Any, ctx: Context) -> None:
+        return None
+
+    assert wf.spec() == {
+        "sticky": "soft",
+        "steps": [
+            {"name": "listen", "worker_labels": {"gpu": "a100", "region": "eu-west"}},
+            {
+                "name": "summarize",
+                "parents": ["listen"],
+                "preferred_labels": {
+                    "model": {"value": "llama-3-70b", "weight": 1},
+                    "zone": {"value": "b", "weight": 10},
+                    "cache": {"value": "warm", "weight": 100},
+                    "disk": {"value": "ssd", "weight": 1},
+                },
+            },
+        ],
+    }
+    # The three forms of a preference give one spec text.
+    texts = set()
+    for preference in ("v", ("v", 1), {"value": "v"}, {"value": "v", "weight": 1}):
+        one = Workflow("one")
+        one.task(name="s", preferred_labels={"m": preference})(listen.fn)
+        texts.add(one.spec_json())
+    assert texts == {'{"steps":[{"name":"s","preferred_labels":{"m":{"value":"v","weight":1}}}]}'}
+    hard = Workflow("hard", sticky="hard")
+    hard.task(name="s")(listen.fn)
+    assert hard.spec() == {"steps": [{"name": "s"}], "sticky": "hard"}
+
+    @task(name="alone", worker_labels={"gpu": "h100"}, preferred_labels={"m": ("x", 5)})
+    def alone(input: Any, ctx: Context) -> None:
+        return None
+
+    assert alone.workflow.spec()["steps"] == [
+        {
+            "name": "alone",
+            "worker_labels": {"gpu": "h100"},
+            "preferred_labels": {"m": {"value": "x", "weight": 5}},
+        }
+    ]
+
+
+def test_no_affinity_leaves_the_spec_as_it_was() -> None:
+    wf = Workflow("w", sticky=None)
+    wf.task(name="s", worker_labels=None, preferred_labels=None)(lambda i, c: None)
+    assert wf.spec_json() == '{"steps":[{"name":"s"}]}'
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"worker_labels": {}}, "worker_labels must name 1 to 20 labels, .* got 0; leave it out"),
+        ({"worker_labels": ["gpu"]}, "worker_labels must be a dict of label name to value"),
+        ({"worker_labels": {f"l{i}": "x" for i in range(21)}}, "1 to 20 labels, .*got 21"),
+        ({"worker_labels": {"gpu": ""}}, r"worker_labels\['gpu'\] must be text of 1 to 256"),
+        ({"worker_labels": {"gpu": 1}}, r"worker_labels\['gpu'\] must be text"),
+        ({"worker_labels": {"gpu": "x" * 257}}, "must be text of 1 to 256 characters"),
+        ({"worker_labels": {"bad name": "x"}}, "worker_labels: label name 'bad name' is not a"),
+        ({"preferred_labels": {}}, "preferred_labels must name 1 to 20 labels"),
+        ({"preferred_labels": "gpu"}, "preferred_labels must be a dict"),
+        ({"preferred_labels": {"m": ("x", 0)}}, r"\['m'\] weight must be from 1 to 100, got 0"),
+        ({"preferred_labels": {"m": ("x", 101)}}, "weight must be from 1 to 100, got 101"),
+        ({"preferred_labels": {"m": ("x", 1.5)}}, "weight must be an integer"),
+        ({"preferred_labels": {"m": {"value": "x", "weight": True}}}, "weight must be an int"),
+        ({"preferred_labels": {"m": {"weight": 5}}}, r"must be a value \('llama-3-70b'\)"),
+        ({"preferred_labels": {"m": {"value": "x", "w": 5}}}, "a \\(value, weight\\) pair"),
+        ({"preferred_labels": {"m": ("x", 1, 2)}}, "must be a value"),
+        ({"preferred_labels": {"m": 3}}, "must be a value"),
+        ({"preferred_labels": {"m": ("", 3)}}, r"\['m'\] value must be text of 1 to 256"),
+    ],
+)
+def test_affinity_validation(options: dict[str, Any], message: str) -> None:
+    wf = Workflow("w")
+
+    def step(input: Any, ctx: Context) -> None:
+        return None
+
+    with pytest.raises(DefinitionError, match=message) as info:
+        wf.task(**options)(step)
+    assert "workflow 'w', step 'step'" in str(info.value)
+
+
+def test_sticky_validation() -> None:
+    for bad in ("Soft", "always", True, 1):
+        with pytest.raises(DefinitionError, match=r"workflow 'w': sticky must be 'soft' .* 'hard'"):
+            Workflow("w", sticky=bad)  # type: ignore[arg-type]
+
+
+def test_worker_label_option() -> None:
+    from click.testing import CliRunner
+
+    from pydispatch.cli.sdk import _labels, worker_cmd
+
+    assert _labels(("gpu=a100", "model=llama=3", "gpu=h100")) == {
+        "gpu": "h100",
+        "model": "llama=3",
+    }
+    for bad in ("gpu", "=a100", "gpu="):
+        result = CliRunner().invoke(worker_cmd, ["m:x", "--label", bad])
+        assert result.exit_code == 2
+        assert f"{bad!r} is not NAME=VALUE; write e.g. --label gpu=a100" in result.output
+
+
 def test_signature_must_take_input_and_ctx() -> None:
     wf = Workflow("w")
 

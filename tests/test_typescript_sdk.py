@@ -126,7 +126,7 @@ def stack(node: str, dsn: str, tmp_path: Path) -> Iterator[Stack]:
 
 
 def test_definitions_durations_and_event_parsing(offline: Stack) -> None:
-    offline.node_test("unit/definitions", 5)
+    offline.node_test("unit/definitions", 6)
     offline.node_test("unit/sse", 2)
 
 

@@ -92,6 +92,39 @@ def _standalone() -> Workflow:
     return standalone.workflow
 
 
+def _affinity() -> Workflow:
+    wf = Workflow("spec_affinity", sticky="soft")
+
+    @wf.task(worker_labels={"gpu": "a100", "region.zone": "eu-west:1"})
+    def transcribe(input: Any, ctx: Context) -> None: ...
+
+    @wf.task(
+        parents=[transcribe],
+        worker_labels={"gpu": "a100"},
+        preferred_labels={
+            "model": {"value": "llama-3-70b", "weight": 10},
+            "cache": "warm",
+            "brew_2": ('☕ "hot"', 100),
+            "disk": {"value": "ssd"},
+        },
+    )
+    def summarize(input: Any, ctx: Context) -> None: ...
+
+    return wf
+
+
+def _standalone_affinity() -> Workflow:
+    @task(
+        name="spec_standalone_affinity",
+        worker_labels={"gpu": "h100"},
+        preferred_labels={"m": ("x", 5)},
+    )
+    def standalone(input: Any, ctx: Context) -> None: ...
+
+    return standalone.workflow
+
+
 def spec_cases() -> dict[str, str]:
     """Workflow name -> the spec JSON the Python SDK sends with RegisterWorkflow."""
-    return {wf.name: wf.spec_json() for wf in (_every_option(), _minimal(), _standalone())}
+    cases = (_every_option(), _minimal(), _standalone(), _affinity(), _standalone_affinity())
+    return {wf.name: wf.spec_json() for wf in cases}

@@ -234,6 +234,14 @@ class CronTrigger(_Spec):
     catch_up: Literal["skip", "once"] | None = None
 
 
+class PreferredLabel(_Spec):
+    value: str = Field(description="The label's value a worker should have (1 to 256 characters).")
+    weight: int | None = Field(
+        default=None,
+        description="1 to 100 (default 1): its share of the step's preferred labels' weight.",
+    )
+
+
 class StepSpec(_Spec):
     name: str
     action: str | None = Field(default=None, description='Default: "<workflow>:<step>".')
@@ -246,6 +254,18 @@ class StepSpec(_Spec):
     concurrency: StepConcurrency | None = None
     slots: int | None = None
     rate_limits: list[RateLimitUse] | None = None
+    worker_labels: dict[str, str] | None = Field(
+        default=None,
+        description="Required: only a worker whose labels include every one of these (equal "
+        'values) claims the step\'s tasks; 1 to 20 labels, e.g. {"gpu": "a100"} '
+        "(docs/affinity.md).",
+    )
+    preferred_labels: dict[str, PreferredLabel] | None = Field(
+        default=None,
+        description="Preferred: a worker with all of them claims the step's tasks at once, one "
+        "with some or none after up to 2 s on the ready queue; 1 to 20 labels "
+        "(docs/affinity.md).",
+    )
     wait: EventWait | SleepWait | None = None
     description: JsonValue = None
 
@@ -259,6 +279,12 @@ class WorkflowSpec(_Spec):
     description: JsonValue = None
     on_events: list[str] | None = Field(default=None, description="Event key patterns.")
     cron: list[str | CronTrigger] | None = None
+    sticky: Literal["soft", "hard"] | None = Field(
+        default=None,
+        description="The run's tasks go to the worker that claimed its first task: soft, "
+        "others may claim a task that waited 2 s; hard, only that worker while it is active or "
+        "draining (docs/affinity.md).",
+    )
 
 
 class WorkflowSummary(BaseModel):

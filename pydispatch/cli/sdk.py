@@ -29,6 +29,15 @@ from pyworker.runner import run_worker
 @click.option("--name", help="Worker name (default: host and pid).")
 @click.option("--slots", type=click.IntRange(1, 10000), help="Tasks run at once (default: 10).")
 @click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=lambda _ctx, _param, value: _labels(value),
+    help="A label of the worker, for steps' worker_labels and preferred_labels "
+    "(docs/affinity.md); repeat for several, e.g. --label gpu=a100 --label region=eu.",
+)
+@click.option(
     "--shutdown-grace",
     type=float,
     help="Seconds to finish running tasks on SIGTERM (default: 20).",
@@ -46,6 +55,7 @@ def worker_cmd(
     dispatchers: tuple[str, ...],
     name: str | None,
     slots: int | None,
+    labels: dict[str, str],
     shutdown_grace: float | None,
     log_level: str,
     log_format: str,
@@ -57,11 +67,25 @@ def worker_cmd(
         split(dispatchers),
         name=name,
         slots=slots,
+        labels=labels or None,
         shutdown_grace=shutdown_grace,
         token=token,
         log_level=log_level.upper(),
         log_format=log_format,
     )
+
+
+def _labels(values: tuple[str, ...]) -> dict[str, str]:
+    """--label NAME=VALUE options as a dict (a name given twice: the last value)."""
+    labels: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value:
+            raise click.BadParameter(
+                f"{item!r} is not NAME=VALUE; write e.g. --label gpu=a100", param_hint="--label"
+            )
+        labels[name.strip()] = value
+    return labels
 
 
 @click.command(name="run")

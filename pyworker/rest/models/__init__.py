@@ -50,6 +50,7 @@ from .log_line import LogLine
 from .log_line_level import LogLineLevel
 from .log_page import LogPage
 from .new_token import NewToken
+from .preferred_label import PreferredLabel
 from .problem import Problem
 from .queue_depth import QueueDepth
 from .rate_limit import RateLimit
@@ -79,6 +80,8 @@ from .schedule_request import ScheduleRequest
 from .sleep_wait import SleepWait
 from .step_concurrency import StepConcurrency
 from .step_spec import StepSpec
+from .step_spec_preferred_labels_type_0 import StepSpecPreferredLabelsType0
+from .step_spec_worker_labels_type_0 import StepSpecWorkerLabelsType0
 from .step_stats import StepStats
 from .step_stats_page import StepStatsPage
 from .task import Task
@@ -102,6 +105,7 @@ from .worker_status import WorkerStatus
 from .workflow_concurrency import WorkflowConcurrency
 from .workflow_concurrency_strategy_type_0 import WorkflowConcurrencyStrategyType0
 from .workflow_spec import WorkflowSpec
+from .workflow_spec_sticky_type_0 import WorkflowSpecStickyType0
 from .workflow_stats import WorkflowStats
 from .workflow_stats_page import WorkflowStatsPage
 from .workflow_summary import WorkflowSummary
@@ -158,6 +162,7 @@ __all__ = (
     "LogLineLevel",
     "LogPage",
     "NewToken",
+    "PreferredLabel",
     "Problem",
     "QueueDepth",
     "RateLimit",
@@ -187,6 +192,8 @@ __all__ = (
     "SleepWait",
     "StepConcurrency",
     "StepSpec",
+    "StepSpecPreferredLabelsType0",
+    "StepSpecWorkerLabelsType0",
     "StepStats",
     "StepStatsPage",
     "Task",
@@ -210,6 +217,7 @@ __all__ = (
     "WorkflowConcurrency",
     "WorkflowConcurrencyStrategyType0",
     "WorkflowSpec",
+    "WorkflowSpecStickyType0",
     "WorkflowStats",
     "WorkflowStatsPage",
     "WorkflowSummary",

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
   from ..models.rate_limit_use import RateLimitUse
   from ..models.sleep_wait import SleepWait
   from ..models.step_concurrency import StepConcurrency
+  from ..models.step_spec_preferred_labels_type_0 import StepSpecPreferredLabelsType0
+  from ..models.step_spec_worker_labels_type_0 import StepSpecWorkerLabelsType0
 
 
 
@@ -41,6 +43,11 @@ class StepSpec:
             concurrency (None | StepConcurrency | Unset):
             slots (int | None | Unset):
             rate_limits (list[RateLimitUse] | None | Unset):
+            worker_labels (None | StepSpecWorkerLabelsType0 | Unset): Required: only a worker whose labels include every one
+                of these (equal values) claims the step's tasks; 1 to 20 labels, e.g. {"gpu": "a100"} (docs/affinity.md).
+            preferred_labels (None | StepSpecPreferredLabelsType0 | Unset): Preferred: a worker with all of them claims the
+                step's tasks at once, one with some or none after up to 2 s on the ready queue; 1 to 20 labels
+                (docs/affinity.md).
             wait (EventWait | None | SleepWait | Unset):
             description (Any | Unset):
      """
@@ -56,6 +63,8 @@ class StepSpec:
     concurrency: None | StepConcurrency | Unset = UNSET
     slots: int | None | Unset = UNSET
     rate_limits: list[RateLimitUse] | None | Unset = UNSET
+    worker_labels: None | StepSpecWorkerLabelsType0 | Unset = UNSET
+    preferred_labels: None | StepSpecPreferredLabelsType0 | Unset = UNSET
     wait: EventWait | None | SleepWait | Unset = UNSET
     description: Any | Unset = UNSET
 
@@ -69,6 +78,8 @@ class StepSpec:
         from ..models.rate_limit_use import RateLimitUse # noqa: PLC0415
         from ..models.sleep_wait import SleepWait # noqa: PLC0415
         from ..models.step_concurrency import StepConcurrency # noqa: PLC0415
+        from ..models.step_spec_preferred_labels_type_0 import StepSpecPreferredLabelsType0 # noqa: PLC0415
+        from ..models.step_spec_worker_labels_type_0 import StepSpecWorkerLabelsType0 # noqa: PLC0415
         name = self.name
 
         action: None | str | Unset
@@ -146,6 +157,22 @@ class StepSpec:
         else:
             rate_limits = self.rate_limits
 
+        worker_labels: dict[str, Any] | None | Unset
+        if isinstance(self.worker_labels, Unset):
+            worker_labels = UNSET
+        elif isinstance(self.worker_labels, StepSpecWorkerLabelsType0):
+            worker_labels = self.worker_labels.to_dict()
+        else:
+            worker_labels = self.worker_labels
+
+        preferred_labels: dict[str, Any] | None | Unset
+        if isinstance(self.preferred_labels, Unset):
+            preferred_labels = UNSET
+        elif isinstance(self.preferred_labels, StepSpecPreferredLabelsType0):
+            preferred_labels = self.preferred_labels.to_dict()
+        else:
+            preferred_labels = self.preferred_labels
+
         wait: dict[str, Any] | None | Unset
         if isinstance(self.wait, Unset):
             wait = UNSET
@@ -184,6 +211,10 @@ class StepSpec:
             field_dict["slots"] = slots
         if rate_limits is not UNSET:
             field_dict["rate_limits"] = rate_limits
+        if worker_labels is not UNSET:
+            field_dict["worker_labels"] = worker_labels
+        if preferred_labels is not UNSET:
+            field_dict["preferred_labels"] = preferred_labels
         if wait is not UNSET:
             field_dict["wait"] = wait
         if description is not UNSET:
@@ -200,6 +231,8 @@ class StepSpec:
         from ..models.rate_limit_use import RateLimitUse # noqa: PLC0415
         from ..models.sleep_wait import SleepWait # noqa: PLC0415
         from ..models.step_concurrency import StepConcurrency # noqa: PLC0415
+        from ..models.step_spec_preferred_labels_type_0 import StepSpecPreferredLabelsType0 # noqa: PLC0415
+        from ..models.step_spec_worker_labels_type_0 import StepSpecWorkerLabelsType0 # noqa: PLC0415
         d = dict(src_dict)
         name = d.pop("name")
 
@@ -346,6 +379,46 @@ class StepSpec:
         rate_limits = _parse_rate_limits(d.pop("rate_limits", UNSET))
 
 
+        def _parse_worker_labels(data: object) -> None | StepSpecWorkerLabelsType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                worker_labels_type_0 = StepSpecWorkerLabelsType0.from_dict(data)
+
+
+
+                return worker_labels_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StepSpecWorkerLabelsType0 | Unset, data)
+
+        worker_labels = _parse_worker_labels(d.pop("worker_labels", UNSET))
+
+
+        def _parse_preferred_labels(data: object) -> None | StepSpecPreferredLabelsType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                preferred_labels_type_0 = StepSpecPreferredLabelsType0.from_dict(data)
+
+
+
+                return preferred_labels_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StepSpecPreferredLabelsType0 | Unset, data)
+
+        preferred_labels = _parse_preferred_labels(d.pop("preferred_labels", UNSET))
+
+
         def _parse_wait(data: object) -> EventWait | None | SleepWait | Unset:
             if data is None:
                 return data
@@ -390,6 +463,8 @@ class StepSpec:
             concurrency=concurrency,
             slots=slots,
             rate_limits=rate_limits,
+            worker_labels=worker_labels,
+            preferred_labels=preferred_labels,
             wait=wait,
             description=description,
         )

@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..models.workflow_spec_sticky_type_0 import WorkflowSpecStickyType0
 from ..types import UNSET, Unset
 from typing import cast
 
@@ -35,6 +36,9 @@ class WorkflowSpec:
             description (Any | Unset):
             on_events (list[str] | None | Unset): Event key patterns.
             cron (list[CronTrigger | str] | None | Unset):
+            sticky (None | Unset | WorkflowSpecStickyType0): The run's tasks go to the worker that claimed its first task:
+                soft, others may claim a task that waited 2 s; hard, only that worker while it is active or draining
+                (docs/affinity.md).
      """
 
     steps: list[StepSpec]
@@ -43,6 +47,7 @@ class WorkflowSpec:
     description: Any | Unset = UNSET
     on_events: list[str] | None | Unset = UNSET
     cron: list[CronTrigger | str] | None | Unset = UNSET
+    sticky: None | Unset | WorkflowSpecStickyType0 = UNSET
 
 
 
@@ -102,6 +107,14 @@ class WorkflowSpec:
         else:
             cron = self.cron
 
+        sticky: None | str | Unset
+        if isinstance(self.sticky, Unset):
+            sticky = UNSET
+        elif isinstance(self.sticky, WorkflowSpecStickyType0):
+            sticky = self.sticky.value
+        else:
+            sticky = self.sticky
+
 
         field_dict: dict[str, Any] = {}
 
@@ -118,6 +131,8 @@ class WorkflowSpec:
             field_dict["on_events"] = on_events
         if cron is not UNSET:
             field_dict["cron"] = cron
+        if sticky is not UNSET:
+            field_dict["sticky"] = sticky
 
         return field_dict
 
@@ -225,6 +240,26 @@ class WorkflowSpec:
         cron = _parse_cron(d.pop("cron", UNSET))
 
 
+        def _parse_sticky(data: object) -> None | Unset | WorkflowSpecStickyType0:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                sticky_type_0 = WorkflowSpecStickyType0(data)
+
+
+
+                return sticky_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | WorkflowSpecStickyType0, data)
+
+        sticky = _parse_sticky(d.pop("sticky", UNSET))
+
+
         workflow_spec = cls(
             steps=steps,
             priority=priority,
@@ -232,6 +267,7 @@ class WorkflowSpec:
             description=description,
             on_events=on_events,
             cron=cron,
+            sticky=sticky,
         )
 
         return workflow_spec

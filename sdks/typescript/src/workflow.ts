@@ -25,6 +25,9 @@ const MAX_RANGE: Range = [1, 1_000_000];
 const UNITS_RANGE: Range = [1, 1_000_000];
 const WAIT_RANGE: Range = [1, 30 * 86400];
 const SLEEP_RANGE: Range = [0, 30 * 86400];
+const LABELS_RANGE: Range = [1, 20];
+const LABEL_VALUE_MAX = 256;
+const WEIGHT_RANGE: Range = [1, 100];
 
 type Range = readonly [number, number];
 
@@ -69,6 +72,18 @@ export interface Cron {
   catchUp?: "skip" | "once";
 }
 
+/**
+ * A preferred label's value (docs/affinity.md): "llama-3-70b" (weight 1), ["llama-3-70b", 10],
+ * or { value: "llama-3-70b", weight: 10 }; a weight is an integer from 1 to 100.
+ */
+export type LabelPreference = string | readonly [string, number] | { value: string; weight?: number };
+
+/**
+ * Whether a run's tasks stay on the worker that claimed its first task: "soft" lets another
+ * worker take a task that waited 2 s, "hard" only once that worker is dead or stopped.
+ */
+export type Sticky = "soft" | "hard";
+
 export interface WorkflowOptions {
   description?: string;
   /** The default priority of the workflow's tasks, -1000 to 1000. */
@@ -77,6 +92,8 @@ export interface WorkflowOptions {
   /** Event key patterns that start a run of this workflow, e.g. "order.*". */
   onEvents?: string[];
   cron?: Array<string | Cron>;
+  /** Keep a run's tasks on one worker (docs/affinity.md). */
+  sticky?: Sticky;
 }
 
 /** A durable wait a step goes through once its parents are done: make one with Wait.event/sleep. */
@@ -131,6 +148,10 @@ export interface TaskOptions {
   rateLimits?: RateLimit[];
   /** How many of a worker's slots one task takes (default 1). */
   slots?: number;
+  /** Labels a worker must have (equal values) to claim the step's tasks: { gpu: "a100" }. */
+  workerLabels?: Record<string, string>;
+  /** Labels a worker claims the step's tasks sooner for: { model: ["llama-3-70b", 10] }. */
+  preferredLabels?: Record<string, LabelPreference>;
   wait?: Wait;
 }
 
@@ -254,6 +275,15 @@ export class Workflow<I = unknown> {
     if (onEvents.length) this.top.on_events = [...onEvents];
     const cron = (options.cron ?? []).map((c) => cronSpec(c, `${where}, cron`));
     if (cron.length) this.top.cron = cron;
+    if (options.sticky !== undefined) {
+      if (options.sticky !== "soft" && options.sticky !== "hard") {
+        throw new DefinitionError(
+          `${where}: sticky must be 'soft' (another worker may take a task that waited 2 s) or ` +
+            `'hard' (only the run's worker while it lives), got ${describe(options.sticky)}; leave it out for none`,
+        );
+      }
+      this.top.sticky = options.sticky;
+    }
   }
 
   /** The steps in the order they were defined (the order of the spec). */
@@ -346,6 +376,12 @@ export class Workflow<I = unknown> {
     }
     if (options.slots !== undefined) {
       step.slots = checkInt(options.slots, `${where}: slots`, SLOTS_RANGE);
+    }
+    if (options.workerLabels !== undefined) {
+      step.worker_labels = workerLabelsSpec(options.workerLabels, where);
+    }
+    if (options.preferredLabels !== undefined) {
+      step.preferred_labels = preferredLabelsSpec(options.preferredLabels, where);
     }
     if (options.wait !== undefined) {
       if (!(options.wait instanceof Wait)) {
@@ -583,6 +619,75 @@ function rateLimitSpec(value: RateLimit, where: string): { [key: string]: JsonVa
     out.units = checkInt(value.units, `${where}: rate limit units`, UNITS_RANGE);
   }
   if (value.key !== undefined) out.key = checkKey(value.key, `${where}: rate limit key`);
+  return out;
+}
+
+function labelEntries(value: unknown, what: string, example: string): Array<[string, unknown]> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new DefinitionError(`${what} must be an object of label name to value, e.g. ${example}; got ${describe(value)}`);
+  }
+  const entries = Object.entries(value);
+  const [low, high] = LABELS_RANGE;
+  if (entries.length < low || entries.length > high) {
+    throw new DefinitionError(
+      `${what} must name ${low} to ${high} labels, e.g. ${example}, got ${entries.length}; leave it out for none`,
+    );
+  }
+  return entries;
+}
+
+function checkLabelValue(value: unknown, what: string): string {
+  if (typeof value !== "string" || value.length < 1 || value.length > LABEL_VALUE_MAX) {
+    throw new DefinitionError(
+      `${what} must be text of 1 to ${LABEL_VALUE_MAX} characters (as the worker's labels are), got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+function workerLabelsSpec(value: unknown, where: string): { [key: string]: JsonValue } {
+  const what = `${where}: workerLabels`;
+  const out: { [key: string]: JsonValue } = {};
+  for (const [name, label] of labelEntries(value, what, "{ gpu: 'a100' }")) {
+    checkName(name, `${what}: label name`);
+    out[name] = checkLabelValue(label, `${what}['${name}']`);
+  }
+  return out;
+}
+
+function preferredLabelsSpec(value: unknown, where: string): { [key: string]: JsonValue } {
+  const what = `${where}: preferredLabels`;
+  const out: { [key: string]: JsonValue } = {};
+  for (const [name, preference] of labelEntries(value, what, "{ model: ['llama-3-70b', 10] }")) {
+    checkName(name, `${what}: label name`);
+    const item = `${what}['${name}']`;
+    let label: unknown;
+    let weight: unknown = 1;
+    if (typeof preference === "string") {
+      label = preference;
+    } else if (Array.isArray(preference) && preference.length === 2) {
+      [label, weight] = preference as unknown[];
+    } else if (
+      typeof preference === "object" &&
+      preference !== null &&
+      !Array.isArray(preference) &&
+      "value" in preference &&
+      Object.keys(preference).every((k) => k === "value" || k === "weight")
+    ) {
+      const given = preference as { value: unknown; weight?: unknown };
+      label = given.value;
+      if (given.weight !== undefined) weight = given.weight;
+    } else {
+      throw new DefinitionError(
+        `${item} must be a value ('llama-3-70b'), a [value, weight] pair (['llama-3-70b', 10]) ` +
+          `or { value, weight }; got ${describe(preference)}`,
+      );
+    }
+    out[name] = {
+      value: checkLabelValue(label, `${item} value`),
+      weight: checkInt(weight, `${item} weight`, WEIGHT_RANGE),
+    };
+  }
   return out;
 }
 

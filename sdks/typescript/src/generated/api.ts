@@ -1441,6 +1441,19 @@ export interface components {
             /** Expires At */
             expires_at?: string | null;
         };
+        /** PreferredLabel */
+        PreferredLabel: {
+            /**
+             * Value
+             * @description The label's value a worker should have (1 to 256 characters).
+             */
+            value: string;
+            /**
+             * Weight
+             * @description 1 to 100 (default 1): its share of the step's preferred labels' weight.
+             */
+            weight?: number | null;
+        };
         /**
          * Problem
          * @description An error (RFC 9457): what went wrong, Hewer's code for it, and how to fix it.
@@ -1855,6 +1868,20 @@ export interface components {
             slots?: number | null;
             /** Rate Limits */
             rate_limits?: components["schemas"]["RateLimitUse"][] | null;
+            /**
+             * Worker Labels
+             * @description Required: only a worker whose labels include every one of these (equal values) claims the step's tasks; 1 to 20 labels, e.g. {"gpu": "a100"} (docs/affinity.md).
+             */
+            worker_labels?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Preferred Labels
+             * @description Preferred: a worker with all of them claims the step's tasks at once, one with some or none after up to 2 s on the ready queue; 1 to 20 labels (docs/affinity.md).
+             */
+            preferred_labels?: {
+                [key: string]: components["schemas"]["PreferredLabel"];
+            } | null;
             /** Wait */
             wait?: components["schemas"]["EventWait"] | components["schemas"]["SleepWait"] | null;
             description?: components["schemas"]["JsonValue"];
@@ -2225,6 +2252,11 @@ export interface components {
             on_events?: string[] | null;
             /** Cron */
             cron?: (string | components["schemas"]["CronTrigger"])[] | null;
+            /**
+             * Sticky
+             * @description The run's tasks go to the worker that claimed its first task: soft, others may claim a task that waited 2 s; hard, only that worker while it is active or draining (docs/affinity.md).
+             */
+            sticky?: ("soft" | "hard") | null;
         };
         /**
          * WorkflowStats

@@ -55,6 +55,40 @@ test("mistakes in definitions are DefinitionErrors naming the step, the value an
   assert.throws(() => workflow("mine").task("y", { parents: [foreign] }, noop), /belongs to workflow 'other'/);
 });
 
+test("worker affinity: labels in the spec, and their mistakes named with the fix", () => {
+  const noop = (): null => null;
+  const wf = workflow("affinity", { sticky: "hard" });
+  wf.task("a", { workerLabels: { gpu: "a100" }, preferredLabels: { m: "x", z: ["b", 10], c: { value: "w" } } }, noop);
+  assert.equal(
+    wf.specJson(),
+    '{"steps":[{"name":"a","preferred_labels":{"c":{"value":"w","weight":1},"m":{"value":"x","weight":1},' +
+      '"z":{"value":"b","weight":10}},"worker_labels":{"gpu":"a100"}}],"sticky":"hard"}',
+  );
+  const checks = workflow("checks");
+  assert.throws(() => checks.task("a", { workerLabels: {} }, noop), /step 'a': workerLabels must name 1 to 20 labels/);
+  assert.throws(
+    () => checks.task("a", { workerLabels: { gpu: "" } }, noop),
+    /workerLabels\['gpu'\] must be text of 1 to 256 characters/,
+  );
+  assert.throws(() => checks.task("a", { workerLabels: { "bad name": "x" } }, noop), /label name "bad name" is not a valid/);
+  assert.throws(
+    () => checks.task("a", { preferredLabels: { m: ["x", 101] } }, noop),
+    /preferredLabels\['m'\] weight must be from 1 to 100, got 101/,
+  );
+  assert.throws(
+    () => checks.task("a", { preferredLabels: { m: { value: "x", weight: 0 } } }, noop),
+    /weight must be from 1 to 100, got 0/,
+  );
+  assert.throws(
+    () => checks.task("a", { preferredLabels: { m: 3 as unknown as string } }, noop),
+    /preferredLabels\['m'\] must be a value \('llama-3-70b'\), a \[value, weight\] pair/,
+  );
+  assert.throws(
+    () => workflow("w", { sticky: "always" as "soft" }),
+    /workflow 'w': sticky must be 'soft' .* or 'hard' .*, got "always"/,
+  );
+});
+
 test("a worker refuses a bad configuration before connecting", () => {
   const wf = workflow("w");
   wf.task("s", () => 1);
