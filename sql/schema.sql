@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (17);
+INSERT INTO hewer.meta (schema_version) VALUES (18);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -296,6 +296,8 @@ CREATE TABLE hewer.runs (
     additional_metadata jsonb NOT NULL DEFAULT '{}',
     -- The run this one replays (hewer.run_replay); NULL for a triggered run.
     replay_of uuid,
+    -- A sticky workflow's run: the worker that claimed its first task (docs/affinity.md).
+    sticky_worker_id uuid,
     PRIMARY KEY (id)
 ) PARTITION BY RANGE (id);
 CREATE INDEX runs_workflow_idx ON hewer.runs (tenant_id, workflow_id, id);
@@ -518,7 +520,13 @@ CREATE TABLE hewer.queue (
     rate_units integer[],
     rr_group text,
     rr_sem bigint,
-    rr_seq bigint NOT NULL DEFAULT 0
+    rr_seq bigint NOT NULL DEFAULT 0,
+    -- Who may take the task (docs/affinity.md): its step's required labels and
+    -- preferred labels, its run's stickiness and the worker the run sticks to.
+    labels jsonb,
+    prefer jsonb,
+    sticky text CHECK (sticky IN ('soft', 'hard')),
+    sticky_worker uuid
 );
 CREATE INDEX queue_claim_idx ON hewer.queue (tenant_id, action, priority DESC, rr_seq, id);
 CREATE INDEX queue_rr_sem_idx ON hewer.queue (rr_sem, rr_seq) WHERE rr_sem IS NOT NULL;

@@ -223,7 +223,8 @@ BEGIN
         ), pushed AS (
             INSERT INTO hewer.queue (tenant_id, task_id, action, priority, ready_at, schedule_timeout_at,
                                      run_id, slots, run_sem, run_sem_max, step_sem, step_sem_max,
-                                     rate_names, rate_keys, rate_units, rr_group, rr_sem, rr_seq)
+                                     rate_names, rate_keys, rate_units, rr_group, rr_sem, rr_seq,
+                                     labels, prefer, sticky, sticky_worker)
             SELECT s.tenant_id, s.id, s.action, s.priority, s.queued_at, s.queued_at + s.schedule_timeout,
                    s.run_id, s.slots,
                    (s.limits ->> 'run_sem')::bigint, (s.limits ->> 'run_max')::integer,
@@ -239,7 +240,12 @@ BEGIN
                         ELSE greatest(
                             coalesce((SELECT max(q.rr_seq) FROM hewer.queue q WHERE q.rr_sem = s.rr_sem), 0),
                             coalesce((SELECT min(q.rr_seq) FROM hewer.queue q
-                                      WHERE q.rr_group = s.limits ->> 'rr_group'), 0)) + s.rr_n END
+                                      WHERE q.rr_group = s.limits ->> 'rr_group'), 0)) + s.rr_n END,
+                   -- Affinity (docs/affinity.md): the worker a sticky run sticks to, if
+                   -- one has claimed a task of it yet.
+                   s.limits -> 'labels', s.limits -> 'prefer', s.limits ->> 'sticky',
+                   CASE WHEN s.limits ? 'sticky'
+                        THEN (SELECT r.sticky_worker_id FROM hewer.runs r WHERE r.id = s.run_id) END
             FROM src s
             ORDER BY s.priority DESC, s.id
             RETURNING tenant_id, action, ready_at
@@ -383,4 +389,18 @@ BEGIN
     END IF;
     PERFORM pg_notify('hewer_output', v_payload);
 END
+$$;
+
+-- hewer._label_share(worker_labels, prefer) -> 0..1 (private)
+--
+-- The share of a preference's total weight that a worker's labels meet:
+-- prefer is {"name": {"value": ..., "weight": n}} (canonical, see above).
+CREATE OR REPLACE FUNCTION hewer._label_share(p_labels jsonb, p_prefer jsonb)
+RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(sum((e.value ->> 'weight')::float8)
+                        FILTER (WHERE p_labels -> e.key = e.value -> 'value')
+                    / nullif(sum((e.value ->> 'weight')::float8), 0), 0)
+    FROM jsonb_each(p_prefer) AS e
 $$;

@@ -1,12 +1,36 @@
--- hewer._claim_candidates(tenant, actions, now, window) -> queue rows (private)
+-- hewer._may_take(queue row, worker id, worker labels, now) -> boolean (private)
 --
--- task_claim's candidates: the ready queue rows of the worker's actions, highest
--- priority first, then round-robin turn, then FIFO; at most `window` per action,
--- locked FOR UPDATE SKIP LOCKED (rows another claimer holds are skipped). One index
--- range scan per action (queue_claim_idx), merged: a plain `action = ANY (...)`
--- would read and sort the whole backlog.
+-- Whether a worker may claim a queue row now, by the row's affinity
+-- (docs/affinity.md): its required labels, its preferred labels (a worker
+-- meeting a share s of their weight waits (1 - s) x 2 s), and its run's
+-- stickiness (soft: others wait 2 s; hard: others only once the sticky worker
+-- is dead, stopped or gone). True for a row without any of them.
+CREATE OR REPLACE FUNCTION hewer._may_take(
+    p_q hewer.queue, p_worker uuid, p_labels jsonb, p_now timestamptz)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT (p_q.labels IS NULL OR p_labels @> p_q.labels)
+       AND (p_q.prefer IS NULL
+            OR p_q.ready_at <= p_now - interval '2 seconds' * (1 - hewer._label_share(p_labels, p_q.prefer)))
+       AND (p_q.sticky_worker IS NULL OR p_q.sticky_worker = p_worker
+            OR (p_q.sticky = 'soft' AND p_q.ready_at <= p_now - interval '2 seconds')
+            OR (p_q.sticky = 'hard' AND NOT EXISTS (
+                    SELECT 1 FROM hewer.workers w
+                    WHERE w.id = p_q.sticky_worker AND w.status IN ('active', 'draining'))))
+$$;
+
+-- hewer._claim_candidates(tenant, actions, now, window, worker?, labels?) -> queue rows (private)
+--
+-- task_claim's candidates: the ready queue rows of the worker's actions that
+-- the worker may take (hewer._may_take: affinity), highest priority first,
+-- then round-robin turn, then FIFO; at most `window` per action, locked FOR
+-- UPDATE SKIP LOCKED (rows another claimer holds are skipped). One index
+-- range scan per action (queue_claim_idx), merged: a plain `action = ANY
+-- (...)` would read and sort the whole backlog.
 CREATE OR REPLACE FUNCTION hewer._claim_candidates(
-    p_tenant uuid, p_actions text[], p_now timestamptz, p_window integer)
+    p_tenant uuid, p_actions text[], p_now timestamptz, p_window integer,
+    p_worker uuid DEFAULT NULL, p_labels jsonb DEFAULT '{}')
 RETURNS hewer.queue[]
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -16,6 +40,8 @@ BEGIN
         CROSS JOIN LATERAL (
             SELECT q FROM hewer.queue q
             WHERE q.tenant_id = p_tenant AND q.action = a.action AND q.ready_at <= p_now
+              AND ((q.labels IS NULL AND q.prefer IS NULL AND q.sticky_worker IS NULL)
+                   OR hewer._may_take(q, p_worker, p_labels, p_now))
             ORDER BY q.priority DESC, q.rr_seq, q.id
             LIMIT p_window
             FOR UPDATE SKIP LOCKED
@@ -141,7 +167,8 @@ BEGIN
                           OR EXISTS (SELECT 1 FROM hewer.rate_limits l WHERE l.tenant_id = v_tenant)
                      THEN least(v_want + 16, 2000) ELSE v_want END;
 
-    v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now, v_window);
+    v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now, v_window,
+                                       p_worker_id, v_worker.labels);
     IF cardinality(v_cands) = 0 THEN
         RETURN;
     END IF;
@@ -159,7 +186,7 @@ BEGIN
         -- semaphore and bucket the candidates need, in a fixed order, once.
         IF v_window = v_want AND cardinality(v_cands) >= v_want THEN
             v_cands := hewer._claim_candidates(v_tenant, v_worker.actions, p_now,
-                                               least(v_want + 16, 2000));
+                                               least(v_want + 16, 2000), p_worker_id, v_worker.labels);
         END IF;
         -- A run holds its workflow slot until it finishes, so when that slot is
         -- full, only its holders' next tasks (a retry, a later step) can free
@@ -178,6 +205,8 @@ BEGIN
                     JOIN hewer.tasks t ON t.run_id = h.run_id AND t.status = 'queued')
               AND q.tenant_id = v_tenant AND q.action = ANY (v_worker.actions)
               AND q.ready_at <= p_now AND NOT (q.id = ANY (v_cand_ids))
+              AND ((q.labels IS NULL AND q.prefer IS NULL AND q.sticky_worker IS NULL)
+                   OR hewer._may_take(q, p_worker_id, v_worker.labels, p_now))
             ORDER BY q.priority DESC, q.rr_seq, q.id
             LIMIT v_window
             FOR UPDATE SKIP LOCKED);
@@ -398,7 +427,7 @@ BEGIN
         SELECT u.id, u.holds FROM unnest(v_picked, v_holds) AS u(id, holds)
     ), taken AS (
         DELETE FROM hewer.queue q USING picked p WHERE q.id = p.id
-        RETURNING q.id AS queue_id, q.task_id, p.holds
+        RETURNING q.id AS queue_id, q.task_id, p.holds, q.sticky
     ), assigned AS (
         UPDATE hewer.tasks t
         SET status = 'assigned', attempt = t.attempt + 1, worker_id = p_worker_id,
@@ -409,13 +438,23 @@ BEGIN
         FROM taken k
         WHERE t.id = k.task_id AND t.status = 'queued'
         RETURNING t.id, t.attempt, t.run_id, t.step, t.action, t.parent_ids, t.priority,
-                  t.timeout_at, k.queue_id, t.queued_at
+                  t.timeout_at, k.queue_id, t.queued_at, k.sticky
     ), run_lock AS (
+        -- Runs that start now, and sticky runs that get their worker now (docs/affinity.md).
         SELECT r.id FROM hewer.runs r
-        WHERE r.id IN (SELECT a.run_id FROM assigned a) AND r.status = 'queued'
+        WHERE r.id IN (SELECT a.run_id FROM assigned a)
+          AND (r.status = 'queued'
+               OR (r.sticky_worker_id IS NULL
+                   AND r.id IN (SELECT a.run_id FROM assigned a WHERE a.sticky IS NOT NULL)))
         FOR UPDATE SKIP LOCKED
     ), run_started AS (
-        UPDATE hewer.runs r SET status = 'running', started_at = p_now
+        UPDATE hewer.runs r
+        SET status = CASE WHEN r.status = 'queued' THEN 'running'::hewer.run_status ELSE r.status END,
+            started_at = CASE WHEN r.status = 'queued' THEN p_now ELSE r.started_at END,
+            sticky_worker_id = CASE
+                WHEN r.sticky_worker_id IS NULL
+                     AND r.id IN (SELECT a.run_id FROM assigned a WHERE a.sticky IS NOT NULL)
+                THEN p_worker_id ELSE r.sticky_worker_id END
         FROM run_lock l WHERE r.id = l.id
     ), logged AS (
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)

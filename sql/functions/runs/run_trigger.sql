@@ -77,6 +77,7 @@ DECLARE
     v_ver hewer.workflow_versions;
     v_run_limits jsonb[];
     v_step_limits jsonb := '{}'::jsonb;
+    v_affinity jsonb;
     v_step record;
     v_keys text[];
     v_sems bigint[];
@@ -168,6 +169,17 @@ BEGIN
             FROM unnest(v_rates) WITH ORDINALITY AS u(r, i) ORDER BY u.i)));
     END LOOP;
 
+    -- Who may take each step's tasks (docs/affinity.md), for the queue rows:
+    -- {"step": {"labels": {...}, "prefer": {...}, "sticky": "soft"}}.
+    SELECT coalesce(jsonb_object_agg(e ->> 'name', jsonb_strip_nulls(jsonb_build_object(
+               'labels', hewer._spec_labels(e -> 'worker_labels', '', 'worker_labels', false),
+               'prefer', hewer._spec_labels(e -> 'preferred_labels', '', 'preferred_labels', true),
+               'sticky', v_ver.spec -> 'sticky')))
+           FILTER (WHERE e ? 'worker_labels' OR e ? 'preferred_labels' OR v_ver.spec ? 'sticky'),
+           '{}'::jsonb)
+    INTO v_affinity
+    FROM jsonb_array_elements(v_ver.spec -> 'steps') AS a(e);
+
     -- New run ids for every input; keys already taken map to their run. The
     -- lookup is a separate statement so that it sees a concurrent trigger's
     -- key once ON CONFLICT has waited for it to commit.
@@ -230,7 +242,8 @@ BEGIN
                cardinality(i.parents), i.execution_timeout, i.schedule_timeout, p_now,
                CASE WHEN cardinality(i.parents) = 0 THEN p_now END,
                i.slots,
-               nullif(coalesce(i.run_limits - 'run_key', '{}') || coalesce(v_step_limits -> i.name -> (i.run_ord::integer - 1), '{}'),
+               nullif(coalesce(i.run_limits - 'run_key', '{}') || coalesce(v_step_limits -> i.name -> (i.run_ord::integer - 1), '{}')
+                      || coalesce(v_affinity -> i.name, '{}'),
                       '{}'::jsonb)
         FROM ids i
         LEFT JOIN (SELECT child_id, array_agg(parent_id ORDER BY parent_id) AS ids

@@ -58,10 +58,11 @@ BEGIN
             USING ERRCODE = 'HW001', HINT = 'Pass {"steps": [{"name": "..."}]}.';
     END IF;
     FOR v_key IN SELECT jsonb_object_keys(p_spec) LOOP
-        IF v_key NOT IN ('steps', 'description', 'priority', 'concurrency', 'on_events', 'cron') THEN
+        IF v_key NOT IN ('steps', 'description', 'priority', 'concurrency', 'on_events', 'cron',
+                         'sticky') THEN
             RAISE EXCEPTION 'invalid workflow spec for "%": unknown field "%"', p_name, v_key
                 USING ERRCODE = 'HW001',
-                      HINT = 'Known fields: steps, description, priority, concurrency, on_events, cron.';
+                      HINT = 'Known fields: steps, description, priority, concurrency, on_events, cron, sticky.';
         END IF;
     END LOOP;
     IF jsonb_typeof(p_spec -> 'steps') IS DISTINCT FROM 'array'
@@ -75,6 +76,13 @@ BEGIN
             USING ERRCODE = 'HW001';
     END IF;
     PERFORM hewer._spec_triggers_check(p_name, p_spec);
+    IF p_spec ? 'sticky' AND (p_spec ->> 'sticky') IS DISTINCT FROM 'soft'
+       AND (p_spec ->> 'sticky') IS DISTINCT FROM 'hard' THEN
+        RAISE EXCEPTION 'invalid workflow spec for "%": "sticky" must be "soft" or "hard", got %',
+            p_name, left((p_spec -> 'sticky')::text, 100)
+            USING ERRCODE = 'HW001',
+                  HINT = 'soft: a run''s tasks prefer the worker of its first task; hard: only that worker while it lives (docs/affinity.md).';
+    END IF;
     v_wf_priority := hewer._spec_int(p_spec -> 'priority', 0, 'workflow "' || p_name || '"', 'priority', -1000, 1000);
     v_conc := hewer._spec_concurrency(p_spec -> 'concurrency', 'workflow "' || p_name || '"', 'workflow');
 
@@ -107,10 +115,10 @@ BEGIN
         FOR v_key IN SELECT jsonb_object_keys(v_step) LOOP
             IF v_key NOT IN ('name', 'action', 'parents', 'retries', 'backoff', 'timeout',
                              'schedule_timeout', 'priority', 'description', 'concurrency', 'slots',
-                             'rate_limits', 'wait') THEN
+                             'rate_limits', 'wait', 'worker_labels', 'preferred_labels') THEN
                 RAISE EXCEPTION 'invalid workflow spec for "%": %: unknown field "%"', p_name, v_where, v_key
                     USING ERRCODE = 'HW001',
-                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, concurrency, slots, rate_limits, wait.';
+                          HINT = 'Known fields: name, action, parents, retries, backoff, timeout, schedule_timeout, priority, description, concurrency, slots, rate_limits, wait, worker_labels, preferred_labels.';
             END IF;
         END LOOP;
         IF v_step ? 'action' AND (jsonb_typeof(v_step -> 'action') <> 'string'
@@ -144,6 +152,8 @@ BEGIN
         PERFORM hewer._spec_int(v_step -> 'retries', 0, v_where, 'retries', 0, 100);
         PERFORM hewer._spec_int(v_step -> 'priority', 0, v_where, 'priority', -1000, 1000);
         PERFORM hewer._spec_int(v_step -> 'slots', 1, v_where, 'slots', 1, 1000);
+        PERFORM hewer._spec_labels(v_step -> 'worker_labels', v_where, 'worker_labels', false);
+        PERFORM hewer._spec_labels(v_step -> 'preferred_labels', v_where, 'preferred_labels', true);
         PERFORM hewer._spec_concurrency(v_step -> 'concurrency', v_where, 'step');
         PERFORM hewer._spec_rate_limits(v_step -> 'rate_limits', v_where);
         PERFORM hewer._spec_duration(v_step -> 'timeout', '1 minute', v_where, 'timeout', '1 second', '7 days');
