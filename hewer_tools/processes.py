@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,12 +168,15 @@ class Processes:
         slots: int = 4,
         target: str = "tests.flows:flows",
         name: str | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Child:
-        """A worker for `target` that knows these dispatchers (tried in this order)."""
+        """A worker for `target` that knows these dispatchers (tried in this order), with
+        these labels (`--label NAME=VALUE`)."""
         name = name or f"worker-{len(self.children)}"
+        label_args = [arg for k, v in (labels or {}).items() for arg in ("--label", f"{k}={v}")]
         return self._spawn(
             "worker", name, "worker", target, "--dispatcher", ",".join(addresses),
-            "--slots", str(slots), "--shutdown-grace", "2", "--name", name,
+            "--slots", str(slots), "--shutdown-grace", "2", "--name", name, *label_args,
         )  # fmt: skip
 
     def worker(self, *addresses: str, slots: int = 4) -> subprocess.Popen[bytes]:
