@@ -289,3 +289,11 @@ WHERE t.id = ANY (%(task_ids)s::uuid[]) AND t.worker_id = %(worker_id)s::uuid
 
 -- name: worker_disconnect
 SELECT hewer.worker_disconnect(%(worker_ids)s::uuid[]) AS worker_id;
+
+-- name: retry_ready
+-- When the tasks of accepted failure reports that went back on the queue become claimable:
+-- seconds from now, per action (pydispatch/retries.py).
+SELECT q.action, extract(epoch FROM min(q.ready_at) - now())::float8 AS wait_seconds
+FROM hewer.queue q
+WHERE q.task_id = ANY (%(task_ids)s::uuid[]) AND q.ready_at > now()
+GROUP BY q.action;

@@ -32,7 +32,7 @@ import contextlib
 import logging
 import signal
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,8 @@ from pydispatch.leader import Leader
 from pydispatch.liveness import Liveness
 from pydispatch.notifications import Notifications
 from pydispatch.queries import QUERIES
-from pydispatch.reports import ReportBatcher
+from pydispatch.reports import Kind, Report, ReportBatcher
+from pydispatch.retries import RetryWakes
 from pydispatch.schema import check_schema
 from pydispatch.services import DispatcherService, RunsService
 from pydispatch.session import Session
@@ -93,6 +94,7 @@ class Dispatcher:
         self.tokens = Tokens(self)
         self.telemetry = DispatcherTelemetry(self)
         self.tracing = Tracing("hewer-dispatcher")
+        self.retry_wakes = RetryWakes(self)
 
     # -- public state --------------------------------------------------------------------------
 
@@ -129,6 +131,11 @@ class Dispatcher:
         return list(self.streams.sessions)
 
     # -- what the gRPC services use ------------------------------------------------------------
+
+    def _applied(self, kind: Kind, reports: Sequence[Report], rows: Sequence[DictRow]) -> None:
+        """After each report call: metrics, and timers for the retries it scheduled."""
+        self.telemetry.applied(kind, reports, rows)
+        self.retry_wakes.applied(kind, reports, rows)
 
     def attach(self, s: Session) -> None:
         self.streams.attach(s)
@@ -197,7 +204,7 @@ class Dispatcher:
             delay=self.settings.report_batch_delay,
             on_release=lambda s: s.wake.set(),
             tenants=self.tenants,
-            on_applied=self.telemetry.applied,
+            on_applied=self._applied,
         )
         self.tracing.start()
         self._leader = Leader(url, self.settings, tracing=self.tracing)
@@ -294,6 +301,7 @@ class Dispatcher:
         if self._server is not None:
             await self._server.stop(grace=0)
         await self.telemetry.stop()
+        await self.retry_wakes.close()
         await asyncio.to_thread(self.tracing.stop)
         if self._pool_obj is not None:
             await self._pool_obj.close()

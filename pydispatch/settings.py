@@ -18,7 +18,8 @@ class DispatcherSettings:
     #: libpq URL or key=value string; None = pydispatch.db.database_url() at start.
     database_url: str | None = None
     #: fallback poll: claims are re-checked this often without a NOTIFY (a retry whose
-    #: backoff ends has no NOTIFY: it waits for this poll), cancellations 2.5 times as
+    #: backoff ends has no NOTIFY: the dispatcher that applied its failure sets a timer for
+    #: it, pydispatch/retries.py; others find it by this poll), cancellations 2.5 times as
     #: seldom (cancel_poll_interval).
     poll_interval: float = 2.0
     #: how often workers are told to heartbeat; the dispatcher heartbeats its live workers

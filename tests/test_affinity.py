@@ -127,7 +127,7 @@ def test_hard_stickiness_survives_a_restart_under_the_same_id_and_ends_with_the_
 
 
 def test_affinity_fields_are_checked_at_registration(conn: Conn) -> None:
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"steps": [{"name": "s", "worker_labels": {}}]}, "1 to 20 labels"),
         ({"steps": [{"name": "s", "worker_labels": {"gpu": 1}}]}, "text of 1 to 256"),
         ({"steps": [{"name": "s", "worker_labels": {"bad name": "x"}}]}, "invalid label name"),

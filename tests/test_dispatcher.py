@@ -1034,3 +1034,27 @@ def test_a_worker_that_kept_its_task_across_a_reconnect_keeps_it(
     assert conn.execute(
         "SELECT attempt FROM hewer.tasks WHERE id = %s", (a.task_id,)
     ).fetchone() == {"attempt": 1}
+
+
+def test_a_retry_is_assigned_when_its_backoff_ends_not_at_the_next_poll(
+    start_dispatcher: Callable[..., ServerThread],
+    channel_to: Callable[[ServerThread], grpc.Channel],
+) -> None:
+    # A 5 s poll: the retry after a 0.3 s backoff can only come this soon from the timer
+    # the failure report set.
+    server = start_dispatcher(poll_interval=5.0)
+    channel = channel_to(server)
+    spec = {"steps": [{"name": "only", "retries": 1, "backoff": {"base": 0.3, "jitter": 0}}]}
+    register_workflow(channel, "backoff", spec)
+    worker = RawWorker(channel, ["backoff:only"]).connect()
+    run_id = trigger_run(channel, "backoff", {})
+    a = worker.assignment(timeout=5.0)
+    assert worker.ack(worker.started(a)).accepted
+    assert worker.ack(worker.fail(a, {"type": "flaky", "message": "try again"})).accepted
+    failed_at = time.monotonic()
+    b = worker.assignment(timeout=4.0)
+    waited = time.monotonic() - failed_at
+    assert (b.task_id, b.attempt) == (a.task_id, 2)
+    assert 0.25 <= waited < 4.0, waited  # its backoff, then at once (the poll is 5 s)
+    assert worker.ack(worker.complete(b, {"ok": True})).accepted
+    assert _waited(channel, run_id) == "succeeded"
