@@ -19,6 +19,10 @@ from hewer_tools.bench.common import Sizes, percentile
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: W12 (the dashboard) has a test of its own, below.
+SUITE = [w for w in bench.WORKLOADS if w != "W12"]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path: Path) -> None:
@@ -26,9 +30,9 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
     systems = ["hewer", "procrastinate", "pgqueuer", "raw"]
     out = tmp_path / "out"
     env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
-    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out), "--only"]
     proc = subprocess.run(
-        [*argv, "--systems", ",".join(systems)],
+        [*argv, ",".join(SUITE), "--systems", ",".join(systems)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -40,7 +44,7 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
 
     report = json.loads((out / "bench.json").read_text())
     assert report["systems"] == systems
-    assert report["workloads"] == list(bench.WORKLOADS)
+    assert report["workloads"] == SUITE
     metrics = [k for k, m in report["metrics"].items() if m["workload"] in report["workloads"]]
     assert len(metrics) >= 15
     incomplete = [
@@ -93,6 +97,35 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(150)
+def test_quick_dashboard_bench_times_the_api_and_both_pages(dsn: str, tmp_path: Path) -> None:
+    # W12 over the quick form's 20,000 runs: the fill, the API calls, both pages in Debian's
+    # chromium (which the browser tests need too); a peer's cells say it has no dashboard.
+    out = tmp_path / "out"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    proc = subprocess.run(
+        [*argv, "--only", "W12", "--systems", "hewer,raw"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=140,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = json.loads((out / "bench.json").read_text())
+    assert report["workloads"] == ["W12"]
+    w12 = [k for k, m in report["metrics"].items() if m["workload"] == "W12"]
+    assert len(w12) == 13
+    for key in w12:
+        assert report["cells"]["hewer"][key]["value"] > 0, key
+        assert report["cells"]["raw"][key]["na"] == "Hewer's dashboard", key
+    assert len(report["cells"]["hewer"]["W12.runs_page_p50"]["samples"]) == 5
+    assert {"W12.runs_page_p95", "W12.run_page_p95"} <= set(report["targets"])
+
+
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_quick_tenant_bench_measures_both_modes(dsn: str, tmp_path: Path) -> None:
     env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
@@ -120,7 +153,9 @@ def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     assert full.repetitions >= 3 and full.warmup
     names = ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds")
     assert (full.week_minutes, full.week_workflows, full.week_steps) == (10_080, 20, 5)
-    for name in (*names, "limits_backlog", "limits_measured", "rate_seconds", "week_minutes"):
+    assert full.dashboard_runs == 1_000_000
+    extra = ("limits_backlog", "limits_measured", "rate_seconds", "week_minutes")
+    for name in (*names, *extra, "dashboard_runs", "dashboard_calls", "dashboard_loads"):
         assert getattr(quick, name) < getattr(full, name), name
     assert quick.backlog_measured <= quick.backlog_small < quick.backlog_large
 
@@ -227,4 +262,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12" in result.output

@@ -82,6 +82,13 @@ class Sizes:
     week_steps: int = 5
     week_calls: int = 20
     week_budget: float = 60.0
+    #: W12: runs in the dashboard's database; then `dashboard_calls` timed calls of each
+    #: API measure and `dashboard_loads` timed loads of each page, after
+    #: `dashboard_warmup` discarded ones each.
+    dashboard_runs: int = 1_000_000
+    dashboard_calls: int = 50
+    dashboard_loads: int = 20
+    dashboard_warmup: int = 3
 
     @classmethod
     def full(cls) -> Sizes:
@@ -110,6 +117,10 @@ class Sizes:
             week_minutes=1440,
             week_calls=5,
             week_budget=10.0,
+            dashboard_runs=20_000,
+            dashboard_calls=10,
+            dashboard_loads=5,
+            dashboard_warmup=1,
         )
 
     @property

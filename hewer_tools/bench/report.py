@@ -43,6 +43,7 @@ class Metric:
             triggers=_count(sizes.trigger_runs),
             week=_window(sizes.week_minutes),
             week_rows=_count(2 * sizes.week_minutes * sizes.week_workflows * sizes.week_steps),
+            board=_count(sizes.dashboard_runs),
         )
 
 
@@ -89,6 +90,19 @@ METRICS: tuple[Metric, ...] = (
     Metric("W11.week_workflows_p99", "W11", "workflow_stats over {week} p99 ms", 1),
     Metric("W11.week_steps_p50", "W11", "step_latency over {week} p50 ms", 1),
     Metric("W11.week_steps_p99", "W11", "step_latency over {week} p99 ms", 1),
+    Metric("W12.fill_s", "W12", "fill s ({board} runs of 3 steps, most finished)", 1),
+    Metric("W12.runs_api_p50", "W12", "GET /v1/runs?limit=50 p50 ms", 1),
+    Metric("W12.runs_api_p95", "W12", "GET /v1/runs?limit=50 p95 ms", 1),
+    Metric("W12.filter_api_p50", "W12", "same, workflow + status filter p50 ms", 1),
+    Metric("W12.filter_api_p95", "W12", "same, workflow + status filter p95 ms", 1),
+    Metric("W12.deep_api_p50", "W12", "same, cursor 90 % down the list p50 ms", 1),
+    Metric("W12.deep_api_p95", "W12", "same, cursor 90 % down the list p95 ms", 1),
+    Metric("W12.run_api_p50", "W12", "a run page's 7 API calls p50 ms", 1),
+    Metric("W12.run_api_p95", "W12", "a run page's 7 API calls p95 ms", 1),
+    Metric("W12.runs_page_p50", "W12", "runs page, goto -> 50 rows p50 ms (Chromium)", 1),
+    Metric("W12.runs_page_p95", "W12", "runs page, goto -> 50 rows p95 ms", 1),
+    Metric("W12.run_page_p50", "W12", "run page, goto -> DAG + attempts p50 ms", 1),
+    Metric("W12.run_page_p95", "W12", "run page, goto -> DAG + attempts p95 ms", 1),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 
@@ -190,6 +204,8 @@ TARGETS: tuple[Target, ...] = (
     Target("W11.feed_cost", "<= 10 %", _at_most("W11.feed_cost", 10)),
     Target("W11.week_workflows_p50", "<= 50 ms", _at_most("W11.week_workflows_p50", 50)),
     Target("W11.week_steps_p50", "<= 50 ms", _at_most("W11.week_steps_p50", 50)),
+    Target("W12.runs_page_p95", "<= 500 ms", _at_most("W12.runs_page_p95", 500)),
+    Target("W12.run_page_p95", "<= 500 ms", _at_most("W12.run_page_p95", 500)),
 )
 _TARGETS_BY_KEY = {t.key: t for t in TARGETS}
 
@@ -300,6 +316,18 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
             "W11.catchup",
             "W11.week_workflows_p50",
             "W11.week_steps_p50",
+        ),
+        "ms",
+    ),
+    (
+        "W12 dashboard (ms, log)",
+        (
+            "W12.runs_api_p50",
+            "W12.filter_api_p50",
+            "W12.deep_api_p50",
+            "W12.run_api_p50",
+            "W12.runs_page_p50",
+            "W12.run_page_p50",
         ),
         "ms",
     ),

@@ -1,10 +1,10 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5, then W7, W10 and W11; W6 is measured during W1), and within each
-workload the systems run one after another, each on a fresh database of its own. Every workload but
-W5's idle window does a discarded warm-up and then `repetitions` measured runs; a cell is
-the median of those runs. A system that fails a workload gets `error` cells there and
-the bench goes on with the next.
+Workloads run in order (W1 to W5, then W7, W10, W11 and W12; W6 is measured during W1), and
+within each workload the systems run one after another, each on a fresh database of its own.
+Every workload but W5's idle window does a discarded warm-up and then `repetitions` measured
+runs; a cell is the median of those runs. A system that fails a workload gets `error` cells
+there and the bench goes on with the next.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hewer_tools.bench import feed
+from hewer_tools.bench import dashboard, feed
 from hewer_tools.bench.common import RssSampler, Sizes, System, percentile
 from hewer_tools.bench.hewer import HewerSystem
 from hewer_tools.bench.peers import PEERS
@@ -112,6 +112,28 @@ METHODS = {
         "as fit in week_budget seconds, at least 3) of workflow_stats(now() - the window) "
         "and of step_latency(one workflow, the same window) for one tenant, after one "
         "discarded call each; p50 and p99 of the calls."
+    ),
+    "W12": (
+        "Hewer only. The dashboard over a large history. Fill (timed as fill_s): a fresh "
+        "database (analytics capture off), two 3-step chain workflows, dashboard_runs runs "
+        "started with hewer.run_trigger 1,000 inputs a call (a quarter of the calls for the "
+        "second workflow) and then finished through the SQL API a worker uses, on 4 "
+        "connections: hewer.task_claim 500 at a time, hewer.task_complete, or for one task "
+        "in 30 hewer.task_fail (not retryable), so about a tenth of the runs fail; the last "
+        "2 % are triggered after and left unfinished, half of them running; ANALYZE. Then "
+        "pydispatch.api.create_app under uvicorn (pool of 4, no token: the default tenant) "
+        "and, on one keep-alive connection, dashboard_calls timed calls of each after "
+        "dashboard_warmup discarded ones: GET /v1/runs?limit=50 (the runs page's first "
+        "page), the same filtered by the second workflow and status failed, the same with "
+        "before = the run 90 % down the newest-first list, and the 7 calls of a run's page "
+        "for the run in the middle of the list, in sequence (the run, lineage, children, "
+        "events, workflow version, the first step's attempts and logs). Pages: Debian's "
+        "headless Chromium driven by Playwright, logged in, one tab; dashboard_loads timed "
+        "loads of each page after dashboard_warmup discarded ones, wall time from "
+        "page.goto to the runs table showing 50 rows (/runs), and to the run's DAG showing "
+        "its 3 steps, the first step clicked and its attempts showing (/runs/<id>). "
+        "p50 and p95 of the samples. Without /usr/bin/chromium or playwright the page "
+        "cells are n/a."
     ),
 }
 
@@ -422,6 +444,38 @@ async def w11(system: System, sizes: Sizes) -> dict[str, Cell]:
     }
 
 
+async def w12(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """The dashboard over dashboard_runs runs: the fill, the API calls, the pages."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's dashboard") for k in _KEYS["W12"]}
+    name = system.dbname + "_w12"
+    try:
+        await asyncio.to_thread(system.server.recreate, name)
+        made, timings = await asyncio.to_thread(
+            dashboard.measure,
+            system.server.url(name),
+            sizes.dashboard_runs,
+            sizes.dashboard_calls,
+            sizes.dashboard_loads,
+            sizes.dashboard_warmup,
+        )
+    finally:
+        await asyncio.to_thread(system.server.drop, name)
+
+    def spread(samples: list[float], q: float) -> Cell:
+        return Cell(value=percentile(samples, q), samples=samples)
+
+    cells = {"W12.fill_s": Cell(value=made.seconds, samples=[made.seconds])}
+    for what in ("runs_api", "filter_api", "deep_api", "run_api", "runs_page", "run_page"):
+        samples = getattr(timings, what)
+        if what.endswith("_page") and timings.browser_na is not None:
+            cells[f"W12.{what}_p50"] = cells[f"W12.{what}_p95"] = Cell(na=timings.browser_na)
+            continue
+        cells[f"W12.{what}_p50"] = spread(samples, 50)
+        cells[f"W12.{what}_p95"] = spread(samples, 95)
+    return cells
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -452,7 +506,7 @@ def _workload(
 ) -> Coroutine[Any, Any, dict[str, Cell]]:
     if workload == "W4":
         return w4(system, sizes, echo)
-    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11}
+    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11, "W12": w12}
     return plain.get(workload, w5_idle)(system, sizes)
 
 
@@ -485,6 +539,7 @@ _STEP_KEYS = {
     "W7": _KEYS["W7"],
     "W10": _KEYS["W10"],
     "W11": _KEYS["W11"],
+    "W12": _KEYS["W12"],
 }
 
 
@@ -528,7 +583,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

@@ -110,6 +110,8 @@ def bench_group(
        latency (Hewer only)
     W11 the analytics feed: W1's drain with it on and off, its lag, queries over a week of
        rollups (Hewer only)
+    W12 the dashboard over 1,000,000 runs: the runs page's and a run page's API calls, and
+       both pages in headless Chromium (Hewer only)
 
     Each system gets its own fresh database on the same server. Prints the table (with
     Hewer's targets) and writes bench.json and bench.png to --out. The peers need
