@@ -19,6 +19,7 @@ from hewer_tools.processes import free_port
 from pydispatch.api import create_app, openapi_document
 from pydispatch.paths import REPO_ROOT
 from tests.engine import claim, register, worker
+from tests.ts_flows import spec_cases
 
 Conn = psycopg.Connection[Any]
 SPEC = {"steps": [{"name": "fetch"}, {"name": "summarize", "parents": ["fetch"]}]}
@@ -175,6 +176,32 @@ def test_workflows_and_events(api: Api, conn: Conn) -> None:
         "SELECT key, payload FROM hewer.events WHERE id = %s", (pushed["event_id"],)
     ).fetchone()
     assert row == {"key": "order.created", "payload": {"total": 150}}
+
+
+def test_the_typed_spec_carries_worker_affinity(api: Api, conn: Conn) -> None:
+    # The spec both SDKs send for the same affinity options registers as it is.
+    text = spec_cases()["spec_affinity"]
+    spec = json.loads(text)
+    status, _, made = api.call("POST", "/v1/workflows", {"name": "spec_affinity", "spec": spec})
+    assert status == 201, made
+    stored = conn.execute(
+        "SELECT spec FROM hewer.workflow_versions WHERE id = %s", (made["version_id"],)
+    ).fetchone()
+    assert stored == {"spec": spec}
+    assert api.call("GET", "/v1/workflows/spec_affinity")[2]["spec"] == spec
+    # A preference's weight may be left out (1); the database checks the ranges.
+    loose = {"steps": [{"name": "a", "preferred_labels": {"m": {"value": "x"}}}], "sticky": "hard"}
+    assert api.call("POST", "/v1/workflows", {"name": "loose", "spec": loose})[0] == 201
+    bad_weight = {"steps": [{"name": "a", "preferred_labels": {"m": {"value": "x", "weight": 0}}}]}
+    status, _, problem = api.call("POST", "/v1/workflows", {"name": "bad", "spec": bad_weight})
+    assert (status, problem["code"]) == (400, "HW001"), problem
+    for spec_bad in (
+        {"steps": [{"name": "a"}], "sticky": "always"},
+        {"steps": [{"name": "a", "worker_labels": ["gpu"]}]},
+        {"steps": [{"name": "a", "preferred_labels": {"m": {"value": "x", "w": 1}}}]},
+    ):
+        status, _, problem = api.call("POST", "/v1/workflows", {"name": "bad", "spec": spec_bad})
+        assert (status, problem["title"]) == (422, "invalid_request"), problem
 
 
 @pytest.mark.parametrize(
