@@ -563,7 +563,7 @@ def test_the_run_filters_have_one_signature_after_a_reload(conn: Conn) -> None:
         "AND p.proname IN ('run_list', 'run_cancel_matching', '_runs_matching') ORDER BY 1"
     ).fetchall()
     assert [(s["proname"], s["args"].split(", ")[-1]) for s in signatures] == [
-        ("_runs_matching", "p_function text"),
+        ("_runs_matching", "p_limit integer"),
         ("run_cancel_matching", "p_metadata jsonb"),
         ("run_list", "p_metadata jsonb"),
     ]

@@ -1,7 +1,10 @@
 -- hewer._runs_matching(workflow?, statuses?, since?, until?, input?, replay_of?, metadata?,
---                      function) -> ids of the tenant's runs that match every filter given,
---                      newest first
+--                      function, before?, limit?) -> ids of the tenant's runs that match
+--                      every filter given, newest first
 --
+-- before: only runs older than this run id; limit: at most this many (NULL: all).
+-- Both are applied inside the queries, so a page reads its own rows down the
+-- runs' id order, not every match (run_list's first page at 1,000,000 runs).
 -- since/until: created in [since, until) (the time in the run's id, so the
 -- range prunes partitions). input: the run's input contains this JSON
 -- object (jsonb @>). metadata: the run's tags (runs.additional_metadata)
@@ -12,7 +15,8 @@
 -- Errors: HW003 unknown workflow, HW082 a bad filter.
 CREATE OR REPLACE FUNCTION hewer._runs_matching(
     p_workflow text, p_statuses hewer.run_status[], p_since timestamptz, p_until timestamptz,
-    p_input jsonb, p_replay_of uuid, p_metadata jsonb, p_function text)
+    p_input jsonb, p_replay_of uuid, p_metadata jsonb, p_function text,
+    p_before uuid DEFAULT NULL, p_limit integer DEFAULT NULL)
 RETURNS SETOF uuid
 LANGUAGE plpgsql STABLE
 AS $$
@@ -67,7 +71,9 @@ BEGIN
           AND (p_until IS NULL OR r.id < hewer.uuid_floor(p_until))
           AND (p_input IS NULL OR r.input @> p_input)
           AND (p_replay_of IS NULL OR r.replay_of = p_replay_of)
-        ORDER BY r.id DESC;
+          AND (p_before IS NULL OR r.id < p_before)
+        ORDER BY r.id DESC
+        LIMIT p_limit;
         RETURN;
     END IF;
     RETURN QUERY
@@ -79,7 +85,9 @@ BEGIN
       AND (p_until IS NULL OR r.id < hewer.uuid_floor(p_until))
       AND (p_input IS NULL OR r.input @> p_input)
       AND (p_replay_of IS NULL OR r.replay_of = p_replay_of)
-    ORDER BY r.id DESC;
+      AND (p_before IS NULL OR r.id < p_before)
+    ORDER BY r.id DESC
+    LIMIT p_limit;
 END
 $$;
 
@@ -119,10 +127,8 @@ BEGIN
                   WHERE t.run_id = r.id AND t.id >= hewer.uuid_floor(hewer.uuid_time(r.id))
                   GROUP BY t.status) c),
            r.created_at, r.started_at, r.finished_at, r.additional_metadata
-    FROM (SELECT m.id FROM hewer._runs_matching(p_workflow, p_statuses, p_since, p_until, p_input,
-                                                p_replay_of, p_metadata, 'run_list') AS m(id)
-          WHERE p_before IS NULL OR m.id < p_before
-          LIMIT p_limit) m
+    FROM hewer._runs_matching(p_workflow, p_statuses, p_since, p_until, p_input,
+                              p_replay_of, p_metadata, 'run_list', p_before, p_limit) AS m(id)
     JOIN hewer.runs r ON r.id = m.id
     JOIN hewer.workflows w ON w.id = r.workflow_id
     JOIN hewer.workflow_versions v ON v.id = r.version_id
