@@ -167,6 +167,10 @@ def test_a_worker_moves_to_the_next_dispatcher_when_its_own_dies(stack: Stack) -
     assert not first.alive()
 
 
+def test_worker_labels_and_sticky_runs(stack: Stack) -> None:
+    stack.node_test("e2e/affinity", 1)
+
+
 def test_api_errors_are_typed(stack: Stack) -> None:
     stack.node_test("e2e/errors", 5)
 
