@@ -564,6 +564,9 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                 # The status first: chunks are committed before the completion that ends
                 # the run, so once it is terminal, the read below has them all.
                 run = await self._get(context, caller, run_id)
+                # From a window behind the newest chunk sent, then page by page: a full page
+                # of chunks already sent must not be read again and again.
+                after = follower.cursor()
                 while True:
                     rows = await self._db(
                         context,
@@ -571,7 +574,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                         "run_output",
                         {
                             "run_id": run_id,
-                            "after": follower.cursor(),
+                            "after": after,
                             "task_id": task_id,
                             "limit": OUTPUT_PAGE,
                         },
@@ -588,6 +591,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                         )
                     if len(rows) < OUTPUT_PAGE:
                         break
+                    after = rows[-1]["chunk_id"]
                 if run["status"] in TERMINAL_RUN_STATUSES:
                     return
                 with contextlib.suppress(TimeoutError):

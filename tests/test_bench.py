@@ -19,8 +19,8 @@ from hewer_tools.bench.common import Sizes, percentile
 ROOT = Path(__file__).resolve().parent.parent
 
 
-#: W12 (the dashboard) has a test of its own, below.
-SUITE = [w for w in bench.WORKLOADS if w != "W12"]
+#: W12 (the dashboard) and W13 (streamed output) have tests of their own, below.
+SUITE = [w for w in bench.WORKLOADS if w not in ("W12", "W13")]
 
 
 @pytest.mark.slow
@@ -126,6 +126,33 @@ def test_quick_dashboard_bench_times_the_api_and_both_pages(dsn: str, tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_quick_stream_bench_times_chunks_to_a_follower(dsn: str, tmp_path: Path) -> None:
+    # W13: 100 chunks at 100/s, then 2,000 at once, followed over gRPC; every chunk checked.
+    out = tmp_path / "out"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    proc = subprocess.run(
+        [*argv, "--only", "W13", "--systems", "hewer,raw"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = json.loads((out / "bench.json").read_text())
+    assert report["workloads"] == ["W13"]
+    w13 = [k for k, m in report["metrics"].items() if m["workload"] == "W13"]
+    assert w13 == ["W13.latency_p50", "W13.latency_p99", "W13.chunks_per_s", "W13.stored_per_s"]
+    for key in w13:
+        assert report["cells"]["hewer"][key]["value"] > 0, key
+        assert report["cells"]["raw"][key]["na"] == "Hewer's streamed output", key
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_quick_tenant_bench_measures_both_modes(dsn: str, tmp_path: Path) -> None:
     env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
@@ -155,7 +182,8 @@ def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     assert (full.week_minutes, full.week_workflows, full.week_steps) == (10_080, 20, 5)
     assert full.dashboard_runs == 1_000_000
     extra = ("limits_backlog", "limits_measured", "rate_seconds", "week_minutes")
-    for name in (*names, *extra, "dashboard_runs", "dashboard_calls", "dashboard_loads"):
+    board = ("dashboard_runs", "dashboard_calls", "dashboard_loads", "talk_chunks", "talk_burst")
+    for name in (*names, *extra, *board):
         assert getattr(quick, name) < getattr(full, name), name
     assert quick.backlog_measured <= quick.backlog_small < quick.backlog_large
 
@@ -262,4 +290,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12,W13" in result.output

@@ -89,6 +89,11 @@ class Sizes:
     dashboard_calls: int = 50
     dashboard_loads: int = 20
     dashboard_warmup: int = 3
+    #: W13: a run streaming `talk_chunks` chunks at `talk_rate`/s (latency), then one
+    #: streaming `talk_burst` as fast as it can (chunks/s), one worker process.
+    talk_chunks: int = 1000
+    talk_rate: float = 200.0
+    talk_burst: int = 20_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -121,6 +126,9 @@ class Sizes:
             dashboard_calls=10,
             dashboard_loads=5,
             dashboard_warmup=1,
+            talk_chunks=100,
+            talk_rate=100.0,
+            talk_burst=2000,
         )
 
     @property

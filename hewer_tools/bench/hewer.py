@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import time
@@ -26,7 +27,7 @@ from hewer_tools.bench import run as bench
 from hewer_tools.bench.common import DrainRun, RssSampler, Serving, System
 from pydispatch import db, migrate, olap
 from pyworker import Client, Workflow
-from pyworker.examples.noop import diamond, noop, stamp
+from pyworker.examples.noop import diamond, noop, stamp, talk
 
 if TYPE_CHECKING:
     import httpx
@@ -42,6 +43,27 @@ class DagRun:
 
     runs_per_second: float
     hops_ms: list[float]
+
+
+@dataclass
+class Talk:
+    """One W13 run: per chunk, in seq order, its send and arrival wall times (s) and the
+    time it was stored (the chunk's `at`, ms precision)."""
+
+    sent: list[float]
+    arrived: list[float]
+    stored: list[float]
+
+    def latencies_ms(self) -> list[float]:
+        return [(a - s) * 1000 for s, a in zip(self.sent, self.arrived, strict=True)]
+
+    def follower_rate(self) -> float:
+        return len(self.sent) / (self.arrived[-1] - self.sent[0])
+
+    def stored_rate(self) -> float:
+        if len(self.stored) < 2 or self.stored[-1] <= min(self.stored):
+            return float("nan")
+        return len(self.stored) / (max(self.stored) - min(self.stored))
 
 
 class HewerSystem(System):
@@ -87,7 +109,7 @@ class HewerSystem(System):
 
     async def register_workflows(self, url: str) -> None:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-            for wf in (noop, stamp, diamond):
+            for wf in (noop, stamp, diamond, talk):
                 await conn.execute(
                     "SELECT * FROM hewer.workflow_register(%s, %s::jsonb)",
                     (wf.name, wf.spec_json()),
@@ -122,13 +144,14 @@ class HewerSystem(System):
 
     @contextlib.asynccontextmanager
     async def workers(
-        self, wf: Workflow, rss: RssSampler | None = None
+        self, wf: Workflow, rss: RssSampler | None = None, count: int | None = None
     ) -> AsyncIterator[list[asyncio.subprocess.Process]]:
-        """`sizes.workers` `hewer worker` processes running `wf`, registered and listening."""
+        """`count` (default `sizes.workers`) `hewer worker` processes running `wf`, registered
+        and listening."""
         since = await self._scalar("SELECT clock_timestamp()")
         procs: list[asyncio.subprocess.Process] = []
         try:
-            for n in range(self.sizes.workers):
+            for n in range(self.sizes.workers if count is None else count):
                 log = os.path.join(self.logdir, f"hewer-worker{n}.log")
                 argv = dev.hewer_command(
                     "worker",
@@ -312,6 +335,46 @@ class HewerSystem(System):
         for i in range(n):
             await self._trigger(path, noop.name, {"i": i})
         return n / (time.perf_counter() - started)
+
+    # -- W13 --------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def talkers(self) -> AsyncIterator[None]:
+        """One `hewer worker` process running `talk` and a gRPC client of the dispatcher."""
+        async with self.workers(talk, count=1), Client([self.address]) as client:
+            self._grpc = client
+            try:
+                yield
+            finally:
+                self._grpc = None
+
+    async def talk(self, chunks: int, rate: float) -> Talk:
+        """One talk run of `chunks` chunks at `rate`/s (0: as fast as it can), followed with
+        Client.output from before it starts; checks each chunk came once, in order."""
+        if self._grpc is None:
+            raise RuntimeError("open talkers() first")
+        run_id = await self._grpc.trigger(talk.name, {"chunks": chunks, "rate": rate})
+        sent: list[float] = []
+        arrived: list[float] = []
+        stored: list[float] = []
+        async for chunk in self._grpc.output(run_id):
+            arrived.append(time.time())
+            body = json.loads(chunk.data)
+            if chunk.seq != len(sent) + 1 or body["n"] != chunk.seq:
+                raise RuntimeError(
+                    f"hewer W13: chunk seq {chunk.seq} (n {body['n']}) after {len(sent)} chunks"
+                )
+            sent.append(float(body["t"]))
+            if chunk.at is not None:
+                stored.append(chunk.at.timestamp())
+        rows = await self._scalar(
+            "SELECT count(*) FROM hewer.task_streams WHERE run_id = %s", (run_id,)
+        )
+        if len(sent) != chunks or rows != chunks:
+            raise RuntimeError(
+                f"hewer W13: {len(sent)} chunks followed, {rows} stored, of {chunks}"
+            )
+        return Talk(sent=sent, arrived=arrived, stored=stored)
 
     # -- W3 ---------------------------------------------------------------------------------------
 
@@ -546,7 +609,8 @@ def diamond_hops(rows: list[tuple[Any, str, float, float]]) -> list[float]:
 
 
 def _attr(wf: Workflow) -> str:
-    return {noop.name: "noop", stamp.name: "stamp", diamond.name: "diamond"}[wf.name]
+    names = {noop.name: "noop", stamp.name: "stamp", diamond.name: "diamond", talk.name: "talk"}
+    return names[wf.name]
 
 
 async def _wait_for_port(

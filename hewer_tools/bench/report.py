@@ -44,6 +44,9 @@ class Metric:
             week=_window(sizes.week_minutes),
             week_rows=_count(2 * sizes.week_minutes * sizes.week_workflows * sizes.week_steps),
             board=_count(sizes.dashboard_runs),
+            talk=_count(sizes.talk_chunks),
+            talk_rate=f"{sizes.talk_rate:g}",
+            burst=_count(sizes.talk_burst),
         )
 
 
@@ -103,6 +106,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("W12.runs_page_p95", "W12", "runs page, goto -> 50 rows p95 ms", 1),
     Metric("W12.run_page_p50", "W12", "run page, goto -> DAG + attempts p50 ms", 1),
     Metric("W12.run_page_p95", "W12", "run page, goto -> DAG + attempts p95 ms", 1),
+    Metric("W13.latency_p50", "W13", "chunk->follower p50 ms ({talk} at {talk_rate}/s)", 1),
+    Metric("W13.latency_p99", "W13", "chunk->follower p99 ms", 1),
+    Metric("W13.chunks_per_s", "W13", "chunks/s to the follower ({burst} at once)"),
+    Metric("W13.stored_per_s", "W13", "chunks/s stored"),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 
@@ -331,9 +338,10 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ),
         "ms",
     ),
+    ("W13 streamed output (ms)", ("W13.latency_p50", "W13.latency_p99"), "ms"),
 )
 #: The plot's grid: rows x columns of panels.
-_GRID = (2, 5)
+_GRID = (3, 4)
 
 
 def plot(report: Report, path: Path) -> None:
@@ -342,7 +350,7 @@ def plot(report: Report, path: Path) -> None:
     matplotlib.use("Agg")
     plt = optional("matplotlib.pyplot")
 
-    fig, axes = plt.subplots(*_GRID, figsize=(5 * _GRID[1], 9))
+    fig, axes = plt.subplots(*_GRID, figsize=(5 * _GRID[1], 4.5 * _GRID[0]))
     for ax in list(axes.flat)[len(_PANELS) :]:
         ax.axis("off")
     systems = report.systems

@@ -1,6 +1,6 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5, then W7, W10, W11 and W12; W6 is measured during W1), and
+Workloads run in order (W1 to W5, then W7, W10, W11, W12 and W13; W6 is measured during W1), and
 within each workload the systems run one after another, each on a fresh database of its own.
 Every workload but W5's idle window does a discarded warm-up and then `repetitions` measured
 runs; a cell is the median of those runs. A system that fails a workload gets `error` cells
@@ -134,6 +134,17 @@ METHODS = {
         "its 3 steps, the first step clicked and its attempts showing (/runs/<id>). "
         "p50 and p95 of the samples. Without /usr/bin/chromium or playwright the page "
         "cells are n/a."
+    ),
+    "W13": (
+        "Hewer only. Streamed output: one dispatcher, one worker process running the "
+        "bench_talk task, which streams numbered chunks with ctx.stream, each carrying the "
+        "wall time of its send; the bench process triggers a run with pyworker.Client and "
+        "follows it with Client.output from the start, recording each chunk's arrival wall "
+        "time. Latency: talk_chunks chunks paced at talk_rate/s; latency = arrival - send "
+        "(same host, same clock). Throughput: talk_burst chunks sent as fast as the task "
+        "can; follower chunks/s = chunks / (last arrival - first send); stored chunks/s = "
+        "chunks / (last - first stored time, the chunks' at). Every chunk must arrive once, "
+        "in seq order, and be stored once, or the run fails."
     ),
 }
 
@@ -476,6 +487,34 @@ async def w12(system: System, sizes: Sizes) -> dict[str, Cell]:
     return cells
 
 
+async def w13(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Streamed output: chunk->follower latency when paced, chunks/s when not."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's streamed output") for k in _KEYS["W13"]}
+    await system.prepare()
+    p50: list[float] = []
+    p99: list[float] = []
+    follower: list[float] = []
+    stored: list[float] = []
+    async with system.engine(), system.talkers():
+        for measured in _runs(sizes):
+            scale = 1 if measured else 5
+            paced = await system.talk(max(1, sizes.talk_chunks // scale), sizes.talk_rate)
+            burst = await system.talk(max(2, sizes.talk_burst // scale), 0)
+            if measured:
+                latencies = paced.latencies_ms()
+                p50.append(percentile(latencies, 50))
+                p99.append(percentile(latencies, 99))
+                follower.append(burst.follower_rate())
+                stored.append(burst.stored_rate())
+    return {
+        "W13.latency_p50": _cell(p50),
+        "W13.latency_p99": _cell(p99),
+        "W13.chunks_per_s": _cell(follower),
+        "W13.stored_per_s": _cell(stored),
+    }
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -506,7 +545,9 @@ def _workload(
 ) -> Coroutine[Any, Any, dict[str, Cell]]:
     if workload == "W4":
         return w4(system, sizes, echo)
-    plain = {"W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11, "W12": w12}
+    plain = {
+        "W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11, "W12": w12, "W13": w13,
+    }  # fmt: skip
     return plain.get(workload, w5_idle)(system, sizes)
 
 
@@ -540,6 +581,7 @@ _STEP_KEYS = {
     "W10": _KEYS["W10"],
     "W11": _KEYS["W11"],
     "W12": _KEYS["W12"],
+    "W13": _KEYS["W13"],
 }
 
 
@@ -583,7 +625,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12", "W13"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

@@ -408,10 +408,13 @@ async def stream_output(
             try:
                 # The status first: a run's chunks commit before the completion that ends it.
                 [run] = await as_tenant(request, token, "run_get", {"run_id": run_id})
+                # From a window behind the newest chunk sent, then page by page: a full page
+                # of chunks already sent must not be read again and again.
+                after = follower.cursor()
                 while True:
                     params = {
                         "run_id": run_id,
-                        "after": follower.cursor(),
+                        "after": after,
                         "task_id": task_id,
                         "limit": OUTPUT_PAGE,
                     }
@@ -422,6 +425,7 @@ async def stream_output(
                         yield f"id: {chunk.chunk_id}\nevent: chunk\ndata: {data}\n\n"
                     if len(rows) < OUTPUT_PAGE:
                         break
+                    after = rows[-1]["chunk_id"]
             except psycopg.Error as exc:
                 problem = database_problem(exc).model_dump_json(exclude_none=True)
                 yield f"event: error\ndata: {problem}\n\n"

@@ -8,10 +8,15 @@
 - `diamond`: five steps, `a`, then `b`, `c` and `d` in parallel, then `e`; each returns when
   it started and when it finished, so that the parent-done->child-start hops can be
   measured (W3).
+- `talk`: one task that streams `input["chunks"]` chunks with `ctx.stream`, each the JSON
+  text `{"n": <its number, from 1>, "t": <wall time of the send>}`, `input["rate"]` a second
+  (sleeping between them) or, with rate 0, as fast as it can; returns the count (W13).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from typing import Any
 
@@ -82,3 +87,22 @@ event_stamp = Workflow(
 async def event_started(input: Any, ctx: Context) -> dict[str, float]:
     """Return the wall time this task started (the event's payload carries its push time)."""
     return {"started": time.time()}
+
+
+talk = Workflow("bench_talk", description="One task that streams numbered, timed chunks")
+
+
+@talk.task(timeout="1h")
+async def chatter(input: Any, ctx: Context) -> dict[str, int]:
+    """Stream input["chunks"] chunks at input["rate"] a second (0: as fast as it can)."""
+    chunks = int(input["chunks"])
+    rate = float(input.get("rate") or 0)
+    next_at = time.perf_counter()
+    for n in range(1, chunks + 1):
+        ctx.stream(json.dumps({"n": n, "t": time.time()}))
+        if rate > 0:
+            next_at += 1.0 / rate
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        elif n % 100 == 0:
+            await asyncio.sleep(0)  # let the chunks go out while it makes more
+    return {"chunks": chunks}
