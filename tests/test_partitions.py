@@ -28,7 +28,7 @@ Row = dict[str, Any]
 UTC = dt.UTC
 T = dt.datetime(2025, 3, 10, 10, 17, tzinfo=UTC)  # "now" in most tests
 HOUR = dt.timedelta(hours=1)
-TABLES = ("events", "runs", "task_events", "task_logs", "tasks")
+TABLES = ("events", "runs", "task_events", "task_logs", "task_streams", "tasks")
 
 # Work in flight, by table: partitions holding such rows are never dropped.
 ACTIVE = {
@@ -232,6 +232,7 @@ def test_create_is_idempotent_and_follows_the_clock(conn: Conn) -> None:
         "runs_p20250310_1400",
         "task_events_p20250310_1400",
         "task_logs_p20250310_1400",
+        "task_streams_p20250310_1400",
         "tasks_p20250310_1400",
     ]
 
@@ -404,6 +405,7 @@ def test_drop_removes_partitions_past_retention_only(conn: Conn) -> None:
         ("runs_default", 1),
         ("task_events_default", 0),
         ("task_logs_default", 0),
+        ("task_streams_default", 0),
         ("tasks_default", 0),
     ]
 
@@ -617,6 +619,7 @@ def test_a_name_taken_by_a_stray_table_raises_hw061(conn: Conn) -> None:
         "runs_default",
         "task_events_default",
         "task_logs_default",
+        "task_streams_default",
         "tasks_default",
     ]
 
