@@ -97,6 +97,11 @@ def _fill(dsn: str, admin: Conn, b: Tenant) -> dict[str, Any]:
         ([running[0]["task_id"]], [running[0]["attempt"]]),
     ).fetchall()
     assert [r["accepted"] for r in logged] == [True]
+    streamed = c.execute(
+        "SELECT * FROM hewer.task_stream(%s, %s, ARRAY[1]::bigint[], ARRAY['tokens'])",
+        ([running[0]["task_id"]], [running[0]["attempt"]]),
+    ).fetchall()
+    assert [r["accepted"] for r in streamed] == [True]
     c.execute("SELECT hewer.push_event('order.created', '{\"k\": 7}')")
     cron_id = c.execute(
         "SELECT hewer.cron_create('wf', 'c1', '* * * * *', '{\"k\": 8}') AS id"
@@ -183,7 +188,7 @@ def test_row_level_security_covers_exactly_the_tenant_tables(conn: Conn) -> None
     secured = {r["relname"] for r in rows if r["relrowsecurity"]}
     assert secured == set(tenant_tables(conn)) | {"tenants"}
     assert {r["relname"] for r in rows} - secured == {"meta", "partition_config", "leases"}
-    assert len(secured) == 26
+    assert len(secured) == 27
 
 
 def test_every_tenant_table_is_isolated_for_reads_and_writes(two: TwoTenants, capsys: Any) -> None:
