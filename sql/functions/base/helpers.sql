@@ -258,9 +258,10 @@ BEGIN
 END
 $$;
 
--- Tell waiters that runs reached a terminal state: one NOTIFY on channel
--- hewer_run_done per call ({"runs": [tags]}, or null when too many to list).
-CREATE OR REPLACE FUNCTION hewer._notify_runs_done(p_run_ids uuid[])
+-- NOTIFY channel p_channel once with the tags of these runs ({"runs": [tags]}, or
+-- null when too many to list): hewer_run_done (runs that reached a terminal
+-- state: Wait and Watch calls) and hewer_output (runs with new output chunks).
+CREATE OR REPLACE FUNCTION hewer._notify_runs(p_channel text, p_run_ids uuid[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -272,12 +273,21 @@ BEGIN
         RETURN;
     END IF;
     v_payload := json_build_object(
-        'runs', ARRAY(SELECT hewer.notify_tag(r::text) FROM unnest(p_run_ids) AS r))::text;
+        'runs', ARRAY(SELECT DISTINCT hewer.notify_tag(r::text) FROM unnest(p_run_ids) AS r))::text;
     IF octet_length(v_payload) > 7000 THEN
         v_payload := json_build_object('runs', NULL)::text;
     END IF;
-    PERFORM pg_notify('hewer_run_done', v_payload);
+    PERFORM pg_notify(p_channel, v_payload);
 END
+$$;
+
+-- Tell waiters that runs reached a terminal state: one NOTIFY on channel
+-- hewer_run_done per call.
+CREATE OR REPLACE FUNCTION hewer._notify_runs_done(p_run_ids uuid[])
+RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT hewer._notify_runs('hewer_run_done', p_run_ids)
 $$;
 
 
@@ -370,25 +380,12 @@ AS $$
 $$;
 
 -- Tell output subscribers that runs have new chunks: one NOTIFY on channel
--- hewer_output per call ({"runs": [tags]}, or null when too many to list).
+-- hewer_output per call.
 CREATE OR REPLACE FUNCTION hewer._notify_output(p_run_ids uuid[])
 RETURNS void
-LANGUAGE plpgsql VOLATILE
+LANGUAGE sql VOLATILE
 AS $$
-#variable_conflict use_column
-DECLARE
-    v_payload text;
-BEGIN
-    IF coalesce(cardinality(p_run_ids), 0) = 0 THEN
-        RETURN;
-    END IF;
-    v_payload := json_build_object(
-        'runs', ARRAY(SELECT DISTINCT hewer.notify_tag(r::text) FROM unnest(p_run_ids) AS r))::text;
-    IF octet_length(v_payload) > 7000 THEN
-        v_payload := json_build_object('runs', NULL)::text;
-    END IF;
-    PERFORM pg_notify('hewer_output', v_payload);
-END
+    SELECT hewer._notify_runs('hewer_output', p_run_ids)
 $$;
 
 -- hewer._label_share(worker_labels, prefer) -> 0..1 (private)
