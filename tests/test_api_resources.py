@@ -109,6 +109,11 @@ def test_cancel_matching_children_and_lineage(api: Api, conn: Conn) -> None:
         "kid", "k1", str(task["task_id"]),
     )  # fmt: skip
     assert ok(api, "GET", f"/v1/runs/{ids[0]}/children") == []
+    # The child names its parent run and task; a run started otherwise, none.
+    shown = ok(api, "GET", f"/v1/runs/{child['run_id']}")
+    assert (shown["parent_run_id"], shown["parent_task_id"]) == (ids[2], str(task["task_id"]))
+    parent = ok(api, "GET", f"/v1/runs/{ids[2]}")
+    assert (parent["parent_run_id"], parent["parent_task_id"]) == (None, None)
 
     replay = ok(api, "POST", f"/v1/runs/{ids[0]}/replay", {})["replay_run_id"]
     assert ok(api, "GET", f"/v1/runs/{ids[0]}/lineage") == {

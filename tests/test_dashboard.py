@@ -264,6 +264,39 @@ def test_a_failed_task_shows_its_error_and_retry_and_runs_are_cancelled_and_repl
     assert api.call("GET", f"/v1/runs/{waiting}", token=tenants.acme)[2]["status"] == "cancelled"
 
 
+def test_a_child_run_links_its_parent_and_the_parent_lists_its_children(
+    api: Api, page: Page, conn: Conn
+) -> None:
+    register(conn, "digest", DIGEST)
+    register(conn, "kid", {"steps": [{"name": "work"}]})
+    parent = str(engine_trigger(conn, "digest", [{}])[0]["run_id"])
+    [fetch] = claim(conn, worker(conn, ["digest:fetch"]))
+    kids = [
+        str(r["run_id"])
+        for r in conn.execute(
+            "SELECT * FROM hewer.run_spawn(%s, %s, 'kid', ARRAY['{}'::jsonb, '{}'::jsonb],"
+            " ARRAY['a', 'b'])",
+            (fetch["task_id"], fetch["attempt"]),
+        ).fetchall()
+    ]
+    page.goto(f"http://127.0.0.1:{api.port}/")
+    page.get_by_role("button", name="Log in").click()  # no token exists: the default tenant
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+    # The child names its parent, the workflow and the step that spawned it; the link opens it.
+    page.goto(f"http://127.0.0.1:{api.port}/runs/{kids[1]}")
+    expect(page.get_by_test_id("parent-run")).to_have_text(f"{parent} digest, step fetch")
+    page.get_by_role("link", name=parent).click()
+    page.wait_for_url(f"**/runs/{parent}")
+    # The parent lists both children, each a link; a run with no parent shows none.
+    children = page.get_by_role("list", name="Child runs")
+    expect(children.get_by_role("link")).to_have_text(kids)
+    expect(page.get_by_test_id("parent-run")).to_have_count(0)
+    children.get_by_role("link", name=kids[0]).click()
+    page.wait_for_url(f"**/runs/{kids[0]}")
+    expect(page.get_by_test_id("parent-run")).to_contain_text(parent)
+
+
 def stream_chunks(conn: Conn, task: Any, first_seq: int, *texts: str) -> None:
     """Chunks of the task's output stream, as a worker's dispatcher writes them."""
     rows = conn.execute(

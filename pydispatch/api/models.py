@@ -91,6 +91,12 @@ class Run(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     tasks: list[Task]
+    parent_run_id: uuid.UUID | None = Field(
+        default=None, description="The run whose task spawned this one (a child run); else null."
+    )
+    parent_task_id: uuid.UUID | None = Field(
+        default=None, description="The task that spawned this run; else null."
+    )
 
 
 class RunSummary(BaseModel):

@@ -23,7 +23,7 @@ FROM hewer.run_trigger(%(workflow)s, ARRAY[%(input)s::jsonb], ARRAY[%(priority)s
 
 -- name: run_get
 SELECT run_id, workflow, version, status::text AS status, input, output, error, priority,
-       created_at, started_at, finished_at, tasks
+       created_at, started_at, finished_at, tasks, parent_run_id, parent_task_id
 FROM hewer.run_get(ARRAY[%(run_id)s::uuid]);
 
 -- name: run_list

@@ -15,6 +15,7 @@ export function RunDetail({ runId }: { runId: string }) {
   const [steps, setSteps] = useState<Step[]>([]);
   const [lineage, setLineage] = useState<Schemas["Lineage"] | null>(null);
   const [children, setChildren] = useState<Schemas["ChildRun"][]>([]);
+  const [parent, setParent] = useState<Run | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const [error, setError] = useState<unknown>(null);
@@ -23,6 +24,7 @@ export function RunDetail({ runId }: { runId: string }) {
 
   useEffect(() => {
     setRun(null);
+    setParent(null);
     setSelected(null);
     setSteps([]);
   }, [runId]);
@@ -48,6 +50,20 @@ export function RunDetail({ runId }: { runId: string }) {
       live = false;
     };
   }, [runId, tick]);
+
+  // A child run's parent, once: its workflow and the step that spawned this run.
+  const parentId = run?.parent_run_id ?? null;
+  useEffect(() => {
+    if (!parentId) return;
+    let live = true;
+    get<Run>(`/v1/runs/${parentId}`).then(
+      (p) => live && setParent(p),
+      () => undefined, // the link alone
+    );
+    return () => {
+      live = false;
+    };
+  }, [parentId]);
 
   // The DAG's shape: the steps of the run's workflow version.
   const version = run ? `${run.workflow}@${run.version}` : "";
@@ -141,6 +157,29 @@ export function RunDetail({ runId }: { runId: string }) {
         </dd>
         <dt>Priority</dt>
         <dd>{run.priority}</dd>
+        {run.parent_run_id ? (
+          <>
+            <dt>Parent run</dt>
+            <dd data-testid="parent-run">
+              <Link href={`/runs/${run.parent_run_id}`} className="mono">
+                {run.parent_run_id}
+              </Link>
+              {parent?.run_id === run.parent_run_id ? (
+                <>
+                  {" "}
+                  {parent.workflow}
+                  {spawnedBy(parent, run.parent_task_id)}
+                </>
+              ) : null}
+            </dd>
+          </>
+        ) : null}
+        {children.length ? (
+          <>
+            <dt>Children</dt>
+            <dd>{children.length}, listed below</dd>
+          </>
+        ) : null}
         {lineage?.replay_of ? (
           <>
             <dt>Replays</dt>
@@ -211,7 +250,7 @@ export function RunDetail({ runId }: { runId: string }) {
       {children.length ? (
         <>
           <h2>Children</h2>
-          <ul>
+          <ul aria-label="Child runs">
             {children.map((c) => (
               <li key={c.run_id}>
                 <Link href={`/runs/${c.run_id}`} className="mono">
@@ -225,6 +264,12 @@ export function RunDetail({ runId }: { runId: string }) {
       ) : null}
     </section>
   );
+}
+
+/** ", step <name>" of the parent's task that spawned a child run, when it is known. */
+function spawnedBy(parent: Run, taskId: string | null | undefined): string {
+  const step = parent.tasks.find((t) => t.task_id === taskId)?.step;
+  return step ? `, step ${step}` : "";
 }
 
 /** A chunk of streamed output as `GET /v1/runs/{id}/output` sends it. */

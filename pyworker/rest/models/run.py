@@ -41,6 +41,8 @@ class Run:
             error (Any | Unset):
             started_at (datetime.datetime | None | Unset):
             finished_at (datetime.datetime | None | Unset):
+            parent_run_id (None | Unset | UUID): The run whose task spawned this one (a child run); else null.
+            parent_task_id (None | Unset | UUID): The task that spawned this run; else null.
      """
 
     run_id: UUID
@@ -55,6 +57,8 @@ class Run:
     error: Any | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     finished_at: datetime.datetime | None | Unset = UNSET
+    parent_run_id: None | Unset | UUID = UNSET
+    parent_task_id: None | Unset | UUID = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -104,6 +108,22 @@ class Run:
         else:
             finished_at = self.finished_at
 
+        parent_run_id: None | str | Unset
+        if isinstance(self.parent_run_id, Unset):
+            parent_run_id = UNSET
+        elif isinstance(self.parent_run_id, UUID):
+            parent_run_id = str(self.parent_run_id)
+        else:
+            parent_run_id = self.parent_run_id
+
+        parent_task_id: None | str | Unset
+        if isinstance(self.parent_task_id, Unset):
+            parent_task_id = UNSET
+        elif isinstance(self.parent_task_id, UUID):
+            parent_task_id = str(self.parent_task_id)
+        else:
+            parent_task_id = self.parent_task_id
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -125,6 +145,10 @@ class Run:
             field_dict["started_at"] = started_at
         if finished_at is not UNSET:
             field_dict["finished_at"] = finished_at
+        if parent_run_id is not UNSET:
+            field_dict["parent_run_id"] = parent_run_id
+        if parent_task_id is not UNSET:
+            field_dict["parent_task_id"] = parent_task_id
 
         return field_dict
 
@@ -211,6 +235,46 @@ class Run:
         finished_at = _parse_finished_at(d.pop("finished_at", UNSET))
 
 
+        def _parse_parent_run_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                parent_run_id_type_0 = UUID(data)
+
+
+
+                return parent_run_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        parent_run_id = _parse_parent_run_id(d.pop("parent_run_id", UNSET))
+
+
+        def _parse_parent_task_id(data: object) -> None | Unset | UUID:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                parent_task_id_type_0 = UUID(data)
+
+
+
+                return parent_task_id_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | UUID, data)
+
+        parent_task_id = _parse_parent_task_id(d.pop("parent_task_id", UNSET))
+
+
         run = cls(
             run_id=run_id,
             workflow=workflow,
@@ -224,6 +288,8 @@ class Run:
             error=error,
             started_at=started_at,
             finished_at=finished_at,
+            parent_run_id=parent_run_id,
+            parent_task_id=parent_task_id,
         )
 
 

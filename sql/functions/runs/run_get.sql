@@ -6,11 +6,14 @@
 -- served} in step order; `served` (queued tasks only, else null) says whether
 -- an active worker registered the task's action: false means it waits for a
 -- worker that may never come. `output` is {"step": output} of the run's succeeded tasks.
+-- parent_run_id, parent_task_id: the run and task that spawned it (hewer.run_spawn),
+-- NULL for a run started otherwise.
 -- Read-only, no locks. Runs of other tenants are not returned.
 CREATE OR REPLACE FUNCTION hewer.run_get(p_run_ids uuid[])
 RETURNS TABLE (run_id uuid, workflow text, version integer, status hewer.run_status, input jsonb,
                output jsonb, error jsonb, priority integer, created_at timestamptz,
-               started_at timestamptz, finished_at timestamptz, tasks jsonb)
+               started_at timestamptz, finished_at timestamptz, tasks jsonb,
+               parent_run_id uuid, parent_task_id uuid)
 LANGUAGE sql STABLE
 AS $$
     SELECT r.id, w.name, v.version, r.status, r.input,
@@ -30,7 +33,8 @@ AS $$
                            WHERE wk.tenant_id = r.tenant_id AND wk.status = 'active'
                              AND t.action = ANY (wk.actions)) END) ORDER BY s.ordinal), '[]')
             FROM hewer.tasks t JOIN hewer.steps s ON s.version_id = r.version_id AND s.name = t.step
-            WHERE t.run_id = r.id AND t.id >= hewer.uuid_floor(hewer.uuid_time(r.id)))
+            WHERE t.run_id = r.id AND t.id >= hewer.uuid_floor(hewer.uuid_time(r.id))),
+           r.parent_run_id, r.parent_task_id
     FROM unnest(p_run_ids) WITH ORDINALITY AS u(id, i)
     JOIN hewer.runs r ON r.id = u.id AND r.tenant_id = hewer.current_tenant()
     JOIN hewer.workflows w ON w.id = r.workflow_id

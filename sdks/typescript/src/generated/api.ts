@@ -1699,6 +1699,16 @@ export interface components {
             finished_at?: string | null;
             /** Tasks */
             tasks: components["schemas"]["Task"][];
+            /**
+             * Parent Run Id
+             * @description The run whose task spawned this one (a child run); else null.
+             */
+            parent_run_id?: string | null;
+            /**
+             * Parent Task Id
+             * @description The task that spawned this run; else null.
+             */
+            parent_task_id?: string | null;
         };
         /** RunEvent */
         RunEvent: {
