@@ -297,6 +297,46 @@ def test_a_child_run_links_its_parent_and_the_parent_lists_its_children(
     expect(page.get_by_test_id("parent-run")).to_contain_text(parent)
 
 
+def test_the_operator_revokes_a_token_from_the_admin_page(
+    dsn: str, page: Page, tenants: Tenants
+) -> None:
+    served = Api(dsn, admin_token=ADMIN).start()
+    try:
+        log_in(page, served, tenants.acme)
+        page.get_by_role("link", name="Admin", exact=True).click()
+        page.get_by_label("Admin token").fill(ADMIN)
+        page.get_by_role("button", name="Show tenants").click()
+
+        # A token made on the page works ...
+        form = page.get_by_role("form", name="Create a token")
+        form.get_by_label("Token for tenant").select_option("acme")
+        form.get_by_label("Token name").fill("ci-worker")
+        form.get_by_role("button", name="Create token").click()
+        secret = page.get_by_role("status").locator("code").inner_text()
+        assert secret.startswith("hwt_")
+        assert served.call("GET", "/v1/runs", token=secret)[0] == 200
+
+        # ... until it is revoked there: a first click asks, the second revokes.
+        page.get_by_role("button", name="Tokens of acme").click()
+        tokens = page.get_by_role("table", name="Tokens of tenant acme")
+        expect(tokens.locator("tr[data-token-id]")).to_have_count(2)
+        tokens.get_by_role("button", name="Revoke token ci-worker").click()
+        assert served.call("GET", "/v1/runs", token=secret)[0] == 200
+        tokens.get_by_role("button", name="Confirm: revoke token ci-worker").click()
+        row = tokens.locator("tr", has_text="ci-worker")
+        expect(row).to_contain_text("revoked")
+        expect(row.get_by_role("button")).to_have_count(0)
+        status, _, problem = served.call("GET", "/v1/runs", token=secret)
+        assert (status, problem["code"]) == (401, "HW093"), problem
+        # The other token of acme, and the page's own login, still work.
+        expect(tokens.locator("tr", has_text="active")).to_have_count(1)
+        assert served.call("GET", "/v1/runs", token=tenants.acme)[0] == 200
+        expect(page.get_by_role("table", name="Tenants")).to_be_visible()
+        expect(page.get_by_role("alert")).to_have_count(0)
+    finally:
+        served.stop()
+
+
 def stream_chunks(conn: Conn, task: Any, first_seq: int, *texts: str) -> None:
     """Chunks of the task's output stream, as a worker's dispatcher writes them."""
     rows = conn.execute(
