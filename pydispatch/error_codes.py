@@ -137,6 +137,18 @@ CODES: Final[tuple[ErrorCode, ...]] = (
         " is not a size is `HW007`)",
     ),
     ErrorCode(
+        "HW011",
+        "invalid_payload_ref",
+        "INVALID_ARGUMENT",
+        400,
+        "a run input, task output or event payload holds the reserved top-level key "
+        "`$hewer_ref` but is not a well-formed reference to an object of the current "
+        "tenant (docs/payloads.md); an offloaded payload's reference over "
+        "`hewer.max_offload_bytes` (64 MiB by default) is `HW010`",
+        "rename the key or nest it one level down; a reference's key must start with "
+        "the tenant's own id",
+    ),
+    ErrorCode(
         "HW020",
         "invalid_key",
         "INVALID_ARGUMENT",

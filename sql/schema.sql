@@ -84,7 +84,7 @@ CREATE TABLE hewer.meta (
     schema_version integer NOT NULL,
     functions_checksum text
 );
-INSERT INTO hewer.meta (schema_version) VALUES (18);
+INSERT INTO hewer.meta (schema_version) VALUES (19);
 
 -- Time-ordered UUIDv7 (RFC 9562): 48-bit unix milliseconds, version 7, 12
 -- bits of sub-millisecond fraction (so ids made one after another sort in
@@ -456,6 +456,8 @@ CREATE FUNCTION hewer._history_guard()
 RETURNS trigger
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    v_column text;
 BEGIN
     IF TG_OP = 'DELETE' AND TG_ARGV[0] <> 'workflow version'
        AND pg_catalog.current_setting('hewer.moving_rows', true) = 'on' AND hewer._trusted() THEN
@@ -463,6 +465,12 @@ BEGIN
     END IF;
     IF TG_OP = 'UPDATE' AND TG_ARGV[0] = 'task' THEN
         IF to_jsonb(NEW) = to_jsonb(OLD) || '{"holds": null}' THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+    IF TG_OP = 'UPDATE' AND TG_ARGV[0] IN ('run', 'task') THEN
+        v_column := CASE TG_ARGV[0] WHEN 'run' THEN 'input' ELSE 'output' END;
+        IF hewer._payload_swapped(to_jsonb(OLD), to_jsonb(NEW), v_column) THEN
             RETURN NEW;
         END IF;
     END IF;
@@ -657,6 +665,9 @@ RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
+    IF hewer._payload_swapped(to_jsonb(OLD), to_jsonb(NEW), 'payload') THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'hewer.events is immutable: event % cannot be changed', OLD.id
         USING ERRCODE = 'HW046',
               HINT = 'Push a new event instead; old events go when their partition is dropped.';
@@ -857,6 +868,79 @@ ALTER TABLE hewer.tenants
     ADD COLUMN min_cron_interval interval NOT NULL DEFAULT '1 minute'
         CHECK (min_cron_interval >= interval '1 second' AND min_cron_interval <= interval '1 day');
 UPDATE hewer.tenants SET min_cron_interval = '1 second' WHERE id = '00000000-0000-0000-0000-000000000000';
+-- The largest offloaded payload (object) the tenant may store (docs/payloads.md).
+ALTER TABLE hewer.tenants ADD COLUMN max_offload_bytes bigint CHECK (max_offload_bytes > 0);
+
+-- Large payloads in object storage (docs/payloads.md): which row holds which
+-- object, and the large payloads written inline that the offloader moves out.
+CREATE TABLE hewer.payload_refs (
+    key text NOT NULL,
+    owner_table text NOT NULL CHECK (owner_table IN ('runs', 'tasks', 'events')),
+    owner_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    size bigint NOT NULL CHECK (size >= 0),
+    sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, owner_table, owner_id),
+    -- An object belongs to the tenant whose prefix its key starts with.
+    CHECK (starts_with(key, tenant_id::text || '/'))
+);
+CREATE INDEX payload_refs_owner_idx ON hewer.payload_refs (owner_table, owner_id);
+CREATE INDEX payload_refs_created_idx ON hewer.payload_refs (created_at);
+
+CREATE TABLE hewer.payload_candidates (
+    owner_table text NOT NULL CHECK (owner_table IN ('runs', 'tasks', 'events')),
+    owner_id uuid NOT NULL,
+    tenant_id uuid NOT NULL,
+    queued_at timestamptz NOT NULL DEFAULT now(),
+    -- not looked at again before this (its run is still going, or its upload failed)
+    not_before timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (owner_table, owner_id)
+);
+CREATE INDEX payload_candidates_due_idx ON hewer.payload_candidates (not_before);
+
+-- Row triggers on the three payload columns. The WHEN clauses keep every
+-- other write from calling the function: it runs for a reference, or for a
+-- value over 64 KiB (the lowest threshold there is; the function compares
+-- with the configured one).
+CREATE FUNCTION hewer._payload_track()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_value jsonb;
+    v_ref record;
+BEGIN
+    -- One function for three tables: the row as jsonb, not NEW.<column>.
+    v_value := to_jsonb(NEW) -> CASE TG_ARGV[0] WHEN 'runs' THEN 'input' WHEN 'tasks' THEN 'output'
+                                                ELSE 'payload' END;
+    IF jsonb_typeof(v_value) = 'object' AND v_value ? '$hewer_ref' THEN
+        SELECT * INTO v_ref FROM hewer._payload_ref(v_value, NEW.tenant_id);
+        INSERT INTO hewer.payload_refs (key, owner_table, owner_id, tenant_id, size, sha256)
+        VALUES (v_ref.key, TG_ARGV[0], NEW.id, NEW.tenant_id, v_ref.size, v_ref.sha256)
+        ON CONFLICT DO NOTHING;
+    ELSIF pg_column_size(v_value) > hewer._payload_limit('offload_threshold', NEW.tenant_id) THEN
+        INSERT INTO hewer.payload_candidates (owner_table, owner_id, tenant_id)
+        VALUES (TG_ARGV[0], NEW.id, NEW.tenant_id)
+        ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER payload_track AFTER INSERT OR UPDATE OF input ON hewer.runs
+    FOR EACH ROW WHEN ((jsonb_typeof(NEW.input) = 'object' AND NEW.input ? '$hewer_ref')
+                       OR pg_column_size(NEW.input) > 65536)
+    EXECUTE FUNCTION hewer._payload_track('runs');
+CREATE TRIGGER payload_track AFTER INSERT OR UPDATE OF output ON hewer.tasks
+    FOR EACH ROW WHEN ((jsonb_typeof(NEW.output) = 'object' AND NEW.output ? '$hewer_ref')
+                       OR pg_column_size(NEW.output) > 65536)
+    EXECUTE FUNCTION hewer._payload_track('tasks');
+CREATE TRIGGER payload_track AFTER INSERT OR UPDATE OF payload ON hewer.events
+    FOR EACH ROW WHEN ((jsonb_typeof(NEW.payload) = 'object' AND NEW.payload ? '$hewer_ref')
+                       OR pg_column_size(NEW.payload) > 65536)
+    EXECUTE FUNCTION hewer._payload_track('events');
 
 -- Row-level security: a session sees the rows of its tenant; trusted
 -- sessions see every row (their functions scope by hewer.current_tenant()).
@@ -875,7 +959,7 @@ BEGIN
         'idempotency_keys', 'workers', 'concurrency_limits', 'semaphores', 'run_holds',
         'rate_limits', 'rate_buckets', 'events', 'filters', 'event_matches', 'crons',
         'cron_ticks', 'scheduled_runs', 'step_waits', 'task_waits', 'api_tokens', 'task_logs',
-        'task_streams']
+        'task_streams', 'payload_refs', 'payload_candidates']
     LOOP
         EXECUTE format('ALTER TABLE hewer.%I ENABLE ROW LEVEL SECURITY', v_table);
         EXECUTE format('CREATE POLICY tenant_isolation ON hewer.%I '
@@ -889,6 +973,7 @@ BEGIN
 END
 $$;
 GRANT USAGE ON SCHEMA hewer TO hewer_client;
-GRANT SELECT (id, name, max_trigger_rate, trigger_burst, max_payload_bytes, created_at)
+GRANT SELECT (id, name, max_trigger_rate, trigger_burst, max_payload_bytes, created_at,
+               max_offload_bytes)
     ON hewer.tenants TO hewer_client;
 GRANT SELECT (tenant_id, id, name, created_at, expires_at, revoked_at) ON hewer.api_tokens TO hewer_client;

@@ -209,6 +209,7 @@ def test_schema_function_names_come_from_schema_sql() -> None:
         "_events_immutable",
         "_history_guard",
         "_olap_capture",
+        "_payload_track",
         "_trusted",
         "current_tenant",
         "uuid_floor",

@@ -8,6 +8,7 @@ or through the functions, whatever it sets.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -103,6 +104,12 @@ def _fill(dsn: str, admin: Conn, b: Tenant) -> dict[str, Any]:
     ).fetchall()
     assert [r["accepted"] for r in streamed] == [True]
     c.execute("SELECT hewer.push_event('order.created', '{\"k\": 7}')")
+    # An event whose payload is offloaded (a reference), and one large enough to offload.
+    ref = {"v": 1, "key": f"{b.id}/event/x.json", "size": 2, "sha256": "0" * 64}
+    c.execute("SELECT hewer.push_event('order.big', %s)", (Jsonb({"$hewer_ref": ref}),))
+    c.execute(
+        "SELECT hewer.push_event('order.big', %s)", (Jsonb({"x": os.urandom(200_000).hex()}),)
+    )
     cron_id = c.execute(
         "SELECT hewer.cron_create('wf', 'c1', '* * * * *', '{\"k\": 8}') AS id"
     ).fetchone()["id"]  # type: ignore[index]
@@ -188,7 +195,7 @@ def test_row_level_security_covers_exactly_the_tenant_tables(conn: Conn) -> None
     secured = {r["relname"] for r in rows if r["relrowsecurity"]}
     assert secured == set(tenant_tables(conn)) | {"tenants"}
     assert {r["relname"] for r in rows} - secured == {"meta", "partition_config", "leases"}
-    assert len(secured) == 27
+    assert len(secured) == 29
 
 
 def test_every_tenant_table_is_isolated_for_reads_and_writes(two: TwoTenants, capsys: Any) -> None:

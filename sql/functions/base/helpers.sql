@@ -299,12 +299,20 @@ $$;
 -- for that tenant (p_tenant: the current tenant, when the caller has it).
 -- Payloads travel with every assignment of every task of a run (inputs) and of
 -- every child (outputs): large data belongs in object storage, by reference.
+-- Two more kinds size offloaded payloads (docs/payloads.md): 'offload', the
+-- largest object a reference may name (hewer.max_offload_bytes, default
+-- 64 MiB, lowered for a tenant by its max_offload_bytes), and
+-- 'offload_threshold', the size over which a payload goes to object storage
+-- (hewer.offload_threshold_bytes, default 256 KiB, never below 64 KiB).
 CREATE OR REPLACE FUNCTION hewer._payload_limit(p_kind text, p_tenant uuid DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-    v_setting text := CASE WHEN p_kind = 'error' THEN 'hewer.max_error_bytes' ELSE 'hewer.max_payload_bytes' END;
+    v_setting text := CASE p_kind WHEN 'error' THEN 'hewer.max_error_bytes'
+                                  WHEN 'offload' THEN 'hewer.max_offload_bytes'
+                                  WHEN 'offload_threshold' THEN 'hewer.offload_threshold_bytes'
+                                  ELSE 'hewer.max_payload_bytes' END;
     v_value text := nullif(pg_catalog.current_setting(v_setting, true), '');
     v_limit bigint;
     v_tenant_limit bigint;
@@ -322,7 +330,10 @@ BEGIN
         LIMIT 1;
     END IF;
     IF v_value IS NULL THEN
-        v_limit := CASE WHEN p_kind = 'error' THEN 262144 ELSE 4194304 END;
+        v_limit := CASE p_kind WHEN 'error' THEN 262144
+                               WHEN 'offload' THEN 67108864
+                               WHEN 'offload_threshold' THEN 262144
+                               ELSE 4194304 END;
     ELSE
         BEGIN
             v_limit := pg_size_bytes(v_value);
@@ -331,7 +342,12 @@ BEGIN
                 USING ERRCODE = 'HW007', HINT = 'Use bytes or a unit, e.g. ''4MB''.';
         END;
     END IF;
-    IF p_kind <> 'error' THEN
+    IF p_kind = 'offload_threshold' THEN
+        RETURN greatest(v_limit, 65536);
+    ELSIF p_kind = 'offload' THEN
+        SELECT t.max_offload_bytes INTO v_tenant_limit FROM hewer.tenants t
+        WHERE t.id = coalesce(p_tenant, hewer.current_tenant());
+    ELSIF p_kind <> 'error' THEN
         SELECT t.max_payload_bytes INTO v_tenant_limit FROM hewer.tenants t
         WHERE t.id = coalesce(p_tenant, hewer.current_tenant());
     END IF;
