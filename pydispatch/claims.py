@@ -4,12 +4,20 @@ A loop claims whenever its session is woken (a hewer_ready notification for one 
 actions, a freed slot, a new stream) or every poll interval, one hewer.task_claim at a time
 per worker, and sends each claimed task down the stream as an Assignment. Wake-ups are
 coalesced: after a claim that found nothing, the next waits a moment.
+
+An assignment carries the run input and the parents' outputs themselves: references to
+payloads in object storage are resolved first (docs/payloads.md). A task whose payloads
+cannot be read (the store is down, an object is missing or corrupt), or whose assignment
+would be over the gRPC message limit, is not sent: its attempt is failed with an error
+saying why (payload_unavailable, retryable, so its step's retries try again; or
+input_too_large, for good).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -20,10 +28,12 @@ import grpc
 import psycopg
 
 from pydispatch import session as codes
+from pydispatch.payloads import MARKER
 from pydispatch.session import Session
 from pydispatch.status import details
 from pydispatch.validate import unix_ms
 from pyworker.proto import hewer_pb2 as pb
+from pyworker.rpc import MAX_MESSAGE_BYTES
 
 if TYPE_CHECKING:
     from pydispatch.server import Dispatcher
@@ -96,10 +106,12 @@ class Claims:
                 traceparents = core.tracing.claimed(
                     rows, tenant=s.tenant, worker_id=s.worker_id, began_ns=began_ns
                 )
-            tenant = str(s.tenant)
-            for row, traceparent in zip(rows, traceparents, strict=True):
+            assignments = await self._messages(s, rows, traceparents)
+            for row, sent in zip(rows, assignments, strict=True):
+                if sent is None:
+                    continue
                 s.held[row["task_id"]] = row["attempt"]
-                s.send(pb.DispatcherMessage(assignment=assignment(row, traceparent, tenant)))
+                s.send(pb.DispatcherMessage(assignment=sent))
             if rows:
                 if s.ended:
                     log.warning(
@@ -116,6 +128,89 @@ class Claims:
                 # Wake-ups are coalesced: after a claim that found nothing, the next waits a
                 # moment, so a flood of notifications costs each worker at most 1/gap claims.
                 await asyncio.sleep(EMPTY_CLAIM_GAP)
+
+    async def _messages(
+        self, s: Session, rows: list[Any], traceparents: list[str]
+    ) -> list[pb.Assignment | None]:
+        """The assignments of claimed tasks, payload references resolved; None for a task
+        that cannot be sent, whose attempt is failed here."""
+        tenant = str(s.tenant)
+        if not any(MARKER in r["input_json"] or MARKER in r["parents_json"] for r in rows):
+            return [assignment(r, t, tenant) for r, t in zip(rows, traceparents, strict=True)]
+        answers = await asyncio.gather(
+            *(self._resolved(s, r, t) for r, t in zip(rows, traceparents, strict=True))
+        )
+        failed = [(r, a) for r, a in zip(rows, answers, strict=True) if isinstance(a, dict)]
+        if failed:
+            await self._fail(s, failed)
+        return [a if isinstance(a, pb.Assignment) else None for a in answers]
+
+    async def _resolved(
+        self, s: Session, row: Mapping[str, Any], traceparent: str
+    ) -> pb.Assignment | dict[str, Any]:
+        """One task's assignment, or the error its attempt fails with."""
+        try:
+            input_json, parents_json = await self.core.resolve(
+                s.tenant, [row["input_json"], row["parents_json"]]
+            )
+        except Exception as exc:  # noqa: BLE001 - the store or the database failed, or an object is bad
+            return {
+                "type": "payload_unavailable",
+                "message": "the dispatcher could not read the task's input or its parents' "
+                f"outputs from the payload store {self.core.payloads.url}: "
+                f"{str(exc) or type(exc).__name__}",
+                "retryable": True,
+            }
+        message = assignment(
+            {**row, "input_json": input_json, "parents_json": parents_json},
+            traceparent,
+            str(s.tenant),
+        )
+        size = message.ByteSize()
+        if size > MAX_MESSAGE_BYTES - 1024:
+            return {
+                "type": "input_too_large",
+                "message": f"the task's assignment (its run input and its parents' outputs) "
+                f"is {size:,} bytes, over the gRPC message limit of {MAX_MESSAGE_BYTES:,}: "
+                "pass large data between steps in smaller parts",
+                "retryable": False,
+            }
+        return message
+
+    async def _fail(
+        self, s: Session, failed: list[tuple[Mapping[str, Any], dict[str, Any]]]
+    ) -> None:
+        """Fail the attempts of claimed tasks that could not be sent (fenced on this worker)."""
+        for row, error in failed:
+            log.warning(
+                "claimed task not sent: its attempt fails",
+                extra={
+                    "worker_id": str(s.worker_id),
+                    "task_id": str(row["task_id"]),
+                    "attempt": row["attempt"],
+                    "error": error["message"],
+                },
+            )
+        try:
+            await self.core.fetch(
+                "task_fail",
+                {
+                    "task_ids": [r["task_id"] for r, _ in failed],
+                    "attempts": [r["attempt"] for r, _ in failed],
+                    "errors": [
+                        json.dumps({k: v for k, v in e.items() if k != "retryable"})
+                        for _, e in failed
+                    ],
+                    "retryable": [bool(e["retryable"]) for _, e in failed],
+                    "worker_ids": [s.worker_id] * len(failed),
+                },
+                tenant=s.tenant,
+            )
+        except psycopg.Error as exc:  # the reaper takes them back when their lease runs out
+            log.warning(
+                "could not fail the claimed tasks that were not sent",
+                extra={"worker_id": str(s.worker_id), "error": str(exc)},
+            )
 
 
 def assignment(row: Mapping[str, Any], traceparent: str = "", tenant: str = "") -> pb.Assignment:

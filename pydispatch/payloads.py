@@ -50,7 +50,7 @@ QUERIES: Final = load(Path(__file__).with_name("payloads.sql"))
 
 REF: Final = "$hewer_ref"
 # A JSON text that does not hold this holds no reference (a quick test before parsing).
-_MARKER: Final = '"$hewer_ref"'
+MARKER: Final = '"$hewer_ref"'
 STORE_ENV: Final = "HEWER_PAYLOAD_STORE"
 OFFLOAD_ENV: Final = "HEWER_PAYLOAD_OFFLOAD"
 KINDS: Final = ("input", "output", "event")
@@ -58,6 +58,9 @@ KINDS: Final = ("input", "output", "event")
 _THREAD_BYTES: Final = 1 << 20
 # How long a tenant's limits are cached.
 _LIMITS_TTL: Final = 30.0
+# A payload this short is never offloaded (the lowest threshold there is is 64 KiB, and a
+# character is at most 4 bytes): no limits to read, no encoding.
+_SHORT: Final = 16384
 
 
 class PayloadError(Exception):
@@ -190,6 +193,11 @@ class Payloads:
         self.uploaded += 1
         return Ref(key, len(data), sha)
 
+    def may_offload(self, text: str | None) -> bool:
+        """Whether offload() might store `text` (a cheap test: offload is on and the text
+        is not short); False means offload() returns it as it is."""
+        return self.offload_enabled and text is not None and len(text) > _SHORT
+
     async def offload(
         self, conn: AsyncConnection[DictRow], tenant: uuid.UUID, kind: str, text: str
     ) -> str:
@@ -197,7 +205,7 @@ class Payloads:
         over the tenant's threshold (and within its offload limit), else the text itself. A
         payload over the offload limit is left inline, for the database's own limit to refuse
         with HW010 / payload_too_large."""
-        if not self.offload_enabled or len(text) <= 16384:
+        if not self.may_offload(text):
             return text
         data = text.encode()
         threshold, max_offload = await self.limits(conn, tenant)
@@ -209,7 +217,7 @@ class Payloads:
         self, conn: AsyncConnection[DictRow], tenant: uuid.UUID, kind: str, texts: Sequence[str]
     ) -> list[str]:
         """offload() for each text, the uploads side by side."""
-        if not self.offload_enabled or all(len(t) <= 16384 for t in texts):
+        if not any(self.may_offload(t) for t in texts):
             return list(texts)
         threshold, max_offload = await self.limits(conn, tenant)
 
@@ -263,7 +271,7 @@ class Payloads:
         self, conn: AsyncConnection[DictRow], tenant: uuid.UUID, text: str
     ) -> str:
         """`text` (JSON) with every reference in it replaced by its payload."""
-        if _MARKER not in text:
+        if MARKER not in text:
             return text
         value = json.loads(text)
         refs = list(_walk(value))

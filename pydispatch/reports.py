@@ -9,13 +9,20 @@ Reports are grouped by their stream's tenant (the SQL fences by tenant): one cal
 kind per tenant. Calls are non-strict: each report gets its own accepted/reason. If a whole call
 fails (say one payload PostgreSQL refuses), its reports are retried one by one,
 so one bad report never sinks the others.
+
+A completion whose output is large enough to go to object storage (docs/payloads.md) is
+uploaded first, on a task of its own, and queued once its reference is ready: an upload
+never holds up the batches of the other reports. When the store keeps failing, the attempt
+is failed instead (retryable): a completion nobody can read must not succeed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import json
 import logging
+import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from psycopg_pool import AsyncConnectionPool
 from pydispatch import session as codes
 from pydispatch import status
 from pydispatch.db import connection_lost
+from pydispatch.payloads import Payloads
 from pydispatch.queries import QUERIES
 from pydispatch.session import Session
 from pydispatch.tenancy import TenantSettings, by_tenant
@@ -50,6 +58,12 @@ _GONE: Final = frozenset({"unknown_task", "stale_attempt", "not_owner"})
 
 # How often a call that lost its connection is retried before its reports are rejected.
 _CONNECTION_RETRIES: Final = 3
+
+# A fault hook for the crash tests only: seconds to wait after an output's object is put in
+# the store, before its completion is queued (a kill -9 then leaves an object no row holds).
+UPLOAD_PAUSE_ENV: Final = "HEWER_FAULT_PAUSE_AFTER_OUTPUT_UPLOAD"
+# Tries to put an output in the store before the attempt is failed instead.
+_UPLOAD_TRIES: Final = 3
 
 
 class Kind(enum.IntEnum):
@@ -102,8 +116,12 @@ class ReportBatcher:
         on_release: Callable[[Session], None],
         tenants: TenantSettings | None = None,
         on_applied: Callable[[Kind, Sequence[Report], Sequence[DictRow]], None] | None = None,
+        payloads: Payloads | None = None,
     ) -> None:
         self._pool = pool
+        self._payloads = payloads
+        self._uploads: set[asyncio.Task[None]] = set()
+        self._upload_pause = float(os.environ.get(UPLOAD_PAUSE_ENV) or 0)
         self._on_applied = on_applied  # metrics (pydispatch.telemetry): each call's answers
         self._tenants = tenants or TenantSettings()
         self._size = size
@@ -119,6 +137,53 @@ class ReportBatcher:
         if self._closed:
             self._answer(report, False, SHUTTING_DOWN)
             return
+        if (
+            report.kind is Kind.COMPLETE
+            and self._payloads is not None
+            and self._payloads.may_offload(report.payload)
+        ):
+            upload = asyncio.create_task(self._offload(report, self._payloads))
+            self._uploads.add(upload)
+            upload.add_done_callback(self._uploads.discard)
+            return
+        self._queue.put_nowait(report)
+
+    async def _offload(self, report: Report, payloads: Payloads) -> None:
+        """Put a large output in the store, then queue its completion with the reference. An
+        output over the offload limit stays inline, for task_complete to refuse
+        (payload_too_large). When the store keeps failing, the attempt is failed (retryable,
+        error type output_not_stored) instead: its step's retries run it again."""
+        text = report.payload or ""
+        for attempt in range(_UPLOAD_TRIES):
+            try:
+                async with self._pool.connection() as conn:
+                    report.payload = await payloads.offload(
+                        conn, report.session.tenant, "output", text
+                    )
+                break
+            except Exception as exc:  # noqa: BLE001 - the store or the database failed
+                if attempt + 1 < _UPLOAD_TRIES:
+                    await asyncio.sleep(0.5 * 2**attempt)
+                    continue
+                message = (
+                    f"the dispatcher could not put the task's output ({len(text):,} characters "
+                    f"of JSON) in the payload store {payloads.url}: "
+                    f"{str(exc) or type(exc).__name__}"
+                )
+                log.warning(
+                    "could not put a task output in the payload store; failing the attempt",
+                    extra={
+                        "task_id": str(report.task_id),
+                        "attempt": report.attempt,
+                        "error": message,
+                    },
+                )
+                report.kind = Kind.FAIL
+                report.retryable = True
+                report.payload = json.dumps({"type": "output_not_stored", "message": message})
+        if self._upload_pause:
+            await asyncio.sleep(self._upload_pause)
+        # Queued even after close(): close() waits for the uploads before ending the queue.
         self._queue.put_nowait(report)
 
     async def run(self) -> None:
@@ -147,9 +212,13 @@ class ReportBatcher:
                 return
 
     async def close(self) -> None:
-        """Stop taking reports; run() applies what is queued, then returns."""
+        """Stop taking reports; run() applies what is queued (and the completions whose
+        outputs are being uploaded), then returns."""
         if not self._closed:
             self._closed = True
+            uploads = list(self._uploads)
+            if uploads:
+                await asyncio.gather(*uploads, return_exceptions=True)
             self._queue.put_nowait(None)
 
     async def _apply(self, batch: list[Report]) -> None:

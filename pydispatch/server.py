@@ -41,13 +41,14 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from pydispatch import db
+from pydispatch import db, payloads
 from pydispatch import session as codes
 from pydispatch.cancels import Cancels
 from pydispatch.claims import Claims
 from pydispatch.leader import Leader
 from pydispatch.liveness import Liveness
 from pydispatch.notifications import Notifications
+from pydispatch.payloads import Payloads
 from pydispatch.queries import QUERIES
 from pydispatch.reports import Kind, Report, ReportBatcher
 from pydispatch.retries import RetryWakes
@@ -95,6 +96,9 @@ class Dispatcher:
         self.telemetry = DispatcherTelemetry(self)
         self.tracing = Tracing("hewer-dispatcher")
         self.retry_wakes = RetryWakes(self)
+        # Large payloads in object storage: outputs, inputs and events put there, references
+        # resolved for workers and clients (docs/payloads.md).
+        self.payloads = Payloads()
 
     # -- public state --------------------------------------------------------------------------
 
@@ -205,6 +209,7 @@ class Dispatcher:
             on_release=lambda s: s.wake.set(),
             tenants=self.tenants,
             on_applied=self._applied,
+            payloads=self.payloads,
         )
         self.tracing.start()
         self._leader = Leader(url, self.settings, tracing=self.tracing)
@@ -329,6 +334,24 @@ class Dispatcher:
                 await self.tenants.use(conn, tenant)
             cur = await conn.execute(QUERIES[name], params)
             return await cur.fetchall()
+
+    async def offload(self, tenant: uuid.UUID, kind: str, text: str) -> str:
+        """The JSON text to store for a payload of the tenant: a reference to it in the payload
+        store when it is large enough (docs/payloads.md), else the text itself."""
+        if not self.payloads.may_offload(text):
+            return text
+        async with self._pool.connection() as conn:
+            return await self.payloads.offload(conn, tenant, kind, text)
+
+    async def resolve(self, tenant: uuid.UUID, texts: Sequence[str]) -> list[str]:
+        """JSON texts with every payload reference in them replaced by its payload, read for
+        the tenant (a reference to an object no row of the tenant holds is PayloadError)."""
+        if not any(payloads.MARKER in t for t in texts):
+            return list(texts)
+        async with self._pool.connection() as conn:
+            return list(
+                await asyncio.gather(*(self.payloads.resolve_text(conn, tenant, t) for t in texts))
+            )
 
 
 def _check_schema(url: str) -> None:

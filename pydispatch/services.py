@@ -25,7 +25,7 @@ import grpc
 import psycopg
 from psycopg.rows import DictRow
 
-from pydispatch import run_filters
+from pydispatch import payloads, run_filters
 from pydispatch import session as codes
 from pydispatch.output import OutputFollower
 from pydispatch.session import Session
@@ -137,6 +137,38 @@ class _Service:
 
     async def _bad(self, context: Ctx, exc: BadRequestError) -> NoReturn:
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+
+    async def _offload(self, context: Ctx, caller: Caller, kind: str, text: str) -> str:
+        """A payload to store: a reference to it in the payload store when it is large."""
+        try:
+            return await self.core.offload(caller.tenant, kind, text)
+        except Exception as exc:  # noqa: BLE001 - the store failed
+            log.warning("payload store failed", extra={"kind": kind, "error": str(exc)})
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE,
+                f"could not put the {kind} in the payload store {self.core.payloads.url}: "
+                f"{str(exc) or type(exc).__name__}; retry",
+            )
+
+    async def _resolved(
+        self, context: Ctx, caller: Caller, row: DictRow, columns: tuple[str, ...]
+    ) -> DictRow:
+        """The row with payload references in these JSON text columns replaced by payloads."""
+        texts = [row[c] or "" for c in columns]
+        if not any(payloads.MARKER in t for t in texts):
+            return row
+        try:
+            resolved = await self.core.resolve(caller.tenant, texts)
+        except payloads.PayloadError as exc:
+            await context.abort(grpc.StatusCode.DATA_LOSS, str(exc))
+        except Exception as exc:  # noqa: BLE001 - the store failed
+            log.warning("payload store failed", extra={"error": str(exc)})
+            await context.abort(
+                grpc.StatusCode.UNAVAILABLE,
+                f"could not read a payload from the payload store {self.core.payloads.url}: "
+                f"{str(exc) or type(exc).__name__}; retry",
+            )
+        return {**row, **dict(zip(columns, resolved, strict=True))}
 
 
 class DispatcherService(_Service, pb_grpc.DispatcherServicer):
@@ -379,6 +411,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             )
         except BadRequestError as exc:
             await self._bad(context, exc)
+        run_input = await self._offload(context, caller, "input", run_input)
         metadata = await self._metadata(context, request.metadata_json)
         carrier = {
             k: v
@@ -425,6 +458,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
             )
         except BadRequestError as exc:
             await self._bad(context, exc)
+        child_input = await self._offload(context, caller, "input", child_input)
         [row] = await self._db(
             context,
             caller,
@@ -458,7 +492,14 @@ class RunsService(_Service, pb_grpc.RunsServicer):
     async def Get(self, request: pb.GetRunRequest, context: Ctx) -> pb.Run:  # noqa: N802
         caller = await self._begin(context)
         run_id = await self._run_id(context, request.run_id)
-        return _run_message(await self._get(context, caller, run_id))
+        return await self._run(context, caller, await self._get(context, caller, run_id))
+
+    async def _run(self, context: Ctx, caller: Caller, row: DictRow) -> pb.Run:
+        """A run as sent: its input, output and tasks' outputs resolved."""
+        row = await self._resolved(
+            context, caller, row, ("input_json", "output_json", "tasks_json")
+        )
+        return _run_message(row)
 
     async def Wait(self, request: pb.WaitRequest, context: Ctx) -> pb.Run:  # noqa: N802
         caller = await self._begin(context)
@@ -482,10 +523,10 @@ class RunsService(_Service, pb_grpc.RunsServicer):
                 event.clear()
                 row = await self._get(context, caller, run_id)
                 if row["status"] in TERMINAL_RUN_STATUSES:
-                    return _run_message(row)
+                    return await self._run(context, caller, row)
                 now = time.monotonic()
                 if deadline is not None and now >= deadline:
-                    return _run_message(row)
+                    return await self._run(context, caller, row)
                 pause = core.settings.poll_interval
                 if deadline is not None:
                     pause = min(pause, deadline - now)
@@ -621,6 +662,7 @@ class RunsService(_Service, pb_grpc.RunsServicer):
         except BadRequestError as exc:
             await self._bad(context, exc)
         rows = await self._db(context, caller, "run_list", params)
+        rows = [await self._resolved(context, caller, r, ("input_json",)) for r in rows]
         return pb.ListRunsResponse(runs=[run_filters.summary_message(r) for r in rows])
 
     async def CancelMatching(  # noqa: N802 - gRPC method name

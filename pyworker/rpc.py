@@ -20,8 +20,10 @@ TOKEN_ENV = "HEWER_TOKEN"  # noqa: S105 - the name of a variable, not a token
 # Call metadata: what every RPC carries (the API token, when there is one).
 Metadata = tuple[tuple[str, str], ...]
 
-# Large outputs and inputs travel inline; the server caps what it accepts.
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Outputs and inputs travel inline in messages (the dispatcher puts large ones in object
+# storage, docs/payloads.md): room for a payload at the offload limit (hewer.max_offload_bytes,
+# 64 MiB by default) and the rest of its message. The dispatcher accepts and sends as much.
+MAX_MESSAGE_BYTES = 80 * 1024 * 1024
 # The largest JSON payload (a task's output) a message may carry, leaving room for the rest.
 MAX_PAYLOAD_BYTES = MAX_MESSAGE_BYTES - 64 * 1024
 

@@ -38,6 +38,7 @@ from pydispatch.api import events, health, operators, runs, stats, web, workflow
 from pydispatch.api.changes import Changes
 from pydispatch.api.core import SECURITY_SCHEMES, ApiError, database_problem, problem_response
 from pydispatch.api.models import FieldError, Problem
+from pydispatch.payloads import Payloads
 from pydispatch.telemetry import PROMETHEUS_CONTENT_TYPE, ApiMetricsMiddleware, ApiTelemetry
 from pydispatch.tenancy import TenantSettings
 from pydispatch.tracing import Tracing
@@ -105,6 +106,7 @@ def create_app(
         app.state.changes = changes
         app.state.admin_token = admin_token
         app.state.tracing = tracing
+        app.state.payloads = Payloads()
         try:
             async with _signals(metrics, tracing):
                 yield

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -201,6 +202,14 @@ async def operator(request: Request) -> AsyncIterator[Caller]:
 
 Who = Annotated[Caller, Depends(caller)]
 Operator = Annotated[Caller, Depends(operator)]
+
+
+@asynccontextmanager
+async def as_tenant_conn(request: Request, token: str) -> AsyncIterator[Caller]:
+    """The token's tenant on a connection held just for the block (the token checked again)."""
+    pool: AsyncConnectionPool[AsyncConnection[DictRow]] = request.app.state.pool
+    async with pool.connection() as conn:
+        yield Caller(conn, await _tenant_of(request, conn, token))
 
 
 async def as_tenant(

@@ -6,9 +6,10 @@ import asyncio
 import uuid
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from psycopg.types.json import Jsonb
 
+from pydispatch.api import payloads
 from pydispatch.api.core import ApiError, Who, not_found
 from pydispatch.api.models import (
     Created,
@@ -58,13 +59,14 @@ async def check_cel(expression: str) -> None:
 
 
 @router.post("/v1/events", tags=["events"], status_code=201)
-async def push_event(body: EventRequest, who: Who) -> EventPushed:
-    """Publish an event: the workflows subscribed to its key start runs, as filters say."""
+async def push_event(body: EventRequest, who: Who, request: Request) -> EventPushed:
+    """Publish an event: the workflows subscribed to its key start runs, as filters say. A
+    large payload is kept in the payload store (docs/payloads.md)."""
     row = await who.one(
         "push_event",
         {
             "key": body.key,
-            "payload": Jsonb(body.payload),
+            "payload": await payloads.offload(request, who, "event", body.payload),
             "metadata": Jsonb(body.metadata),
             "scope": body.scope,
         },
@@ -75,6 +77,7 @@ async def push_event(body: EventRequest, who: Who) -> EventPushed:
 @router.get("/v1/events", tags=["events"])
 async def list_events(
     who: Who,
+    request: Request,
     key: Annotated[str | None, Query(min_length=1, description="Only this exact key.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: Annotated[
@@ -85,13 +88,15 @@ async def list_events(
     rows = await who.rows(
         "event_list", {"key": key, "limit": limit, "before": before, "event_ids": None}
     )
+    for row in rows:
+        row["payload"] = await payloads.resolve(request, who, row["payload"])
     events = [Event.model_validate(r) for r in rows]
     last = events[-1].event_id if len(events) == limit else None
     return EventPage(events=events, next_before=last)
 
 
 @router.get("/v1/events/{event_id}", tags=["events"], responses=REFUSED)
-async def get_event(event_id: uuid.UUID, who: Who) -> EventDetail:
+async def get_event(event_id: uuid.UUID, who: Who, request: Request) -> EventDetail:
     """An event, and what the router made of it: the runs it started, the filters that
     failed on it (none yet: not routed yet, or it matched nothing)."""
     row = await who.row(
@@ -99,6 +104,7 @@ async def get_event(event_id: uuid.UUID, who: Who) -> EventDetail:
     )
     if row is None:
         raise not_found(f"event {event_id}")
+    row["payload"] = await payloads.resolve(request, who, row["payload"])
     rows = await who.rows("event_matches", {"event_id": event_id})
     matches = [EventMatch.model_validate(m) for m in rows]
     return EventDetail(**Event.model_validate(row).model_dump(), matches=matches)

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from psycopg.types.json import Jsonb
 
+from pydispatch.api import payloads
 from pydispatch.api.core import (
     ApiError,
+    Caller,
     Who,
     as_tenant,
     bearer_of,
@@ -105,8 +107,10 @@ MetadataQuery = Annotated[
 @router.post("/v1/runs", status_code=201, responses=NOT_FOUND)
 async def trigger_run(body: TriggerRequest, who: Who, request: Request) -> Triggered:
     """Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-    run's trace a part of the caller's (docs/observability.md#traces)."""
+    run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+    in the payload store (docs/payloads.md)."""
     tracing: Tracing = request.app.state.tracing
+    run_input = await payloads.offload(request, who, "input", body.input)
     carrier = {TRACEPARENT: request.headers.get(TRACEPARENT, "")}
     with tracing.trigger(body.workflow, carrier, who.tenant) as traceparent:
         metadata = dict(body.metadata)
@@ -116,7 +120,7 @@ async def trigger_run(body: TriggerRequest, who: Who, request: Request) -> Trigg
             "run_trigger",
             {
                 "workflow": body.workflow,
-                "input": Jsonb(body.input),
+                "input": run_input,
                 "priority": body.priority,
                 "idempotency_key": body.idempotency_key,
                 "metadata": Jsonb(metadata),
@@ -128,6 +132,7 @@ async def trigger_run(body: TriggerRequest, who: Who, request: Request) -> Trigg
 @router.get("/v1/runs")
 async def list_runs(
     who: Who,
+    request: Request,
     workflow: str | None = None,
     status: Annotated[list[RunStatus] | None, Query()] = None,
     since: datetime | None = None,
@@ -154,6 +159,8 @@ async def list_runs(
             "metadata": metadata_filter(metadata),
         },
     )
+    for row in rows:
+        row["input"] = await payloads.resolve(request, who, row["input"])
     runs = [RunSummary.model_validate(r) for r in rows]
     return RunPage(runs=runs, next_before=runs[-1].run_id if len(runs) == limit else None)
 
@@ -212,7 +219,17 @@ async def run_changes(
                 current[row["run_id"]] = data
                 if sent.get(row["run_id"]) != data:
                     idle = 0.0
-                    yield f"event: run\ndata: {data}\n\n"
+                    # Compared as stored; a large input is read only when its run changed.
+                    try:
+                        row["input"] = await payloads.resolve_for_token(
+                            request, token, row["input"]
+                        )
+                    except ApiError as exc:
+                        problem = exc.problem.model_dump_json(exclude_none=True)
+                        yield f"event: error\ndata: {problem}\n\n"
+                        return
+                    resolved = RunSummary.model_validate(row).model_dump_json()
+                    yield f"event: run\ndata: {resolved}\n\n"
             sent = current
             if idle >= KEEPALIVE:
                 idle = 0.0
@@ -250,12 +267,20 @@ async def cancel_matching(body: CancelMatchingRequest, who: Who) -> CancelledMan
 
 
 @router.get("/v1/runs/{run_id}", responses=NOT_FOUND)
-async def get_run(run_id: uuid.UUID, who: Who) -> Run:
-    """A run: input, output, error, and each task with its attempt, output and error."""
+async def get_run(run_id: uuid.UUID, who: Who, request: Request) -> Run:
+    """A run: input, output, error, and each task with its attempt, output and error
+    (payloads kept in the payload store resolved)."""
     row = await who.row("run_get", {"run_id": run_id})
     if row is None:
         raise not_found(f"run {run_id}")
-    return Run.model_validate(row)
+    return Run.model_validate(await _resolved_run(request, who, row))
+
+
+async def _resolved_run(request: Request, who: Caller, row: dict[str, Any]) -> dict[str, Any]:
+    """A run_get row with the payload references in its input, output and tasks resolved."""
+    columns = ("input", "output", "tasks")
+    values = await payloads.resolve(request, who, [row[c] for c in columns])
+    return {**row, **dict(zip(columns, values, strict=True))}
 
 
 @router.post("/v1/runs/{run_id}/cancel", responses=NOT_FOUND)
@@ -360,6 +385,16 @@ async def stream_run(
                 ms = (newest.int >> 80) - STREAM_REREAD_MS
                 after = max(uuid.UUID(int=max(ms, 0) << 80), last_event_id or uuid.UUID(int=0))
             if run["status"] in TERMINAL:
+                try:
+                    columns = ("input", "output", "tasks")
+                    values = await payloads.resolve_for_token(
+                        request, token, [run[c] for c in columns]
+                    )
+                except ApiError as exc:
+                    problem = exc.problem.model_dump_json(exclude_none=True)
+                    yield f"event: error\ndata: {problem}\n\n"
+                    return
+                run = {**run, **dict(zip(columns, values, strict=True))}
                 yield f"event: run\ndata: {Run.model_validate(run).model_dump_json()}\n\n"
                 return
             await asyncio.sleep(STREAM_POLL)

@@ -28,10 +28,13 @@ export const DEFAULT_DISPATCHER = "127.0.0.1:7077";
 export const DISPATCHERS_ENV = ["HEWER_DISPATCHERS", "HEWER_DISPATCHER"] as const;
 export const TOKEN_ENV = "HEWER_TOKEN";
 
-/** What the dispatcher accepts in one message (docs/protocol.md, "Message size"). */
-export const DISPATCHER_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/**
+ * What the dispatcher accepts and sends in one message (docs/protocol.md, "Message size"):
+ * a payload at the offload limit (64 MiB by default, docs/payloads.md) and the rest of it.
+ */
+export const DISPATCHER_MAX_MESSAGE_BYTES = 80 * 1024 * 1024;
 /** Assignments carry inputs and parent outputs inline: receive large ones. */
-const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
+const MAX_RECEIVE_BYTES = DISPATCHER_MAX_MESSAGE_BYTES;
 
 export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   "grpc.max_receive_message_length": MAX_RECEIVE_BYTES,

@@ -86,7 +86,8 @@ def sync_detailed(
 ) -> Response[EventPushed | Problem]:
     """ Push Event
 
-     Publish an event: the workflows subscribed to its key start runs, as filters say.
+     Publish an event: the workflows subscribed to its key start runs, as filters say. A
+    large payload is kept in the payload store (docs/payloads.md).
 
     Args:
         body (EventRequest):
@@ -119,7 +120,8 @@ def sync(
 ) -> EventPushed | Problem | None:
     """ Push Event
 
-     Publish an event: the workflows subscribed to its key start runs, as filters say.
+     Publish an event: the workflows subscribed to its key start runs, as filters say. A
+    large payload is kept in the payload store (docs/payloads.md).
 
     Args:
         body (EventRequest):
@@ -147,7 +149,8 @@ async def asyncio_detailed(
 ) -> Response[EventPushed | Problem]:
     """ Push Event
 
-     Publish an event: the workflows subscribed to its key start runs, as filters say.
+     Publish an event: the workflows subscribed to its key start runs, as filters say. A
+    large payload is kept in the payload store (docs/payloads.md).
 
     Args:
         body (EventRequest):
@@ -180,7 +183,8 @@ async def asyncio(
 ) -> EventPushed | Problem | None:
     """ Push Event
 
-     Publish an event: the workflows subscribed to its key start runs, as filters say.
+     Publish an event: the workflows subscribed to its key start runs, as filters say. A
+    large payload is kept in the payload store (docs/payloads.md).
 
     Args:
         body (EventRequest):

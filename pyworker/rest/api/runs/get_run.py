@@ -87,7 +87,8 @@ def sync_detailed(
 ) -> Response[Problem | Run]:
     """ Get Run
 
-     A run: input, output, error, and each task with its attempt, output and error.
+     A run: input, output, error, and each task with its attempt, output and error
+    (payloads kept in the payload store resolved).
 
     Args:
         run_id (UUID):
@@ -120,7 +121,8 @@ def sync(
 ) -> Problem | Run | None:
     """ Get Run
 
-     A run: input, output, error, and each task with its attempt, output and error.
+     A run: input, output, error, and each task with its attempt, output and error
+    (payloads kept in the payload store resolved).
 
     Args:
         run_id (UUID):
@@ -148,7 +150,8 @@ async def asyncio_detailed(
 ) -> Response[Problem | Run]:
     """ Get Run
 
-     A run: input, output, error, and each task with its attempt, output and error.
+     A run: input, output, error, and each task with its attempt, output and error
+    (payloads kept in the payload store resolved).
 
     Args:
         run_id (UUID):
@@ -181,7 +184,8 @@ async def asyncio(
 ) -> Problem | Run | None:
     """ Get Run
 
-     A run: input, output, error, and each task with its attempt, output and error.
+     A run: input, output, error, and each task with its attempt, output and error
+    (payloads kept in the payload store resolved).
 
     Args:
         run_id (UUID):

@@ -94,7 +94,8 @@ def sync_detailed(
     """ Trigger Run
 
      Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-    run's trace a part of the caller's (docs/observability.md#traces).
+    run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+    in the payload store (docs/payloads.md).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -128,7 +129,8 @@ def sync(
     """ Trigger Run
 
      Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-    run's trace a part of the caller's (docs/observability.md#traces).
+    run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+    in the payload store (docs/payloads.md).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -157,7 +159,8 @@ async def asyncio_detailed(
     """ Trigger Run
 
      Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-    run's trace a part of the caller's (docs/observability.md#traces).
+    run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+    in the payload store (docs/payloads.md).
 
     Args:
         body (TriggerRequest): A run to start.
@@ -191,7 +194,8 @@ async def asyncio(
     """ Trigger Run
 
      Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-    run's trace a part of the caller's (docs/observability.md#traces).
+    run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+    in the payload store (docs/payloads.md).
 
     Args:
         body (TriggerRequest): A run to start.

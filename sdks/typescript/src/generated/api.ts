@@ -60,7 +60,8 @@ export interface paths {
         /**
          * Trigger Run
          * @description Start a run of a workflow (the current version). A W3C `traceparent` header makes the
-         *     run's trace a part of the caller's (docs/observability.md#traces).
+         *     run's trace a part of the caller's (docs/observability.md#traces). A large input is kept
+         *     in the payload store (docs/payloads.md).
          */
         post: operations["trigger_run"];
         delete?: never;
@@ -119,7 +120,8 @@ export interface paths {
         };
         /**
          * Get Run
-         * @description A run: input, output, error, and each task with its attempt, output and error.
+         * @description A run: input, output, error, and each task with its attempt, output and error
+         *     (payloads kept in the payload store resolved).
          */
         get: operations["get_run"];
         put?: never;
@@ -433,7 +435,8 @@ export interface paths {
         put?: never;
         /**
          * Push Event
-         * @description Publish an event: the workflows subscribed to its key start runs, as filters say.
+         * @description Publish an event: the workflows subscribed to its key start runs, as filters say. A
+         *     large payload is kept in the payload store (docs/payloads.md).
          */
         post: operations["push_event"];
         delete?: never;
