@@ -1,5 +1,7 @@
 """Leader-elected maintenance: of all dispatchers on a database, one reaps, makes partitions,
-routes events and fires cron ticks and scheduled runs (pydispatch/events.py).
+routes events, fires cron ticks and scheduled runs (pydispatch/events.py), and moves large
+payloads to the object store and collects the objects no row refers to
+(pydispatch/payload_upkeep.py).
 
 Leadership is a lease row (hewer.leases, name 'maintenance'), renewed on every pass of the
 maintenance loop with hewer.lease_acquire: no tenant role may read, lock or write that table, so
@@ -31,6 +33,8 @@ from psycopg.rows import DictRow, dict_row
 from pydispatch import olap
 from pydispatch.db import connection_lost
 from pydispatch.events import Retry, Router, Ticker
+from pydispatch.payload_upkeep import Collector, Offloader
+from pydispatch.payloads import Payloads
 from pydispatch.queries import QUERIES
 from pydispatch.settings import DispatcherSettings
 from pydispatch.tracing import Tracing
@@ -67,7 +71,12 @@ class Leader:
     """Runs hewer.reap every reap interval and hewer.partition_create hourly, while leader."""
 
     def __init__(
-        self, conninfo: str, settings: DispatcherSettings, *, tracing: Tracing | None = None
+        self,
+        conninfo: str,
+        settings: DispatcherSettings,
+        *,
+        tracing: Tracing | None = None,
+        payloads: Payloads | None = None,
     ) -> None:
         self._conninfo = conninfo
         self._settings = settings
@@ -84,6 +93,15 @@ class Leader:
         self.feeder = (
             olap.Feeder(olap.store_url(conninfo), tracing=tracing) if olap.feed_enabled() else None
         )
+        # The payload lifecycle (docs/payloads.md): offload passes and collections.
+        store = payloads if payloads is not None else Payloads()
+        self.offloader = Offloader(
+            store,
+            batch=settings.payload_offload_batch,
+            max_bytes=settings.payload_offload_bytes,
+            retry=max(60.0, settings.payload_offload_interval),
+        )
+        self.collector = Collector(store, grace=settings.payload_gc_grace)
 
     def stop(self) -> None:
         self._stop.set()
@@ -122,6 +140,8 @@ class Leader:
         next_partitions = 0.0
         first_reap = 0.0
         next_reap = 0.0
+        next_offload = 0.0
+        next_collect = 0.0
         pause = min(self._settings.reap_interval, self._settings.event_interval)
         while not self._stop.is_set():
             held = await self._lease(conn)
@@ -157,6 +177,14 @@ class Leader:
                     await self._step("cron tick", self.ticker.tick(conn))
                     if time.monotonic() >= first_reap:
                         await self._step("reap", self._reap(conn))
+                if time.monotonic() >= next_offload:
+                    next_offload = time.monotonic() + self._settings.payload_offload_interval
+                    await self._step("payload offload", self.offloader.run_pass(conn))
+                if time.monotonic() >= next_collect:
+                    # Not at once on becoming leader: listing a big store is not free.
+                    if next_collect > 0:
+                        await self._step("payload collection", self.collector.collect(conn))
+                    next_collect = time.monotonic() + self._settings.payload_gc_interval
                 await self._wait_events(conn, pause)
             else:
                 await self._sleep(self._settings.reap_interval)

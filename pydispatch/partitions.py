@@ -6,12 +6,14 @@ hewer.partition_status(p_exact) live in sql/partitions/.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Final
 
 import psycopg
 from psycopg.rows import dict_row
 
+from pydispatch.payload_upkeep import prune_at
 from pydispatch.queries import TOOLING
 
 COLUMNS: Final = ["table_name", "partition", "range_from", "range_to"]
@@ -26,6 +28,13 @@ def create(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[d
 def drop(conn: psycopg.Connection[Any], now: datetime | None = None) -> list[dict[str, Any]]:
     """Drop the partitions entirely older than retention at `now`; the ones dropped."""
     return _rows(conn, "partition_drop", {"now": now})
+
+
+def drop_payloads(conninfo: str) -> int:
+    """After drop(): forget the payload references of the rows dropped and delete the objects
+    no other row refers to (docs/payloads.md); the objects deleted. The leader's collector
+    does the same within payload_gc_interval when partitions are dropped another way."""
+    return asyncio.run(prune_at(conninfo))
 
 
 def status(conn: psycopg.Connection[Any], exact: bool = False) -> list[dict[str, Any]]:

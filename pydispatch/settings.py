@@ -83,6 +83,17 @@ class DispatcherSettings:
     #: the maintenance lease lasts this long (seconds); the leader renews it on every pass,
     #: and another dispatcher takes over when it lapses.
     leader_lease: float = 15.0
+    #: the leader's payload offloader (docs/payloads.md): a pass this often moves at most
+    #: payload_offload_batch large inline payloads of finished tasks, runs and routed events
+    #: to the object store (about payload_offload_bytes of them); HEWER_PAYLOAD_OFFLOAD=off
+    #: stops it.
+    payload_offload_interval: float = 30.0
+    payload_offload_batch: int = 50
+    payload_offload_bytes: int = 256 << 20
+    #: the leader's payload collector runs this often; it deletes objects no row refers to
+    #: once they are older than payload_gc_grace (an upload's time to its commit).
+    payload_gc_interval: float = 300.0
+    payload_gc_grace: float = 3600.0
     #: host:port serving /metrics in the Prometheus text format (pydispatch.telemetry);
     #: None: not served. Port 0 picks a free one.
     metrics_listen: str | None = None
@@ -120,6 +131,10 @@ class DispatcherSettings:
             "leader_lease": self.leader_lease,
             "task_log_rate": self.task_log_rate,
             "task_stream_rate": self.task_stream_rate,
+            "payload_offload_interval": self.payload_offload_interval,
+            "payload_offload_batch": self.payload_offload_batch,
+            "payload_offload_bytes": self.payload_offload_bytes,
+            "payload_gc_interval": self.payload_gc_interval,
         }
         for name, value in positive.items():
             if not value > 0:
@@ -127,6 +142,7 @@ class DispatcherSettings:
         for name, value in {
             "report_batch_delay": self.report_batch_delay,
             "shutdown_grace": self.shutdown_grace,
+            "payload_gc_grace": self.payload_gc_grace,
         }.items():
             if not value >= 0:
                 raise ValueError(f"dispatcher setting {name} must not be negative, got {value}")

@@ -22,6 +22,7 @@ QUERY_FILES = [
     REPO_ROOT / "pydispatch" / "cli" / "queries.sql",
     REPO_ROOT / "pydispatch" / "api" / "queries.sql",
     REPO_ROOT / "pydispatch" / "olap.sql",
+    REPO_ROOT / "pydispatch" / "payloads.sql",
     REPO_ROOT / "pyworker" / "queries.sql",
 ]
 RUNTIME = [REPO_ROOT / "pydispatch", REPO_ROOT / "pyworker"]

@@ -26,6 +26,7 @@ COMMANDS: Final[dict[str, tuple[str, str, str]]] = {
     "db": ("database", "db_group", "The database server (embedded, or HEWER_DATABASE_URL's)."),
     "migrate": ("database", "migrate_group", "Schema migrations and the SQL function bundle."),
     "partitions": ("database", "partitions_group", "Time partitions of the big tables."),
+    "payloads": ("payloads", "payloads_group", "Large payloads in object storage."),
     "ratelimits": ("limits", "ratelimits_group", "Token-bucket rate limits."),
     "limits": ("limits", "limits_group", "Running-task limits for a tenant or an action."),
     "events": ("events", "events_group", "Push events and see what they started."),

@@ -230,10 +230,15 @@ def partitions_create(now: datetime | None) -> None:
 @_NOW_OPTION
 @JSON_OPTION
 def partitions_drop(now: datetime | None) -> None:
-    """Drop the partitions past their table's retention."""
+    """Drop the partitions past their table's retention, and the payload objects only
+    their rows referred to (HEWER_PAYLOAD_STORE's, docs/payloads.md)."""
     with access.checked() as conn:
         rows = partitions.drop(conn, now)
     emit(rows, partitions.COLUMNS, "no partitions to drop")
+    if rows:
+        deleted = partitions.drop_payloads(db.database_url())
+        if deleted:
+            click.echo(f"deleted {deleted} payload objects of the dropped rows", err=True)
 
 
 @partitions_group.command(name="status")

@@ -1,7 +1,8 @@
 -- hewer.tenant_create(name, db_role?, max_running?, max_trigger_rate?, trigger_burst?,
---                     max_payload_bytes?) -> the tenant, as hewer.tenant_list shows it
+--                     max_payload_bytes?, max_offload_bytes?) -> the tenant, as
+--                     hewer.tenant_list shows it
 -- hewer.tenant_update(name, db_role?, max_running?, max_trigger_rate?, trigger_burst?,
---                     max_payload_bytes?) -> the tenant
+--                     max_payload_bytes?, max_offload_bytes?) -> the tenant
 -- hewer.tenant_list() -> every tenant (trusted sessions) or the caller's own
 --
 -- Tenants isolate everything: each row of every table carries tenant_id, and
@@ -18,7 +19,9 @@
 -- second, a token bucket of trigger_burst (default: the rate rounded up);
 -- over it, HW094. max_payload_bytes: the largest input, output, spec or
 -- event payload the tenant may store (and never above hewer.max_payload_bytes);
--- over it, HW010.
+-- over it, HW010. max_offload_bytes: the largest payload of the tenant kept
+-- in object storage (and never above hewer.max_offload_bytes, docs/payloads.md);
+-- a reference to a larger object is HW010.
 --
 -- Trusted sessions only (HW095). Locks: the tenant row. Errors: HW092 bad or
 -- unknown name or role, HW007 a bad limit, HW095 not trusted.
@@ -61,11 +64,11 @@ $$;
 CREATE OR REPLACE FUNCTION hewer.tenant_list()
 RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
                max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
-               active_tokens bigint, created_at timestamptz)
+               max_offload_bytes bigint, active_tokens bigint, created_at timestamptz)
 LANGUAGE sql STABLE
 AS $$
     SELECT t.id, t.name, t.db_role, l.max_running, t.max_trigger_rate, t.trigger_burst,
-           t.max_payload_bytes,
+           t.max_payload_bytes, t.max_offload_bytes,
            (SELECT count(*) FROM hewer.api_tokens k
             WHERE k.tenant_id = t.id AND k.revoked_at IS NULL
               AND (k.expires_at IS NULL OR k.expires_at > now())),
@@ -80,17 +83,19 @@ $$;
 -- unchanged, 0 = none; db_role '' = none).
 CREATE OR REPLACE FUNCTION hewer._tenant_apply(
     p_function text, p_id uuid, p_db_role text, p_max_running integer,
-    p_max_trigger_rate double precision, p_trigger_burst integer, p_max_payload_bytes bigint)
+    p_max_trigger_rate double precision, p_trigger_burst integer, p_max_payload_bytes bigint,
+    p_max_offload_bytes bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     v_role record;
 BEGIN
-    IF p_max_running < 0 OR p_trigger_burst < 0 OR p_max_payload_bytes < 0
+    IF p_max_running < 0 OR p_trigger_burst < 0 OR p_max_payload_bytes < 0 OR p_max_offload_bytes < 0
        OR p_max_trigger_rate < 0 OR p_max_trigger_rate > 1e9 OR p_max_trigger_rate = 'NaN' THEN
-        RAISE EXCEPTION '%: limits must be positive (0 removes one), got max_running %, max_trigger_rate %, trigger_burst %, max_payload_bytes %',
-            p_function, p_max_running, p_max_trigger_rate, p_trigger_burst, p_max_payload_bytes
+        RAISE EXCEPTION '%: limits must be positive (0 removes one), got max_running %, max_trigger_rate %, trigger_burst %, max_payload_bytes %, max_offload_bytes %',
+            p_function, p_max_running, p_max_trigger_rate, p_trigger_burst, p_max_payload_bytes,
+            p_max_offload_bytes
             USING ERRCODE = 'HW007', HINT = 'Pass a positive number, 0 to remove the limit, or NULL to keep it.';
     END IF;
     IF p_db_role IS NOT NULL AND p_db_role <> '' THEN
@@ -124,6 +129,8 @@ BEGIN
         trigger_burst = CASE WHEN p_trigger_burst IS NULL THEN t.trigger_burst ELSE nullif(p_trigger_burst, 0) END,
         max_payload_bytes = CASE WHEN p_max_payload_bytes IS NULL THEN t.max_payload_bytes
                                  ELSE nullif(p_max_payload_bytes, 0) END,
+        max_offload_bytes = CASE WHEN p_max_offload_bytes IS NULL THEN t.max_offload_bytes
+                                 ELSE nullif(p_max_offload_bytes, 0) END,
         trigger_tokens = NULL,
         trigger_refilled_at = NULL
     WHERE t.id = p_id;
@@ -144,10 +151,11 @@ CREATE OR REPLACE FUNCTION hewer.tenant_create(
     p_max_running integer DEFAULT NULL,
     p_max_trigger_rate double precision DEFAULT NULL,
     p_trigger_burst integer DEFAULT NULL,
-    p_max_payload_bytes bigint DEFAULT NULL)
+    p_max_payload_bytes bigint DEFAULT NULL,
+    p_max_offload_bytes bigint DEFAULT NULL)
 RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
                max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
-               active_tokens bigint, created_at timestamptz)
+               max_offload_bytes bigint, active_tokens bigint, created_at timestamptz)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
@@ -166,7 +174,7 @@ BEGIN
     END IF;
     INSERT INTO hewer.tenants (name) VALUES (p_name) RETURNING id INTO v_id;
     PERFORM hewer._tenant_apply('tenant_create', v_id, p_db_role, p_max_running, p_max_trigger_rate,
-                                p_trigger_burst, p_max_payload_bytes);
+                                p_trigger_burst, p_max_payload_bytes, p_max_offload_bytes);
     RETURN QUERY SELECT * FROM hewer.tenant_list() l WHERE l.tenant_id = v_id;
 END
 $$;
@@ -177,10 +185,11 @@ CREATE OR REPLACE FUNCTION hewer.tenant_update(
     p_max_running integer DEFAULT NULL,
     p_max_trigger_rate double precision DEFAULT NULL,
     p_trigger_burst integer DEFAULT NULL,
-    p_max_payload_bytes bigint DEFAULT NULL)
+    p_max_payload_bytes bigint DEFAULT NULL,
+    p_max_offload_bytes bigint DEFAULT NULL)
 RETURNS TABLE (tenant_id uuid, name text, db_role name, max_running integer,
                max_trigger_rate double precision, trigger_burst integer, max_payload_bytes bigint,
-               active_tokens bigint, created_at timestamptz)
+               max_offload_bytes bigint, active_tokens bigint, created_at timestamptz)
 LANGUAGE plpgsql VOLATILE
 AS $$
 #variable_conflict use_column
@@ -194,7 +203,7 @@ BEGIN
             USING ERRCODE = 'HW092', HINT = 'List the tenants with: hewer tenants list.';
     END IF;
     PERFORM hewer._tenant_apply('tenant_update', v_id, p_db_role, p_max_running, p_max_trigger_rate,
-                                p_trigger_burst, p_max_payload_bytes);
+                                p_trigger_burst, p_max_payload_bytes, p_max_offload_bytes);
     RETURN QUERY SELECT * FROM hewer.tenant_list() l WHERE l.tenant_id = v_id;
 END
 $$;
