@@ -479,3 +479,28 @@ def test_the_payloads_commands(
     assert gc.exit_code == 0, gc.output
     assert json.loads(gc.stdout)["objects_deleted"] == 1
     assert os.path.exists(tmp_path / "p" / orphan) is False
+
+
+def test_a_tenant_offload_limit_from_the_command_line(
+    conn: Conn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HEWER_DATABASE_URL", conn.info.dsn)
+    tenant = _default_tenant(conn)
+    runner = CliRunner()
+
+    def limit() -> Any:
+        listed = runner.invoke(main, ["tenants", "list", "--json"])
+        assert listed.exit_code == 0, listed.output
+        return json.loads(listed.stdout)["max_offload_bytes"]
+
+    made = runner.invoke(main, ["tenants", "update", "default", "--max-offload-bytes", "1kB"])
+    assert made.exit_code == 0, made.output
+    assert "max_offload_bytes" in made.output
+    assert limit() == 1024
+    with pytest.raises(psycopg.Error) as err:
+        conn.execute("SELECT hewer.push_event('k', %s)", (Jsonb(_ref(tenant, size=1025)),))
+    assert err.value.sqlstate == "HW010"
+    runner.invoke(main, ["tenants", "update", "default", "--max-offload-bytes", "0"])
+    assert limit() is None
+    bad = runner.invoke(main, ["tenants", "update", "default", "--max-offload-bytes", "lots"])
+    assert bad.exit_code != 0 and "--max-offload-bytes 'lots' is not a size" in bad.output

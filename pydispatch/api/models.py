@@ -602,6 +602,9 @@ class TenantCaps(BaseModel):
     max_trigger_rate: float | None = Field(default=None, ge=0, description="Runs per second.")
     trigger_burst: int | None = Field(default=None, ge=0)
     max_payload_bytes: int | None = Field(default=None, ge=0)
+    max_offload_bytes: int | None = Field(
+        default=None, ge=0, description="The largest payload kept in object storage."
+    )
 
 
 class TenantRequest(TenantCaps):
@@ -616,6 +619,7 @@ class Tenant(BaseModel):
     max_trigger_rate: float | None = None
     trigger_burst: int | None = None
     max_payload_bytes: int | None = None
+    max_offload_bytes: int | None = None
     active_tokens: int
     created_at: datetime
 

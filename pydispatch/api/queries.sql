@@ -184,20 +184,20 @@ SELECT scope, name, max_running, running FROM hewer.concurrency_limit_list();
 
 -- name: tenant_list
 SELECT tenant_id, name, db_role::text AS db_role, max_running, max_trigger_rate, trigger_burst,
-       max_payload_bytes, active_tokens, created_at
+       max_payload_bytes, max_offload_bytes, active_tokens, created_at
 FROM hewer.tenant_list();
 
 -- name: tenant_create
 SELECT tenant_id, name, db_role::text AS db_role, max_running, max_trigger_rate, trigger_burst,
-       max_payload_bytes, active_tokens, created_at
+       max_payload_bytes, max_offload_bytes, active_tokens, created_at
 FROM hewer.tenant_create(%(name)s, %(db_role)s, %(max_running)s, %(max_trigger_rate)s,
-                         %(trigger_burst)s, %(max_payload_bytes)s);
+                         %(trigger_burst)s, %(max_payload_bytes)s, %(max_offload_bytes)s);
 
 -- name: tenant_update
 SELECT tenant_id, name, db_role::text AS db_role, max_running, max_trigger_rate, trigger_burst,
-       max_payload_bytes, active_tokens, created_at
+       max_payload_bytes, max_offload_bytes, active_tokens, created_at
 FROM hewer.tenant_update(%(name)s, %(db_role)s, %(max_running)s, %(max_trigger_rate)s,
-                         %(trigger_burst)s, %(max_payload_bytes)s);
+                         %(trigger_burst)s, %(max_payload_bytes)s, %(max_offload_bytes)s);
 
 -- name: tenant_name
 -- The caller's tenant, by name: token functions take a tenant name.

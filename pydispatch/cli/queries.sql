@@ -59,11 +59,11 @@ SELECT * FROM hewer.runs_by_metadata(%s::jsonb, %s::hewer.run_status[], %s);
 
 -- name: tenant_create
 SELECT * FROM hewer.tenant_create(%(name)s, %(role)s, %(max_running)s, %(max_trigger_rate)s,
-    %(trigger_burst)s, %(max_payload_bytes)s);
+    %(trigger_burst)s, %(max_payload_bytes)s, %(max_offload_bytes)s);
 
 -- name: tenant_update
 SELECT * FROM hewer.tenant_update(%(name)s, %(role)s, %(max_running)s, %(max_trigger_rate)s,
-    %(trigger_burst)s, %(max_payload_bytes)s);
+    %(trigger_burst)s, %(max_payload_bytes)s, %(max_offload_bytes)s);
 
 -- name: tenant_list
 SELECT * FROM hewer.tenant_list();

@@ -25,6 +25,7 @@ TENANT_COLUMNS: Final = [
     "max_trigger_rate",
     "trigger_burst",
     "max_payload_bytes",
+    "max_offload_bytes",
     "active_tokens",
     "created_at",
 ]
@@ -87,6 +88,10 @@ def _size(ctx: click.Context, param: click.Parameter, value: str | None) -> int 
     return None if value is None else parse_size(value)
 
 
+def _offload_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    return None if value is None else parse_size(value, "--max-offload-bytes")
+
+
 def _limit_options(func: Any) -> Any:
     for option in reversed(
         [
@@ -116,6 +121,13 @@ def _limit_options(func: Any) -> Any:
                 metavar="SIZE",
                 callback=_size,
                 help="The largest input, output or event payload, e.g. 16MB (0: no limit).",
+            ),
+            click.option(
+                "--max-offload-bytes",
+                metavar="SIZE",
+                callback=_offload_size,
+                help="The largest payload kept in object storage, e.g. 256MB (0: the "
+                "database's hewer.max_offload_bytes).",
             ),
         ]
     ):
@@ -154,7 +166,7 @@ def tenants_update(name: str, **limits: Any) -> None:
     if all(v is None for v in limits.values()):
         raise HewerError(
             "hewer tenants update: nothing to change: pass --role, --max-running, "
-            "--max-trigger-rate, --trigger-burst or --max-payload-bytes"
+            "--max-trigger-rate, --trigger-burst, --max-payload-bytes or --max-offload-bytes"
         )
     _tenant_call("tenant_update", {"name": name, **limits})
 

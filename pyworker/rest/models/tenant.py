@@ -35,6 +35,7 @@ class Tenant:
             max_trigger_rate (float | None | Unset):
             trigger_burst (int | None | Unset):
             max_payload_bytes (int | None | Unset):
+            max_offload_bytes (int | None | Unset):
      """
 
     tenant_id: UUID
@@ -46,6 +47,7 @@ class Tenant:
     max_trigger_rate: float | None | Unset = UNSET
     trigger_burst: int | None | Unset = UNSET
     max_payload_bytes: int | None | Unset = UNSET
+    max_offload_bytes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -91,6 +93,12 @@ class Tenant:
         else:
             max_payload_bytes = self.max_payload_bytes
 
+        max_offload_bytes: int | None | Unset
+        if isinstance(self.max_offload_bytes, Unset):
+            max_offload_bytes = UNSET
+        else:
+            max_offload_bytes = self.max_offload_bytes
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -110,6 +118,8 @@ class Tenant:
             field_dict["trigger_burst"] = trigger_burst
         if max_payload_bytes is not UNSET:
             field_dict["max_payload_bytes"] = max_payload_bytes
+        if max_offload_bytes is not UNSET:
+            field_dict["max_offload_bytes"] = max_offload_bytes
 
         return field_dict
 
@@ -182,6 +192,16 @@ class Tenant:
         max_payload_bytes = _parse_max_payload_bytes(d.pop("max_payload_bytes", UNSET))
 
 
+        def _parse_max_offload_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_offload_bytes = _parse_max_offload_bytes(d.pop("max_offload_bytes", UNSET))
+
+
         tenant = cls(
             tenant_id=tenant_id,
             name=name,
@@ -192,6 +212,7 @@ class Tenant:
             max_trigger_rate=max_trigger_rate,
             trigger_burst=trigger_burst,
             max_payload_bytes=max_payload_bytes,
+            max_offload_bytes=max_offload_bytes,
         )
 
 

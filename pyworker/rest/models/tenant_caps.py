@@ -30,6 +30,7 @@ class TenantCaps:
             max_trigger_rate (float | None | Unset): Runs per second.
             trigger_burst (int | None | Unset):
             max_payload_bytes (int | None | Unset):
+            max_offload_bytes (int | None | Unset): The largest payload kept in object storage.
      """
 
     db_role: None | str | Unset = UNSET
@@ -37,6 +38,7 @@ class TenantCaps:
     max_trigger_rate: float | None | Unset = UNSET
     trigger_burst: int | None | Unset = UNSET
     max_payload_bytes: int | None | Unset = UNSET
+    max_offload_bytes: int | None | Unset = UNSET
 
 
 
@@ -73,6 +75,12 @@ class TenantCaps:
         else:
             max_payload_bytes = self.max_payload_bytes
 
+        max_offload_bytes: int | None | Unset
+        if isinstance(self.max_offload_bytes, Unset):
+            max_offload_bytes = UNSET
+        else:
+            max_offload_bytes = self.max_offload_bytes
+
 
         field_dict: dict[str, Any] = {}
 
@@ -88,6 +96,8 @@ class TenantCaps:
             field_dict["trigger_burst"] = trigger_burst
         if max_payload_bytes is not UNSET:
             field_dict["max_payload_bytes"] = max_payload_bytes
+        if max_offload_bytes is not UNSET:
+            field_dict["max_offload_bytes"] = max_offload_bytes
 
         return field_dict
 
@@ -146,12 +156,23 @@ class TenantCaps:
         max_payload_bytes = _parse_max_payload_bytes(d.pop("max_payload_bytes", UNSET))
 
 
+        def _parse_max_offload_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_offload_bytes = _parse_max_offload_bytes(d.pop("max_offload_bytes", UNSET))
+
+
         tenant_caps = cls(
             db_role=db_role,
             max_running=max_running,
             max_trigger_rate=max_trigger_rate,
             trigger_burst=trigger_burst,
             max_payload_bytes=max_payload_bytes,
+            max_offload_bytes=max_offload_bytes,
         )
 
         return tenant_caps

@@ -30,6 +30,7 @@ class TenantRequest:
             max_trigger_rate (float | None | Unset): Runs per second.
             trigger_burst (int | None | Unset):
             max_payload_bytes (int | None | Unset):
+            max_offload_bytes (int | None | Unset): The largest payload kept in object storage.
      """
 
     name: str
@@ -38,6 +39,7 @@ class TenantRequest:
     max_trigger_rate: float | None | Unset = UNSET
     trigger_burst: int | None | Unset = UNSET
     max_payload_bytes: int | None | Unset = UNSET
+    max_offload_bytes: int | None | Unset = UNSET
 
 
 
@@ -76,6 +78,12 @@ class TenantRequest:
         else:
             max_payload_bytes = self.max_payload_bytes
 
+        max_offload_bytes: int | None | Unset
+        if isinstance(self.max_offload_bytes, Unset):
+            max_offload_bytes = UNSET
+        else:
+            max_offload_bytes = self.max_offload_bytes
+
 
         field_dict: dict[str, Any] = {}
 
@@ -92,6 +100,8 @@ class TenantRequest:
             field_dict["trigger_burst"] = trigger_burst
         if max_payload_bytes is not UNSET:
             field_dict["max_payload_bytes"] = max_payload_bytes
+        if max_offload_bytes is not UNSET:
+            field_dict["max_offload_bytes"] = max_offload_bytes
 
         return field_dict
 
@@ -152,6 +162,16 @@ class TenantRequest:
         max_payload_bytes = _parse_max_payload_bytes(d.pop("max_payload_bytes", UNSET))
 
 
+        def _parse_max_offload_bytes(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_offload_bytes = _parse_max_offload_bytes(d.pop("max_offload_bytes", UNSET))
+
+
         tenant_request = cls(
             name=name,
             db_role=db_role,
@@ -159,6 +179,7 @@ class TenantRequest:
             max_trigger_rate=max_trigger_rate,
             trigger_burst=trigger_burst,
             max_payload_bytes=max_payload_bytes,
+            max_offload_bytes=max_offload_bytes,
         )
 
         return tenant_request

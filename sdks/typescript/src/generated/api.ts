@@ -2036,6 +2036,8 @@ export interface components {
             trigger_burst?: number | null;
             /** Max Payload Bytes */
             max_payload_bytes?: number | null;
+            /** Max Offload Bytes */
+            max_offload_bytes?: number | null;
             /** Active Tokens */
             active_tokens: number;
             /**
@@ -2068,6 +2070,11 @@ export interface components {
             trigger_burst?: number | null;
             /** Max Payload Bytes */
             max_payload_bytes?: number | null;
+            /**
+             * Max Offload Bytes
+             * @description The largest payload kept in object storage.
+             */
+            max_offload_bytes?: number | null;
         };
         /** TenantRequest */
         TenantRequest: {
@@ -2090,6 +2097,11 @@ export interface components {
             trigger_burst?: number | null;
             /** Max Payload Bytes */
             max_payload_bytes?: number | null;
+            /**
+             * Max Offload Bytes
+             * @description The largest payload kept in object storage.
+             */
+            max_offload_bytes?: number | null;
             /** Name */
             name: string;
         };
