@@ -137,30 +137,35 @@ class Claims:
         tenant = str(s.tenant)
         if not any(MARKER in r["input_json"] or MARKER in r["parents_json"] for r in rows):
             return [assignment(r, t, tenant) for r, t in zip(rows, traceparents, strict=True)]
-        answers = await asyncio.gather(
-            *(self._resolved(s, r, t) for r, t in zip(rows, traceparents, strict=True))
-        )
+        texts = [text for r in rows for text in (r["input_json"], r["parents_json"])]
+        resolved = await self.core.resolve_each(s.tenant, texts)
+        answers = [
+            self._resolved(s, row, traceparent, resolved[2 * i], resolved[2 * i + 1])
+            for i, (row, traceparent) in enumerate(zip(rows, traceparents, strict=True))
+        ]
         failed = [(r, a) for r, a in zip(rows, answers, strict=True) if isinstance(a, dict)]
         if failed:
             await self._fail(s, failed)
         return [a if isinstance(a, pb.Assignment) else None for a in answers]
 
-    async def _resolved(
-        self, s: Session, row: Mapping[str, Any], traceparent: str
+    def _resolved(
+        self,
+        s: Session,
+        row: Mapping[str, Any],
+        traceparent: str,
+        input_json: str | BaseException,
+        parents_json: str | BaseException,
     ) -> pb.Assignment | dict[str, Any]:
         """One task's assignment, or the error its attempt fails with."""
-        try:
-            input_json, parents_json = await self.core.resolve(
-                s.tenant, [row["input_json"], row["parents_json"]]
-            )
-        except Exception as exc:  # noqa: BLE001 - the store or the database failed, or an object is bad
-            return {
-                "type": "payload_unavailable",
-                "message": "the dispatcher could not read the task's input or its parents' "
-                f"outputs from the payload store {self.core.payloads.url}: "
-                f"{str(exc) or type(exc).__name__}",
-                "retryable": True,
-            }
+        for exc in (input_json, parents_json):
+            if isinstance(exc, BaseException):  # the store failed, or an object is bad
+                return {
+                    "type": "payload_unavailable",
+                    "message": "the dispatcher could not read the task's input or its parents' "
+                    f"outputs from the payload store {self.core.payloads.url}: "
+                    f"{str(exc) or type(exc).__name__}",
+                    "retryable": True,
+                }
         message = assignment(
             {**row, "input_json": input_json, "parents_json": parents_json},
             traceparent,

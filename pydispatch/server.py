@@ -346,12 +346,28 @@ class Dispatcher:
     async def resolve(self, tenant: uuid.UUID, texts: Sequence[str]) -> list[str]:
         """JSON texts with every payload reference in them replaced by its payload, read for
         the tenant (a reference to an object no row of the tenant holds is PayloadError)."""
+        answers = await self.resolve_each(tenant, texts)
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        return [a for a in answers if isinstance(a, str)]
+
+    async def resolve_each(
+        self, tenant: uuid.UUID, texts: Sequence[str]
+    ) -> list[str | BaseException]:
+        """resolve() of each text on its own, on one pool connection: the text, or what
+        made it fail."""
         if not any(payloads.MARKER in t for t in texts):
             return list(texts)
+        # The same text once: the tasks of a fan-out carry the same run input.
+        unique = [t for t in dict.fromkeys(texts) if payloads.MARKER in t]
         async with self._pool.connection() as conn:
-            return list(
-                await asyncio.gather(*(self.payloads.resolve_text(conn, tenant, t) for t in texts))
+            answers = await asyncio.gather(
+                *(self.payloads.resolve_text(conn, tenant, t) for t in unique),
+                return_exceptions=True,
             )
+        done = dict(zip(unique, answers, strict=True))
+        return [done.get(t, t) for t in texts]
 
 
 def _check_schema(url: str) -> None:
