@@ -4,9 +4,9 @@ The commands live in pydispatch/cli/ (one module an area, COMMANDS lists them); 
 hewer's console script calls the same `main`.
 """
 
-from pydispatch.cli import main
+from pydispatch.cli import entry, main
 
-__all__ = ["main"]
+__all__ = ["entry", "main"]
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -112,7 +112,7 @@ def test_the_wheel_carries_the_tree_and_nothing_of_the_tests(wheel: Path) -> Non
     assert "cli.py" not in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "hewer = pydispatch.cli:main" in text
+    assert "hewer = pydispatch.cli:entry" in text
 
 
 FORBIDDEN = ("tests", "cli")

@@ -8,7 +8,12 @@ the SDK is installed, and says which extra a command needs where it is missing.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import importlib
+import logging
+import os
+import sys
 from typing import Final
 
 import click
@@ -120,3 +125,26 @@ def main() -> None:
     Commands that talk to a dispatcher find the one serving that home (hewer dispatcher
     records its address there) unless --dispatcher or HEWER_DISPATCHERS says otherwise.
     """
+
+
+def entry() -> None:
+    """The `hewer` process: main(), then an exit that skips the interpreter's finalization
+    once the payload store's client has been loaded. Its native worker threads are never
+    told to stop, and one that is busy while the interpreter tears itself down aborts the
+    process (SIGABRT) after the command has done its work. Exit handlers still run, and
+    logs and standard streams are flushed, before the process ends with main()'s status."""
+    try:
+        main()
+        code: int = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+    if "obstore" not in sys.modules:
+        raise SystemExit(code)
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)

@@ -1,5 +1,5 @@
 """`python -m pydispatch.cli`: the `hewer` command, where no console script is on PATH."""
 
-from pydispatch.cli import main
+from pydispatch.cli import entry
 
-main()
+entry()
