@@ -208,6 +208,43 @@ def test_every_exit_path_releases_holds(conn: Conn) -> None:
     assert _held(conn) == {"sems": 0, "runs": 0}
 
 
+def test_a_sibling_of_a_failed_step_holds_its_limits_until_it_is_reported(conn: Conn) -> None:
+    # b fails for good while its sibling c runs: the run fails and gives back its
+    # workflow slot, but c still runs on its worker, so it keeps counting against
+    # the tenant and action limits until that worker reports it.
+    conn.execute("SELECT hewer.concurrency_limit_set('tenant', '', 6)")
+    conn.execute("SELECT hewer.concurrency_limit_set('action', 'shared', 1)")
+    register(
+        conn,
+        "sib",
+        {
+            "concurrency": {"key": "input.k", "max": 1},
+            "steps": [
+                {"name": "a"},
+                {"name": "b", "parents": ["a"]},
+                {"name": "c", "parents": ["a"], "action": "shared"},
+            ],
+        },
+    )
+    (r,) = trigger(conn, "sib", [{"k": "x"}])
+    w = worker(conn, ["sib:a", "sib:b", "shared"])
+    complete(conn, claim(conn, w, now=T0), now=T0)
+    got = {t["step"]: t for t in claim(conn, w, now=T0)}
+    # b: the tenant's; c: the tenant's and the action's; the run: its key's.
+    assert _held(conn) == {"sems": 4, "runs": 1}
+    fail(conn, [got["b"]], retryable=False, now=T0)
+    assert _status(conn, r["run_id"])[0] == "failed"
+    assert _held(conn) == {"sems": 2, "runs": 0}
+    # The action's one slot is still c's: another run's c waits for it.
+    trigger(conn, "sib", [{"k": "y"}])
+    complete(conn, claim(conn, w, now=T0), now=T0)
+    other = worker(conn, ["shared"])
+    assert claim(conn, other, now=T0) == []
+    complete(conn, [got["c"]], now=T0)
+    assert _held(conn) == {"sems": 1, "runs": 1}  # the new run's workflow slot
+    assert [t["step"] for t in claim(conn, other, now=T0)] == ["c"]
+
+
 def test_static_rate_limit_defers_without_blocking_the_work_behind(conn: Conn) -> None:
     conn.execute("SELECT hewer.rate_limit_set('rpm', 2, '1 second', 2)")
     register(
