@@ -19,8 +19,9 @@ from hewer_tools.bench.common import Sizes, percentile
 ROOT = Path(__file__).resolve().parent.parent
 
 
-#: W12 (the dashboard) and W13 (streamed output) have tests of their own, below.
-SUITE = [w for w in bench.WORKLOADS if w not in ("W12", "W13")]
+#: W12 (the dashboard), W13 (streamed output) and W14 (large payloads) have tests of their
+#: own, below.
+SUITE = [w for w in bench.WORKLOADS if w not in ("W12", "W13", "W14")]
 
 
 @pytest.mark.slow
@@ -150,6 +151,41 @@ def test_quick_stream_bench_times_chunks_to_a_follower(dsn: str, tmp_path: Path)
         assert report["cells"]["hewer"][key]["value"] > 0, key
         assert report["cells"]["raw"][key]["na"] == "Hewer's streamed output", key
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_quick_payload_bench_drains_large_outputs_with_offload_on_and_off(
+    dsn: str, tmp_path: Path
+) -> None:
+    # W14: 40 tasks returning 1 MB each, offload on and off; the database keeps the outputs
+    # only when offload is off.
+    out = tmp_path / "out"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    proc = subprocess.run(
+        [*argv, "--only", "W14", "--systems", "hewer,raw"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=170,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = json.loads((out / "bench.json").read_text())
+    assert report["workloads"] == ["W14"]
+    w14 = [k for k, m in report["metrics"].items() if m["workload"] == "W14"]
+    assert len(w14) == 6
+    cells = report["cells"]["hewer"]
+    for key in w14:
+        assert cells[key]["value"] > 0, key
+        assert report["cells"]["raw"][key]["na"] == "Hewer's payload offload", key
+    # 1 MB outputs inline: about 1,000 MB of table and WAL per 1,000 tasks; offloaded, a
+    # small fraction of it.
+    assert cells["W14.db_off"]["value"] > 500
+    assert cells["W14.wal_off"]["value"] > 500
+    assert cells["W14.wal_on"]["value"] < cells["W14.wal_off"]["value"] / 5
 
 
 @pytest.mark.slow
@@ -290,4 +326,4 @@ def test_bench_filters_are_checked() -> None:
     assert "unknown celery" in result.output
     result = runner.invoke(main, ["bench", "--only", "W9"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12,W13" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12,W13,W14" in result.output

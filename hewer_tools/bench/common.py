@@ -94,6 +94,10 @@ class Sizes:
     talk_chunks: int = 1000
     talk_rate: float = 200.0
     talk_burst: int = 20_000
+    #: W14: W1's drain of `payload_tasks` tasks, each returning `payload_bytes` of output,
+    #: with payload offload on and off.
+    payload_tasks: int = 1000
+    payload_bytes: int = 1_000_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -129,6 +133,7 @@ class Sizes:
             talk_chunks=100,
             talk_rate=100.0,
             talk_burst=2000,
+            payload_tasks=40,
         )
 
     @property

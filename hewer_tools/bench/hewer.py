@@ -27,7 +27,7 @@ from hewer_tools.bench import run as bench
 from hewer_tools.bench.common import DrainRun, RssSampler, Serving, System
 from pydispatch import db, migrate, olap
 from pyworker import Client, Workflow
-from pyworker.examples.noop import diamond, noop, stamp, talk
+from pyworker.examples.noop import bulky, diamond, noop, stamp, talk
 
 if TYPE_CHECKING:
     import httpx
@@ -609,7 +609,13 @@ def diamond_hops(rows: list[tuple[Any, str, float, float]]) -> list[float]:
 
 
 def _attr(wf: Workflow) -> str:
-    names = {noop.name: "noop", stamp.name: "stamp", diamond.name: "diamond", talk.name: "talk"}
+    names = {
+        noop.name: "noop",
+        stamp.name: "stamp",
+        diamond.name: "diamond",
+        talk.name: "talk",
+        bulky.name: "bulky",
+    }
     return names[wf.name]
 
 

@@ -47,6 +47,8 @@ class Metric:
             talk=_count(sizes.talk_chunks),
             talk_rate=f"{sizes.talk_rate:g}",
             burst=_count(sizes.talk_burst),
+            payloads=_count(sizes.payload_tasks),
+            payload_mb=f"{sizes.payload_bytes / 1e6:g}",
         )
 
 
@@ -110,6 +112,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("W13.latency_p99", "W13", "chunk->follower p99 ms", 1),
     Metric("W13.chunks_per_s", "W13", "chunks/s to the follower ({burst} at once)"),
     Metric("W13.stored_per_s", "W13", "chunks/s stored"),
+    Metric(
+        "W14.drain_on", "W14", "drain tasks/s, {payload_mb} MB outputs, offload on ({payloads})"
+    ),
+    Metric("W14.drain_off", "W14", "drain tasks/s, {payload_mb} MB outputs, offload off"),
+    Metric("W14.db_on", "W14", "database growth MB per 1,000 tasks, offload on", 1),
+    Metric("W14.db_off", "W14", "database growth MB per 1,000 tasks, offload off", 1),
+    Metric("W14.wal_on", "W14", "WAL MB per 1,000 tasks, offload on", 1),
+    Metric("W14.wal_off", "W14", "WAL MB per 1,000 tasks, offload off", 1),
 )
 METRIC_KEYS = tuple(m.key for m in METRICS)
 

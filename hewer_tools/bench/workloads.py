@@ -1,6 +1,6 @@
 """`hewer bench`: the same workloads on the same PostgreSQL, one system after another.
 
-Workloads run in order (W1 to W5, then W7, W10, W11, W12 and W13; W6 is measured during W1), and
+Workloads run in order (W1 to W5, then W7 and W10 to W14; W6 is measured during W1), and
 within each workload the systems run one after another, each on a fresh database of its own.
 Every workload but W5's idle window does a discarded warm-up and then `repetitions` measured
 runs; a cell is the median of those runs. A system that fails a workload gets `error` cells
@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hewer_tools.bench import dashboard, feed
+from hewer_tools.bench import dashboard, feed, payloads
 from hewer_tools.bench.common import RssSampler, Sizes, System, percentile
 from hewer_tools.bench.hewer import HewerSystem
 from hewer_tools.bench.peers import PEERS
@@ -145,6 +145,17 @@ METHODS = {
         "can; follower chunks/s = chunks / (last arrival - first send); stored chunks/s = "
         "chunks / (last - first stored time, the chunks' at). Every chunk must arrive once, "
         "in seq order, and be stored once, or the run fails."
+    ),
+    "W14": (
+        "Hewer only. Large payloads: W1's bulk enqueue and drain of the bench_bulky task, "
+        "which returns payload_bytes characters of random base64 (it does not compress), "
+        "once with payload offload on (HEWER_PAYLOAD_OFFLOAD=on, a local directory store) "
+        "and once off (outputs inline in hewer.tasks), each on a database of its own with "
+        "its own dispatcher and workers, alternating which goes first. Tasks/s as W1's "
+        "drain (first assigned_at to last finished_at); database growth = "
+        "pg_database_size after - before the enqueue and drain; WAL = "
+        "pg_wal_lsn_diff(pg_current_wal_lsn()) over the same span (the whole server's: it "
+        "counts background work for the other side's database too); both per 1,000 tasks."
     ),
 }
 
@@ -515,6 +526,36 @@ async def w13(system: System, sizes: Sizes) -> dict[str, Cell]:
     }
 
 
+async def w14(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Large payloads: W1's drain with 1 MB outputs, offload on and off."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's payload offload") for k in _KEYS["W14"]}
+    args = (system.server, sizes, system.logdir)
+    sides = {True: payloads.PayloadSystem(*args, offload=True)}
+    sides[False] = payloads.PayloadSystem(*args, offload=False)
+    figures: dict[str, list[float]] = {}
+    try:
+        for side in sides.values():
+            await side.prepare()
+        async with payloads.engines(*sides.values()):
+            for i, measured in enumerate(_runs(sizes)):
+                n = sizes.payload_tasks if measured else max(sizes.payload_tasks // 5, 1)
+                order = (True, False) if i % 2 == 0 else (False, True)
+                runs = {o: await payloads.payload_drain(sides[o], n, sizes) for o in order}
+                if not measured:
+                    continue
+                for on, run in runs.items():
+                    tag = "on" if on else "off"
+                    figures.setdefault(f"W14.drain_{tag}", []).append(run.tasks_per_second)
+                    figures.setdefault(f"W14.db_{tag}", []).append(run.db_bytes / n * 1000 / 1e6)
+                    figures.setdefault(f"W14.wal_{tag}", []).append(run.wal_bytes / n * 1000 / 1e6)
+    finally:
+        for side in sides.values():
+            await side.close()
+            await asyncio.to_thread(system.server.drop, side.dbname)
+    return {k: _cell(v) for k, v in figures.items()}
+
+
 async def w5_idle(system: System, sizes: Sizes) -> dict[str, Cell]:
     """Queries per second against an idle engine."""
     server = system.server
@@ -547,6 +588,7 @@ def _workload(
         return w4(system, sizes, echo)
     plain = {
         "W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11, "W12": w12, "W13": w13,
+        "W14": w14,
     }  # fmt: skip
     return plain.get(workload, w5_idle)(system, sizes)
 
@@ -582,6 +624,7 @@ _STEP_KEYS = {
     "W11": _KEYS["W11"],
     "W12": _KEYS["W12"],
     "W13": _KEYS["W13"],
+    "W14": _KEYS["W14"],
 }
 
 
@@ -625,7 +668,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12", "W13"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12", "W13", "W14"):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

@@ -11,12 +11,16 @@
 - `talk`: one task that streams `input["chunks"]` chunks with `ctx.stream`, each the JSON
   text `{"n": <its number, from 1>, "t": <wall time of the send>}`, `input["rate"]` a second
   (sleeping between them) or, with rate 0, as fast as it can; returns the count (W13).
+- `bulky`: one task that returns `input["bytes"]` characters of random base64 (which does
+  not compress), as `{"blob": ...}` (W14, large payloads).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import time
 from typing import Any
 
@@ -106,3 +110,13 @@ async def chatter(input: Any, ctx: Context) -> dict[str, int]:
         elif n % 100 == 0:
             await asyncio.sleep(0)  # let the chunks go out while it makes more
     return {"chunks": chunks}
+
+
+bulky = Workflow("bench_bulky", description="One task that returns a large output")
+
+
+@bulky.task(timeout="1h")
+async def bulk(input: Any, ctx: Context) -> dict[str, str]:
+    """Return input["bytes"] characters of random base64."""
+    size = int(input["bytes"])
+    return {"blob": base64.b64encode(os.urandom(size * 3 // 4 + 3)).decode()[:size]}
