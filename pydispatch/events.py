@@ -26,6 +26,7 @@ import json
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -37,6 +38,7 @@ from psycopg.rows import DictRow
 
 from pydispatch import celeval
 from pydispatch.db import connection_lost
+from pydispatch.payloads import MARKER, Payloads
 from pydispatch.queries import QUERIES
 from pyworker.cel import CelError, ProgramCache
 
@@ -142,8 +144,12 @@ class Router:
         visibility_timeout: int = 30,
         retry: Retry | None = None,
         evaluator: celeval.Evaluator | None = None,
+        payloads: Payloads | None = None,
     ) -> None:
         self.batch_size = batch_size
+        # Offloaded payloads (docs/payloads.md): filters and wait conditions see the payload
+        # itself, read from the store, never its reference. None: read none.
+        self.payloads = payloads
         self.visibility_timeout = visibility_timeout
         self.retry = retry or Retry()
         self.programs = ProgramCache()  # compiled here only to report filters that do not compile
@@ -178,7 +184,9 @@ class Router:
         by_message: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             by_message[int(row["msg_id"])].append(dict(row))
+        unreadable = await self._resolve_messages(conn, by_message)
         decisions, broken, failed = await self._decide_messages(by_message)
+        failed.update(unreadable)
         for msg_id, (event_id, tenant_id, problem) in failed.items():
             if await item_failed(conn, self.retry, "event", event_id, tenant_id, problem):
                 self.quarantined += 1
@@ -207,7 +215,8 @@ class Router:
             {r["event_id"] for r in rows if r["event_id"] is not None}
             - {v[0] for v in failed.values()}
         )
-        stats.released = await self._waits(conn, event_ids)
+        tenants = {r["event_id"]: r["tenant_id"] for r in rows if r["event_id"] is not None}
+        stats.released = await self._waits(conn, event_ids, tenants)
         if (decisions or stats.released) and os.environ.get(CRASH_ENV) == "1":
             log.error("crashing on purpose between trigger and ack", extra={"env": CRASH_ENV})
             os._exit(CRASH_EXIT_CODE)
@@ -218,6 +227,30 @@ class Router:
         self.total.errors += stats.errors
         self.total.released += stats.released
         return stats
+
+    async def _resolve_messages(
+        self, conn: AsyncConnection[DictRow], by_message: dict[int, list[dict[str, Any]]]
+    ) -> dict[int, tuple[Any, Any, BaseException]]:
+        """Put each offloaded event payload in place of its reference, in every row of its
+        message. A payload that cannot be read fails its event alone: the message is taken
+        out of this batch and returned, to be retried (and quarantined after too many)."""
+        failed: dict[int, tuple[Any, Any, BaseException]] = {}
+        if self.payloads is None:
+            return failed
+        for msg_id, message_rows in list(by_message.items()):
+            first = message_rows[0]
+            text = first.get("payload_json")
+            if first["event_id"] is None or not isinstance(text, str) or MARKER not in text:
+                continue
+            try:
+                resolved = await self.payloads.resolve_text(conn, first["tenant_id"], text)
+            except Exception as exc:  # noqa: BLE001 - any failure is this event's alone
+                failed[msg_id] = (first["event_id"], first["tenant_id"], exc)
+                del by_message[msg_id]
+                continue
+            for row in message_rows:
+                row["payload_json"] = resolved
+        return failed
 
     async def _decide_messages(
         self, by_message: dict[int, list[dict[str, Any]]]
@@ -270,12 +303,39 @@ class Router:
                     broken[str(ids[2])] = (version, result)
         return decisions, broken, failed
 
-    async def _waits(self, conn: AsyncConnection[DictRow], event_ids: list[Any]) -> int:
+    async def _resolve_waits(
+        self, conn: AsyncConnection[DictRow], rows: list[dict[str, Any]], tenants: Mapping[Any, Any]
+    ) -> dict[int, str]:
+        """Put offloaded event payloads and run inputs in place of their references in the
+        rows of hewer.event_waits_read; a payload that cannot be read is its wait's error
+        (returned by row index)."""
+        unreadable: dict[int, str] = {}
+        if self.payloads is None:
+            return unreadable
+        for i, row in enumerate(rows):
+            tenant = tenants.get(row["event_id"])
+            for field in ("payload_json", "input_json"):
+                text = row.get(field)
+                if tenant is None or not isinstance(text, str) or MARKER not in text:
+                    continue
+                try:
+                    row[field] = await self.payloads.resolve_text(conn, tenant, text)
+                except Exception as exc:  # noqa: BLE001 - recorded as this wait's error
+                    unreadable[i] = f"{type(exc).__name__}: {exc}"
+        return unreadable
+
+    async def _waits(
+        self,
+        conn: AsyncConnection[DictRow],
+        event_ids: list[Any],
+        tenants: Mapping[Any, Any] | None = None,
+    ) -> int:
         """Release the tasks whose durable event wait these events satisfy."""
         if not event_ids:
             return 0
         cur = await conn.execute(QUERIES["event_waits_read"], {"event_ids": event_ids})
-        rows = await cur.fetchall()
+        rows = [dict(r) for r in await cur.fetchall()]
+        unreadable = await self._resolve_waits(conn, rows, tenants or {})
         # Evaluate every condition first, in the CEL child process (off the event loop, each
         # under its time budget); then decide in order: the first event that satisfies a wait.
         outcomes: dict[int, celeval.Result] = {}
@@ -283,6 +343,9 @@ class Router:
         where: list[int] = []
         for i, row in enumerate(rows):
             if row["expression"] is None:
+                continue
+            if i in unreadable:
+                outcomes[i] = unreadable[i]
                 continue
             program = self.programs.get(f"wait:{row['expression']}", 0, row["expression"])
             if isinstance(program, CelError):

@@ -87,7 +87,6 @@ class Leader:
         self.reap_passes = 0
         self.step_failures = 0  # steps that raised (for tests and metrics)
         retry = Retry(settings.item_backoff, settings.quarantine_after)
-        self.router = Router(settings.event_batch_size, settings.event_visibility_timeout, retry)
         self.ticker = Ticker(settings.cron_grace, retry)
         # The analytics feed (pydispatch/olap.py), a few batches a pass.
         self.feeder = (
@@ -95,6 +94,9 @@ class Leader:
         )
         # The payload lifecycle (docs/payloads.md): offload passes and collections.
         store = payloads if payloads is not None else Payloads()
+        self.router = Router(
+            settings.event_batch_size, settings.event_visibility_timeout, retry, payloads=store
+        )
         self.offloader = Offloader(
             store,
             batch=settings.payload_offload_batch,

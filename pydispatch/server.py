@@ -212,7 +212,7 @@ class Dispatcher:
             payloads=self.payloads,
         )
         self.tracing.start()
-        self._leader = Leader(url, self.settings, tracing=self.tracing)
+        self._leader = Leader(url, self.settings, tracing=self.tracing, payloads=self.payloads)
         self.telemetry.start()
         self._tasks = [
             asyncio.create_task(self.notifications.run(listener), name="hewer-listen"),

@@ -504,3 +504,35 @@ def test_a_tenant_offload_limit_from_the_command_line(
     assert limit() is None
     bad = runner.invoke(main, ["tenants", "update", "default", "--max-offload-bytes", "lots"])
     assert bad.exit_code != 0 and "--max-offload-bytes 'lots' is not a size" in bad.output
+
+
+# --- event routing --------------------------------------------------------------------------
+
+
+def test_event_filters_see_an_offloaded_payload_not_its_reference(
+    dsn: str, conn: Conn, payload_store: str
+) -> None:
+    from pydispatch.events import Router
+    from pyworker import Events
+    from tests.test_events import push, register, route, runs_of
+
+    tenant = _default_tenant(conn)
+    register(conn, "big_orders", ["order.big"])
+    Events(conn).create_filter("big_orders", "payload.n.size() == 3 && payload.blob.size() > 1000")
+    payloads = Payloads()
+
+    async def offload(aconn: AsyncConnection[Any]) -> str:
+        return await payloads.offload(aconn, tenant, "event", json.dumps(BIG))
+
+    ref = json.loads(_go(dsn, offload))
+    assert "$hewer_ref" in ref
+    push(conn, "order.big", ref)
+    # A reference nobody stored: that event fails alone, and is not routed.
+    push(conn, "order.big", _ref(tenant, key=f"{tenant}/event/2026/01/01/missing.json"))
+    stats = route(dsn, Router(payloads=payloads))
+    assert stats.runs == 1
+    # The run's input is the event's payload as stored: the reference, resolved on assignment.
+    assert [r["input"] for r in runs_of(conn, "big_orders")] == [ref]
+    # Without the store, the filter sees the reference and does not match.
+    push(conn, "order.big", ref)
+    assert route(dsn, Router()).runs == 0
