@@ -29,22 +29,22 @@ export function RunDetail({ runId }: { runId: string }) {
     setSteps([]);
   }, [runId]);
 
-  // The run, its lineage and children: again on each event of its stream.
+  // The run, its lineage and children: again on each event of its stream. Each shows as it
+  // comes (the DAG needs only the run).
+  const finished = useRef(false);
   useEffect(() => {
     let live = true;
-    Promise.all([
-      get<Run>(`/v1/runs/${runId}`),
-      get<Schemas["Lineage"]>(`/v1/runs/${runId}/lineage`),
-      get<Schemas["ChildRun"][]>(`/v1/runs/${runId}/children`),
-    ]).then(
-      ([r, l, c]) => {
-        if (!live) return;
-        setRun(r);
-        setLineage(l);
-        setChildren(c);
-        setError(null);
-      },
-      (err: unknown) => live && setError(err),
+    const failed = (err: unknown) => live && setError(err);
+    get<Run>(`/v1/runs/${runId}`).then((r) => {
+      if (!live) return;
+      finished.current = !ACTIVE.includes(r.status);
+      setRun(r);
+      setError(null);
+    }, failed);
+    get<Schemas["Lineage"]>(`/v1/runs/${runId}/lineage`).then((l) => live && setLineage(l), failed);
+    get<Schemas["ChildRun"][]>(`/v1/runs/${runId}/children`).then(
+      (c) => live && setChildren(c),
+      failed,
     );
     return () => {
       live = false;
@@ -79,12 +79,16 @@ export function RunDetail({ runId }: { runId: string }) {
   }, [version]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Live: each task event, then the finished run, read again (coalesced to one read per 100 ms).
+  // A run read as finished changes no more: the events the stream sends first, its history,
+  // read nothing again.
   useEffect(() => {
     const abort = new AbortController();
     let timer: number | undefined;
+    finished.current = false;
     void stream(
       `/v1/runs/${runId}/stream`,
       () => {
+        if (finished.current) return;
         if (timer === undefined) {
           timer = window.setTimeout(() => {
             timer = undefined;
