@@ -87,7 +87,7 @@ class Sizes:
     #: `dashboard_warmup` discarded ones each.
     dashboard_runs: int = 1_000_000
     dashboard_calls: int = 50
-    dashboard_loads: int = 20
+    dashboard_loads: int = 50
     dashboard_warmup: int = 3
     #: W13: a run streaming `talk_chunks` chunks at `talk_rate`/s (latency), then one
     #: streaming `talk_burst` as fast as it can (chunks/s), one worker process.

@@ -3,10 +3,13 @@ the database, the runs page and a run's page still load in <= 500 ms).
 
 Three parts, all on one fresh database:
 
-- the fill: `runs` runs of two 3-step chains, started with hewer.run_trigger 1,000 inputs a
-  call and finished (most succeeded, some failed) through the SQL API a worker uses
-  (hewer.task_claim + hewer.task_complete / hewer.task_fail), on a few connections at once;
-  the last 2 % are left queued or running; ANALYZE;
+- the fill: runs of two 3-step chains, started with hewer.run_trigger 1,000 inputs a call
+  and finished (most succeeded, some failed) through the SQL API a worker uses
+  (hewer.task_claim + hewer.task_complete / hewer.task_fail), on a few connections at once:
+  a tenth of the finished runs, at most 10,000; then copies of those runs, their tasks and
+  their task events, written with INSERT ... SELECT under new ids and times spread over the
+  28 days before them, until `runs` exist; the last 2 % are triggered after and left queued
+  or running; ANALYZE;
 - the HTTP API (pydispatch.api.create_app under uvicorn, in a thread) on that database: the
   calls the runs page and a run's page make, each timed many times on one keep-alive
   connection;
@@ -26,6 +29,7 @@ import json
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,12 +55,19 @@ SPEC = {
         {"name": "load", "parents": ["transform"], "timeout": "1h"},
     ]
 }
-#: Runs per hewer.run_trigger call (as W1 enqueues; a call of 10,000 runs of a 3-step chain
-#: took minutes where ten calls of 1,000 take seconds), and tasks per claim.
+#: Runs per hewer.run_trigger call (as W1 enqueues), and tasks per claim.
 TRIGGER_BATCH = 1000
 CLAIM_BATCH = 500
 #: Connections the fill uses at once.
 FILL_CONNECTIONS = 4
+#: Finished runs made through the engine: a tenth of them, at least ENGINE_MIN and at most
+#: ENGINE_MAX (the engine finishes about 1,000 runs a second here; a million would take
+#: most of an hour). The rest are copies of these (see _copy).
+ENGINE_MIN = 1000
+ENGINE_MAX = 10_000
+#: The copies lie over the SPAN_DAYS days before the engine's runs, evenly: within the
+#: 30 days that hewer.partition_config keeps runs, tasks and task events.
+SPAN_DAYS = 28
 #: One task in FAIL_ONE_IN fails for good (so about one run in ten fails, at some step).
 FAIL_ONE_IN = 30
 #: The most a worker may hold (hewer.worker_register's bound).
@@ -79,12 +90,25 @@ PAGE_TIMEOUT = 30.0
 
 
 @dataclass
+class _Copies:
+    """What _copy wrote: runs, tasks, task events."""
+
+    runs: int = 0
+    tasks: int = 0
+    events: int = 0
+
+
+@dataclass
 class Fill:
     runs: int
     seconds: float
     statuses: dict[str, int]
     middle_run: str  # a run from the middle of the list (by id)
     deep_before: str  # a run id 90 % of the way down the newest-first list
+    engine_runs: int = 0  # finished through the engine
+    engine_seconds: float = 0.0
+    copied: _Copies = field(default_factory=_Copies)
+    copy_seconds: float = 0.0
 
 
 @dataclass
@@ -194,18 +218,164 @@ def _parallel(work: list[Callable[[], Any]]) -> list[Any]:
         return [f.result() for f in [pool.submit(w) for w in work]]
 
 
+# A UUIDv7 moved by d milliseconds: its 48-bit time plus d, its other 80 bits (version,
+# sub-millisecond order, random) kept. Ids moved by one d keep their order; copies of one id
+# moved by different d are different ids.
+_SHIFT_FUNCTION = """
+CREATE FUNCTION pg_temp.w12_shift(u uuid, d bigint) RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT encode(substring(int8send(('x' || left(replace(u::text, '-', ''), 12))::bit(48)::bigint
+                                     + d) FROM 3)
+                  || substring(uuid_send(u) FROM 7), 'hex')::uuid
+$$
+"""
+
+# One copy of the engine's finished runs (ids from %(floor)s on), or of the first %(size)s of
+# them: each run moved by its own d, to lie %(gap)s ms after the previous one from
+# %(base)s (unix ms) on, in id order; its tasks and task events moved by the same d, so
+# that every id, time and link (run_id, task_id, parent_ids, child_ids, a failed run's
+# error.task_id) stays consistent and each row lands in the partition of its new time.
+_COPY = """
+WITH src AS MATERIALIZED (
+    SELECT r.id, %(base)s::bigint + (row_number() OVER (ORDER BY r.id) - 1) * %(gap)s::bigint
+               - ('x' || left(replace(r.id::text, '-', ''), 12))::bit(48)::bigint AS d
+    FROM hewer.runs r
+    WHERE r.id >= %(floor)s::uuid AND r.status IN ('succeeded', 'failed')
+    ORDER BY r.id LIMIT %(size)s
+), new_runs AS (
+    INSERT INTO hewer.runs (tenant_id, id, workflow_id, version_id, status, input, priority,
+                            idempotency_key, tasks_left, error, created_at, started_at,
+                            finished_at, concurrency_key, additional_metadata)
+    SELECT r.tenant_id, pg_temp.w12_shift(r.id, s.d), r.workflow_id, r.version_id, r.status,
+           r.input || jsonb_build_object('copy', %(copy)s::integer), r.priority,
+           r.idempotency_key, r.tasks_left,
+           CASE WHEN jsonb_typeof(r.error) = 'object' AND r.error ? 'task_id'
+                THEN jsonb_set(r.error, '{task_id}',
+                               to_jsonb(pg_temp.w12_shift((r.error ->> 'task_id')::uuid, s.d)))
+                ELSE r.error END,
+           r.created_at + s.d * interval '1 millisecond',
+           r.started_at + s.d * interval '1 millisecond',
+           r.finished_at + s.d * interval '1 millisecond',
+           r.concurrency_key, r.additional_metadata
+    FROM src s JOIN hewer.runs r ON r.id = s.id
+    RETURNING 1
+), new_tasks AS (
+    INSERT INTO hewer.tasks (tenant_id, id, run_id, step, action, status, attempt, max_attempts,
+                             priority, parent_ids, child_ids, parents_left, execution_timeout,
+                             schedule_timeout, worker_id, timeout_at, cancel_requested, output,
+                             error, created_at, queued_at, assigned_at, started_at, finished_at,
+                             slots, limits, holds)
+    SELECT t.tenant_id, pg_temp.w12_shift(t.id, s.d), pg_temp.w12_shift(t.run_id, s.d), t.step,
+           t.action, t.status, t.attempt, t.max_attempts, t.priority,
+           ARRAY(SELECT pg_temp.w12_shift(p, s.d) FROM unnest(t.parent_ids) AS p ORDER BY 1),
+           ARRAY(SELECT pg_temp.w12_shift(c, s.d) FROM unnest(t.child_ids) AS c ORDER BY 1),
+           t.parents_left, t.execution_timeout, t.schedule_timeout, t.worker_id,
+           t.timeout_at + s.d * interval '1 millisecond', t.cancel_requested, t.output, t.error,
+           t.created_at + s.d * interval '1 millisecond',
+           t.queued_at + s.d * interval '1 millisecond',
+           t.assigned_at + s.d * interval '1 millisecond',
+           t.started_at + s.d * interval '1 millisecond',
+           t.finished_at + s.d * interval '1 millisecond', t.slots, t.limits, t.holds
+    FROM src s JOIN hewer.tasks t ON t.run_id = s.id AND t.id >= %(floor)s::uuid
+    RETURNING 1
+), new_events AS (
+    INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status,
+                                   worker_id, data, created_at)
+    SELECT e.tenant_id, pg_temp.w12_shift(e.id, s.d), pg_temp.w12_shift(e.task_id, s.d),
+           pg_temp.w12_shift(e.run_id, s.d), e.attempt, e.kind, e.status, e.worker_id, e.data,
+           e.created_at + s.d * interval '1 millisecond'
+    FROM src s JOIN hewer.task_events e ON e.run_id = s.id AND e.id >= %(floor)s::uuid
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM new_runs), (SELECT count(*) FROM new_tasks),
+       (SELECT count(*) FROM new_events)
+"""
+
+
+def _copy_some(url: str, jobs: list[dict[str, Any]]) -> _Copies:
+    out = _Copies()
+    with _connect(url) as conn:
+        conn.execute(_SHIFT_FUNCTION)
+        for job in jobs:
+            row = conn.execute(_COPY, job).fetchone()
+            if row is None:
+                raise RuntimeError("a copy wrote nothing")
+            out.runs += row[0]
+            out.tasks += row[1]
+            out.events += row[2]
+    return out
+
+
+def _copy(url: str, count: int) -> _Copies:
+    """`count` runs more, copied from the engine's finished runs (all of the database's runs
+    so far) with their tasks and task events, each copy under new ids and times: the copies
+    spread evenly over the SPAN_DAYS days before the first of them, every row in the daily
+    partition of its new time (made first, as hewer.partition_create makes them on each of
+    those days; then hewer.partition_drop, as maintenance runs it, drops what the shorter
+    retentions of logs and streams no longer keep)."""
+    if count <= 0:
+        return _Copies()
+    with _connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*), (SELECT id FROM hewer.runs ORDER BY id LIMIT 1) FROM hewer.runs "
+            "WHERE status IN ('succeeded', 'failed')"
+        ).fetchone()
+        if row is None or not row[0]:
+            raise RuntimeError("nothing to copy: the engine finished no run")
+        made = int(row[0])
+        first_ms = int(row[1].hex[:12], 16)
+        # The smallest id of that millisecond (hewer.uuid_floor): a run's tasks and events
+        # may sort before it within its millisecond.
+        first = uuid.UUID(int=first_ms << 80)
+        start_ms = first_ms - SPAN_DAYS * 86_400_000
+        day = start_ms - start_ms % 86_400_000
+        while day < first_ms:
+            conn.execute(
+                "SELECT count(*) FROM hewer.partition_create(to_timestamp(%s / 1000.0))", (day,)
+            )
+            day += 86_400_000
+    copies = -(-count // made)
+    # Copy c covers [start + c * slot, start + (c + 1) * slot), its runs gap ms apart.
+    slot = (first_ms - start_ms) // copies
+    gap = max(1, slot // made)
+    jobs = [
+        {
+            "floor": first,
+            "size": min(made, count - c * made),
+            "base": start_ms + c * slot,
+            "gap": gap,
+            "copy": c + 1,
+        }
+        for c in range(copies)
+    ]
+    done = _parallel(
+        [
+            functools.partial(_copy_some, url, jobs[i::FILL_CONNECTIONS])
+            for i in range(min(FILL_CONNECTIONS, len(jobs)))
+        ]
+    )
+    with _connect(url) as conn:
+        conn.execute("SELECT count(*) FROM hewer.partition_drop()")
+    return _Copies(
+        sum(d.runs for d in done), sum(d.tasks for d in done), sum(d.events for d in done)
+    )
+
+
 def fill(url: str, runs: int) -> Fill:
-    """Register the workflows on the migrated database at `url`, start `runs` runs and
-    finish all but UNFINISHED of them as workers would, ANALYZE; how long that took."""
+    """Register the workflows on the migrated database at `url`; make `runs` runs, all but
+    UNFINISHED of them finished: some through the engine, as workers would, the rest copies
+    of those; ANALYZE; how long that took."""
     started = time.perf_counter()
     with _connect(url) as conn:
         conn.execute(bench.OLAP_CAPTURE_OFF)
         for workflow in WORKFLOWS:
             conn.execute("SELECT * FROM hewer.workflow_register(%s, %s)", (workflow, Jsonb(SPEC)))
     finished = runs - max(2, round(runs * UNFINISHED))
+    engine = min(finished, ENGINE_MAX, max(ENGINE_MIN, finished // 10))
     # At least 20 calls, so that both workflows have runs whatever the size.
-    batch = max(1, min(TRIGGER_BATCH, runs // 20))
-    batches = _batches(0, finished, batch)
+    batch = max(1, min(TRIGGER_BATCH, engine // 20))
+    batches = _batches(0, engine, batch)
     _parallel(
         [
             functools.partial(_trigger, url, batches[i::FILL_CONNECTIONS])
@@ -214,7 +384,10 @@ def fill(url: str, runs: int) -> Fill:
     )
     _parallel([functools.partial(_finish, url, f"bench-w12-{i}") for i in range(FILL_CONNECTIONS)])
     _finish(url, "bench-w12-last")
-    _trigger(url, _batches(finished, runs - finished, batch))
+    engine_seconds = time.perf_counter() - started
+    copied = _copy(url, finished - engine)
+    copy_seconds = time.perf_counter() - started - engine_seconds
+    _trigger(url, _batches(engine, runs - finished, batch))
     with _connect(url) as conn:
         worker = _register_worker(conn, "bench-w12-running")
         conn.execute(_CLAIM, (worker, min(MAX_SLOTS, (runs - finished) // 2)))
@@ -230,7 +403,11 @@ def fill(url: str, runs: int) -> Fill:
     seconds = time.perf_counter() - started
     if ids is None or sum(statuses.values()) != runs:
         raise RuntimeError(f"the fill made {sum(statuses.values())} runs, not {runs}")
-    return Fill(runs, seconds, statuses, str(ids[0]), str(ids[1]))
+    return Fill(
+        runs, seconds, statuses, str(ids[0]), str(ids[1]),
+        engine_runs=engine, engine_seconds=engine_seconds, copied=copied,
+        copy_seconds=copy_seconds,
+    )  # fmt: skip
 
 
 # -- the API -----------------------------------------------------------------------------------
