@@ -62,6 +62,11 @@ def test_quick_bench_fills_every_cell_and_writes_json_and_png(dsn: str, tmp_path
         )
     ]
     assert incomplete == []
+    # W2 at 1,000/s beside 100/s, for every system, with the rate the bench reached.
+    for system in systems:
+        high = {k: report["cells"][system][f"W2.{k}_1000"]["value"] for k in ("p50", "p99")}
+        assert 0 < high["p50"] <= high["p99"], system
+        assert report["cells"][system]["W2.sent_1000"]["value"] > 0, system
     # Only Hewer runs DAGs; the others say so.
     assert report["cells"]["raw"]["W3.hop_p50"]["na"] == "no DAGs"
     assert report["cells"]["hewer"]["W3.hop_p50"]["value"] > 0

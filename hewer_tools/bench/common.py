@@ -48,9 +48,10 @@ class Sizes:
     #: concurrency, PgQueuer max_concurrent_tasks, raw SQL claim batch).
     workers: int = 2
     concurrency: int = 50
-    #: W2: a steady rate for so many seconds.
+    #: W2: a steady rate for so many seconds, then `latency_rate_high` for as long.
     latency_rate: float = 100.0
     latency_seconds: float = 20.0
+    latency_rate_high: float = 1000.0
     #: W3: runs of the 5-step diamond, triggered at once (runs/s) and then at a pace (hops):
     #: 20 runs/s is 100 tasks/s, W2's rate.
     dag_runs: int = 500
@@ -98,6 +99,14 @@ class Sizes:
     #: with payload offload on and off.
     payload_tasks: int = 1000
     payload_bytes: int = 1_000_000
+    #: W8: W1's drain of `scale_tasks` tasks by `scale_workers` worker processes spread over
+    #: each number of dispatchers in `scale_dispatchers`, all on one database.
+    scale_tasks: int = 20_000
+    scale_workers: int = 8
+    scale_dispatchers: tuple[int, ...] = (1, 2, 4)
+    #: W9: W2 at `latency_rate` for `latency_seconds` in one tenant while another tenant's
+    #: backlog of `noisy_backlog` tasks drains.
+    noisy_backlog: int = 20_000
 
     @classmethod
     def full(cls) -> Sizes:
@@ -134,6 +143,8 @@ class Sizes:
             talk_rate=100.0,
             talk_burst=2000,
             payload_tasks=40,
+            scale_tasks=1000,
+            noisy_backlog=3000,
         )
 
     @property
@@ -344,8 +355,8 @@ class System(abc.ABC):
         """Worker processes that run tasks as they come (W2 and the idle W5)."""
 
     @abc.abstractmethod
-    async def enqueue_stamped(self) -> None:
-        """Enqueue one task whose payload carries the wall time now (for W2)."""
+    async def enqueue_stamped(self, n: int = 1) -> None:
+        """Enqueue `n` tasks in one call, each payload carrying the wall time now (for W2)."""
 
     @abc.abstractmethod
     async def pending(self) -> int:

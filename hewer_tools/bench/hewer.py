@@ -254,11 +254,11 @@ class HewerSystem(System):
         async with self.workers(stamp) as procs:
             yield _HewerServing(self, [p.pid for p in procs])
 
-    async def enqueue_stamped(self) -> None:
+    async def enqueue_stamped(self, n: int = 1) -> None:
         conn = await self._main()
         await conn.execute(
-            "SELECT count(*) FROM hewer.run_trigger(%s, ARRAY[%s::jsonb])",
-            (stamp.name, Jsonb({"t": time.time()})),
+            "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])",
+            (stamp.name, [Jsonb({"t": time.time()})] * n),
             prepare=True,
         )
 

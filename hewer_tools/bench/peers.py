@@ -154,9 +154,9 @@ class RawSystem(PeerSystem):
             payloads = [Jsonb({"i": i}) for i in range(first, min(n, first + batch))]
             await conn.execute(RAW_ENQUEUE, (payloads,))
 
-    async def enqueue_stamped(self) -> None:
+    async def enqueue_stamped(self, n: int = 1) -> None:
         conn = await self._main()
-        await conn.execute(RAW_ENQUEUE, ([Jsonb({"t": time.time()})],))
+        await conn.execute(RAW_ENQUEUE, ([Jsonb({"t": time.time()})] * n,))
 
     async def pending(self) -> int:
         conn = await self._main()
@@ -246,9 +246,12 @@ class ProcrastinateSystem(PeerSystem):
         for first in range(0, n, batch):
             await task.batch_defer_async(*({"i": i} for i in range(first, min(n, first + batch))))
 
-    async def enqueue_stamped(self) -> None:
+    async def enqueue_stamped(self, n: int = 1) -> None:
         app = await self._open()
-        await app.tasks[TASK].defer_async(t=time.time())
+        if n == 1:
+            await app.tasks[TASK].defer_async(t=time.time())
+        else:
+            await app.tasks[TASK].batch_defer_async(*[{"t": time.time()}] * n)
 
     async def pending(self) -> int:
         app = await self._open()
@@ -331,9 +334,13 @@ class PgQueuerSystem(PeerSystem):
                 [0] * size,
             )
 
-    async def enqueue_stamped(self) -> None:
+    async def enqueue_stamped(self, n: int = 1) -> None:
         queries = await self._open()
-        await queries.enqueue(TASK, json.dumps({"t": time.time()}).encode())
+        payload = json.dumps({"t": time.time()}).encode()
+        if n == 1:
+            await queries.enqueue(TASK, payload)
+        else:
+            await queries.enqueue([TASK] * n, [payload] * n, [0] * n)
 
     async def pending(self) -> int:
         await self._open()

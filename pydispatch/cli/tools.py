@@ -102,7 +102,7 @@ def bench_group(
 
     \b
     W1 bulk enqueue, then drain, at equal concurrency      W4 claim+complete, 1M vs 10k queued
-    W2 enqueue->start latency at 100 tasks/s for 20 s      W5 commits per task; idle queries/s
+    W2 enqueue->start latency at 100 and 1,000 tasks/s     W5 commits per task; idle queries/s
     W3 500 runs of a 5-step diamond (Hewer only)           W6 peak RSS during W1
     W7 claim+complete with 3 concurrency levels + a rate limit vs none; a rate limit held
        for 30 s (Hewer only)
