@@ -23,9 +23,9 @@ from hewer_tools.bench.common import Sizes, percentile
 ROOT = Path(__file__).resolve().parent.parent
 
 
-#: W12 (the dashboard), W13 (streamed output) and W14 (large payloads) have tests of their
-#: own, below.
-SUITE = [w for w in bench.WORKLOADS if w not in ("W12", "W13", "W14")]
+#: W8 and W9 (scaling out, a noisy neighbour), W12 (the dashboard), W13 (streamed output)
+#: and W14 (large payloads) have tests of their own, below.
+SUITE = [w for w in bench.WORKLOADS if w not in ("W8", "W9", "W12", "W13", "W14")]
 
 
 @pytest.mark.slow
@@ -213,6 +213,37 @@ def test_quick_dashboard_bench_times_the_api_and_both_pages(dsn: str, tmp_path: 
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(150)
+def test_quick_scale_and_neighbour_bench_drain_with_more_dispatchers_and_beside_a_backlog(
+    dsn: str, tmp_path: Path
+) -> None:
+    # W8: 1,000 tasks drained by 8 workers over 1, 2 and 4 dispatchers; W9: W2 in one tenant
+    # for 1 s while another tenant's 3,000 tasks drain.
+    out = tmp_path / "out"
+    env = {**os.environ, "HEWER_DATABASE_URL": dsn, "HEWER_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-m", "cli", "bench", "--quick", "--out", str(out)]
+    proc = subprocess.run(
+        [*argv, "--only", "W8,W9", "--systems", "hewer,raw"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=140,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    report = json.loads((out / "bench.json").read_text())
+    assert report["workloads"] == ["W8", "W9"]
+    cells = report["cells"]["hewer"]
+    for count in (1, 2, 4):
+        assert cells[f"W8.drain_{count}"]["value"] > 0, count
+        assert report["cells"]["raw"][f"W8.drain_{count}"]["na"] == "Hewer's dispatchers"
+    assert 0 < cells["W9.p50"]["value"] <= cells["W9.p99"]["value"]
+    assert cells["W9.noisy_drain"]["value"] > 0
+    assert report["cells"]["raw"]["W9.p50"]["na"] == "Hewer's tenants"
+
+
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_quick_stream_bench_times_chunks_to_a_follower(dsn: str, tmp_path: Path) -> None:
     # W13: 100 chunks at 100/s, then 2,000 at once, followed over gRPC; every chunk checked.
@@ -303,7 +334,9 @@ def test_sizes_quick_is_smaller_than_full_everywhere() -> None:
     names = ("drain_tasks", "latency_seconds", "dag_runs", "backlog_large", "idle_seconds")
     assert (full.week_minutes, full.week_workflows, full.week_steps) == (10_080, 20, 5)
     assert full.dashboard_runs == 1_000_000
-    extra = ("limits_backlog", "limits_measured", "rate_seconds", "week_minutes")
+    assert (full.scale_workers, full.scale_dispatchers) == (8, (1, 2, 4))
+    assert full.noisy_backlog == 20_000 > quick.noisy_backlog
+    extra = ("limits_backlog", "limits_measured", "rate_seconds", "week_minutes", "scale_tasks")
     board = ("dashboard_runs", "dashboard_calls", "dashboard_loads", "talk_chunks", "talk_burst")
     for name in (*names, *extra, *board):
         assert getattr(quick, name) < getattr(full, name), name
@@ -410,6 +443,6 @@ def test_bench_filters_are_checked() -> None:
     result = runner.invoke(main, ["bench", "--systems", "hewer,celery"])
     assert result.exit_code == 2
     assert "unknown celery" in result.output
-    result = runner.invoke(main, ["bench", "--only", "W9"])
+    result = runner.invoke(main, ["bench", "--only", "W99"])
     assert result.exit_code == 2
-    assert "W1,W2,W3,W4,W5,W6,W7,W10,W11,W12,W13,W14" in result.output
+    assert "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11,W12,W13,W14" in result.output

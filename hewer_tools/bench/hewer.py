@@ -124,31 +124,55 @@ class HewerSystem(System):
     @contextlib.asynccontextmanager
     async def engine(self) -> AsyncIterator[None]:
         """One `hewer dispatcher` on a free port, for the whole workload."""
-        port = dev.free_port()
-        self.address = f"127.0.0.1:{port}"
-        log = os.path.join(self.logdir, "hewer-dispatcher.log")
-        with open(log, "ab") as out:
-            proc = await asyncio.create_subprocess_exec(
-                *dev.hewer_command("dispatcher", "--listen", self.address),
-                env=self._env(),
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        self.dispatcher_pid = proc.pid
-        try:
-            await _wait_for_port(port, proc, log)
+        async with self.dispatchers(1):
             yield
+
+    @contextlib.asynccontextmanager
+    async def dispatchers(self, count: int) -> AsyncIterator[list[str]]:
+        """`count` `hewer dispatcher` processes on free ports, all on this database; their
+        addresses. Workers started meanwhile use the first unless told otherwise (W8)."""
+        addresses: list[str] = []
+        procs: list[asyncio.subprocess.Process] = []
+        try:
+            for n in range(count):
+                port = dev.free_port()
+                address = f"127.0.0.1:{port}"
+                name = "hewer-dispatcher" + (str(n) if n else "")
+                log = os.path.join(self.logdir, f"{name}.log")
+                with open(log, "ab") as out:
+                    proc = await asyncio.create_subprocess_exec(
+                        *dev.hewer_command("dispatcher", "--listen", address),
+                        env=self._env(),
+                        stdout=out,
+                        stderr=asyncio.subprocess.STDOUT,
+                    )
+                procs.append(proc)
+                await _wait_for_port(port, proc, log)
+                addresses.append(address)
+            self.address, self.dispatcher_pid = addresses[0], procs[0].pid
+            yield addresses
         finally:
             self.dispatcher_pid = None
-            await _terminate(proc)
+            await asyncio.gather(*(_terminate(p) for p in procs))
+
+    def _worker_env(self, wf: Workflow) -> dict[str, str]:
+        """The environment of the worker processes running `wf` (W9 gives each tenant's
+        workers its token)."""
+        return self._env()
 
     @contextlib.asynccontextmanager
     async def workers(
-        self, wf: Workflow, rss: RssSampler | None = None, count: int | None = None
+        self,
+        wf: Workflow,
+        rss: RssSampler | None = None,
+        count: int | None = None,
+        addresses: list[str] | None = None,
     ) -> AsyncIterator[list[asyncio.subprocess.Process]]:
         """`count` (default `sizes.workers`) `hewer worker` processes running `wf`, registered
-        and listening."""
+        and listening; worker n uses dispatcher `addresses[n % len(addresses)]` (default the
+        engine's)."""
         since = await self._scalar("SELECT clock_timestamp()")
+        targets = addresses or [self.address]
         procs: list[asyncio.subprocess.Process] = []
         try:
             for n in range(self.sizes.workers if count is None else count):
@@ -157,13 +181,16 @@ class HewerSystem(System):
                     "worker",
                     f"{_EXAMPLES}:{_attr(wf)}",
                     "--dispatcher",
-                    self.address,
+                    targets[n % len(targets)],
                     "--slots",
                     str(self.sizes.concurrency),
                 )
                 with open(log, "ab") as out:
                     proc = await asyncio.create_subprocess_exec(
-                        *argv, env=self._env(), stdout=out, stderr=asyncio.subprocess.STDOUT
+                        *argv,
+                        env=self._worker_env(wf),
+                        stdout=out,
+                        stderr=asyncio.subprocess.STDOUT,
                     )
                 procs.append(proc)
                 if rss is not None:
@@ -209,6 +236,18 @@ class HewerSystem(System):
                 "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])", (noop.name, inputs)
             )
 
+    async def enqueue_at_once(self, n: int, batch: int, conn: Any = None) -> None:
+        """Enqueue `n` noop runs, `batch` per call, in one transaction, so that workers that
+        are already running see them all at once (W8, W9)."""
+        conn = conn or await self._main()
+        self._drain_marker = await self._scalar("SELECT hewer.uuidv7()")
+        async with conn.transaction():
+            for first in range(0, n, batch):
+                inputs = [Jsonb({"i": i}) for i in range(first, min(n, first + batch))]
+                await conn.execute(
+                    "SELECT count(*) FROM hewer.run_trigger(%s, %s::jsonb[])", (noop.name, inputs)
+                )
+
     async def drain(self, n: int, rss: RssSampler) -> DrainRun:
         """Start the workers on the queued tasks; the drain is timed in the database from
         the first assignment to the last completion (worker start-up is not counted)."""
@@ -220,12 +259,17 @@ class HewerSystem(System):
         finally:
             if self.dispatcher_pid is not None:
                 rss.untrack(self.dispatcher_pid)
+        return DrainRun(seconds=await self.drain_seconds())
+
+    async def drain_seconds(self, tenant: Any = None) -> float:
+        """From the first assignment to the last completion of the tasks made since the last
+        enqueue (of `tenant`'s only, when given), in the database's clock."""
         seconds = await self._scalar(
             "SELECT extract(epoch FROM max(finished_at) - min(assigned_at))::float8 "
-            "FROM hewer.tasks WHERE id > %s",
-            (self._drain_marker,),
+            "FROM hewer.tasks WHERE id > %s AND (%s::uuid IS NULL OR tenant_id = %s::uuid)",
+            (self._drain_marker, tenant, tenant),
         )
-        return DrainRun(seconds=float(seconds))
+        return float(seconds)
 
     async def pending(self) -> int:
         return int(

@@ -50,6 +50,9 @@ class Metric:
             burst=_count(sizes.talk_burst),
             payloads=_count(sizes.payload_tasks),
             payload_mb=f"{sizes.payload_bytes / 1e6:g}",
+            scale=_count(sizes.scale_tasks),
+            scale_workers=sizes.scale_workers,
+            noisy=_count(sizes.noisy_backlog),
         )
 
 
@@ -79,6 +82,12 @@ METRICS: tuple[Metric, ...] = (
     Metric("W7.limited", "W7", "claim+complete tasks/s, 3 concurrency levels + rate limit"),
     Metric("W7.cost", "W7", "cost with limits / without", 2),
     Metric("W7.rate", "W7", "claims/s / limit ({rate_limit}/s for {rate_seconds} s)", 3),
+    Metric("W8.drain_1", "W8", "drain tasks/s, 1 dispatcher ({scale}, {scale_workers} workers)"),
+    Metric("W8.drain_2", "W8", "drain tasks/s, 2 dispatchers"),
+    Metric("W8.drain_4", "W8", "drain tasks/s, 4 dispatchers"),
+    Metric("W9.p50", "W9", "enqueue->start p50 ms ({rate}/s) beside a {noisy} backlog", 1),
+    Metric("W9.p99", "W9", "enqueue->start p99 ms beside the backlog", 1),
+    Metric("W9.noisy_drain", "W9", "the neighbour's drain tasks/s meanwhile"),
     Metric("W10.sql", "W10", "trigger runs/s, SQL, one call at a time ({triggers})"),
     Metric("W10.grpc", "W10", "trigger runs/s, gRPC, one call at a time"),
     Metric("W10.http", "W10", "trigger runs/s, HTTP, one call at a time"),
@@ -335,6 +344,8 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("W5 cost", ("W5.commits", "W5.statements", "W5.idle"), ""),
     ("W6 peak RSS (MiB)", ("W6.dispatcher", "W6.workers"), "MiB"),
     ("W7 claim+complete with limits (tasks/s)", ("W7.plain", "W7.limited"), "tasks/s"),
+    ("W8 drain by dispatchers (tasks/s)", ("W8.drain_1", "W8.drain_2", "W8.drain_4"), "tasks/s"),
+    ("W9 latency beside a backlog (ms)", ("W2.p50", "W2.p99", "W9.p50", "W9.p99"), "ms"),
     ("W10 trigger paths (runs/s)", ("W10.sql", "W10.grpc", "W10.http"), "runs/s"),
     (
         "W11 analytics feed (ms, log)",
@@ -362,7 +373,7 @@ _PANELS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("W13 streamed output (ms)", ("W13.latency_p50", "W13.latency_p99"), "ms"),
 )
 #: The plot's grid: rows x columns of panels.
-_GRID = (3, 4)
+_GRID = (4, 4)
 
 
 def plot(report: Report, path: Path) -> None:

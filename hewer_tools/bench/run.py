@@ -37,7 +37,9 @@ OLAP_CAPTURE_OFF = "ALTER TABLE hewer.task_events DISABLE TRIGGER olap_capture"
 
 #: The systems and workloads of `hewer bench`, in the order they run and print.
 SYSTEMS = ("hewer", "procrastinate", "pgqueuer", "raw")
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W10", "W11", "W12", "W13", "W14")
+WORKLOADS = (
+    "W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "W10", "W11", "W12", "W13", "W14",
+)  # fmt: skip
 
 #: module -> distribution, for what `hewer bench` imports from the `bench` extra.
 _EXTRA = {

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hewer_tools.bench import dashboard, feed, payloads
+from hewer_tools.bench import dashboard, feed, neighbours, payloads
 from hewer_tools.bench.common import RssSampler, Sizes, System, percentile
 from hewer_tools.bench.hewer import HewerSystem
 from hewer_tools.bench.peers import PEERS
@@ -31,6 +31,7 @@ from hewer_tools.bench.report import HEWER, METRICS, Cell, Cells, Report
 from hewer_tools.bench.report import write as write_report
 from hewer_tools.bench.run import WORKLOADS
 from pydispatch import embedded
+from pyworker.examples.noop import noop
 
 Echo = Callable[[str], None]
 
@@ -85,6 +86,24 @@ METHODS = {
         "gated but none is stopped; cost = plain tasks/s / limited tasks/s. Rate: from an "
         "empty bucket (burst a tenth of a second), one connection claims as fast as it can "
         "through a limit of rate_limit/s for rate_seconds; claims/s / limit."
+    ),
+    "W8": (
+        "Hewer only. Scaling out: W1's drain of scale_tasks no-op tasks by scale_workers "
+        "hewer worker processes (concurrency slots each) with 1, 2 and 4 hewer dispatcher "
+        "processes on one database, worker n on dispatcher n mod the count. Dispatchers and "
+        "workers start and register first; then the tasks are enqueued (enqueue_batch per "
+        "call) in one transaction, so all become claimable at once; drain time from the "
+        "first task's assigned_at to the last finished_at (database clock). Each repetition "
+        "runs every dispatcher count in turn."
+    ),
+    "W9": (
+        "Hewer only. A noisy neighbour: two tenants on one database, one dispatcher; "
+        "tenant A's workers (workers processes, its token) run W2's stamp task, tenant B's "
+        "(as many, its token) a no-op. Each repetition enqueues noisy_backlog tasks for B "
+        "in one transaction, then at once W2 for A (latency_rate/s for latency_seconds); "
+        "p50 and p99 of A's enqueue->start latencies. B's backlog must outlast A's window "
+        "(else the repetition fails); noisy_drain = B's tasks / (first assigned_at to last "
+        "finished_at)."
     ),
     "W10": (
         "Hewer only. The three ways to start a run, beside each other: SQL (hewer.run_trigger "
@@ -387,6 +406,69 @@ async def w7(system: System, sizes: Sizes) -> dict[str, Cell]:
     }
 
 
+async def w8(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """Scaling out: W1's drain with 1, 2 and 4 dispatchers on one database."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's dispatchers") for k in _KEYS["W8"]}
+    await system.prepare()
+    rates: dict[int, list[float]] = {k: [] for k in sizes.scale_dispatchers}
+    for measured in _runs(sizes):
+        n = sizes.scale_tasks if measured else max(1, sizes.scale_tasks // 5)
+        # Each repetition goes through every count in turn, so drift hits them all.
+        for count in sizes.scale_dispatchers:
+            async with (
+                system.dispatchers(count) as addresses,
+                system.workers(noop, count=sizes.scale_workers, addresses=addresses),
+            ):
+                await system.enqueue_at_once(n, sizes.enqueue_batch)
+                await system.wait_idle(timeout=1800)
+            if measured:
+                rates[count].append(n / await system.drain_seconds())
+    return {f"W8.drain_{k}": _cell(v) for k, v in rates.items()}
+
+
+async def w9(system: System, sizes: Sizes) -> dict[str, Cell]:
+    """A noisy neighbour: W2 in tenant A while tenant B's backlog drains."""
+    if not isinstance(system, HewerSystem):
+        return {k: Cell(na="Hewer's tenants") for k in _KEYS["W9"]}
+    both = neighbours.NeighbourSystem(system.server, sizes, system.logdir)
+    figures: dict[str, list[float]] = {}
+    try:
+        await both.prepare()
+        noisy_id = both.tenants[neighbours.NOISY]
+        async with (
+            both.engine(),
+            both.serving() as serving,
+            both.workers(noop, count=sizes.workers),
+        ):
+            for measured in _runs(sizes):
+                backlog = sizes.noisy_backlog if measured else max(1, sizes.noisy_backlog // 5)
+                seconds = sizes.latency_seconds if measured else min(2.0, sizes.latency_seconds)
+                await both.enqueue_at_once(backlog, sizes.enqueue_batch, await both.noisy())
+                await _paced(both, sizes.latency_rate, seconds)
+                left = await both.noisy_left()
+                await _wait_pending(both, timeout=1800)
+                latencies = await serving.collect()
+                if not measured:
+                    continue
+                expected = max(1, round(sizes.latency_rate * seconds))
+                if len(latencies) < expected:
+                    raise RuntimeError(f"hewer W9: {len(latencies)} latencies for {expected}")
+                if left == 0:
+                    raise RuntimeError(
+                        f"hewer W9: tenant B's {backlog} tasks drained before tenant A's "
+                        f"{seconds:g} s were over; a larger noisy_backlog is needed"
+                    )
+                figures.setdefault("W9.p50", []).append(percentile(latencies, 50))
+                figures.setdefault("W9.p99", []).append(percentile(latencies, 99))
+                rate = backlog / await both.drain_seconds(noisy_id)
+                figures.setdefault("W9.noisy_drain", []).append(rate)
+    finally:
+        await both.close()
+        await asyncio.to_thread(system.server.drop, both.dbname)
+    return {k: _cell(v) for k, v in figures.items()}
+
+
 TRIGGER_PATHS = ("sql", "grpc", "http")
 
 
@@ -614,8 +696,8 @@ def _workload(
     if workload == "W4":
         return w4(system, sizes, echo)
     plain = {
-        "W1": w1, "W2": w2, "W3": w3, "W7": w7, "W10": w10, "W11": w11, "W12": w12, "W13": w13,
-        "W14": w14,
+        "W1": w1, "W2": w2, "W3": w3, "W7": w7, "W8": w8, "W9": w9, "W10": w10, "W11": w11,
+        "W12": w12, "W13": w13, "W14": w14,
     }  # fmt: skip
     return plain.get(workload, w5_idle)(system, sizes)
 
@@ -647,6 +729,8 @@ _STEP_KEYS = {
     "W4": _KEYS["W4"],
     "W5": ("W5.idle",),
     "W7": _KEYS["W7"],
+    "W8": _KEYS["W8"],
+    "W9": _KEYS["W9"],
     "W10": _KEYS["W10"],
     "W11": _KEYS["W11"],
     "W12": _KEYS["W12"],
@@ -695,7 +779,7 @@ async def run_suite(
             echo(f"  done in {time.monotonic() - t0:.1f} s")
 
     try:
-        for workload in ("W1", "W2", "W3", "W4", "W5", "W7", "W10", "W11", "W12", "W13", "W14"):
+        for workload in ("W1", "W2", "W3", "W4", "W5", *WORKLOADS[6:]):
             if workload not in wanted:
                 continue
             for name, system in objects.items():

@@ -106,6 +106,9 @@ def bench_group(
     W3 500 runs of a 5-step diamond (Hewer only)           W6 peak RSS during W1
     W7 claim+complete with 3 concurrency levels + a rate limit vs none; a rate limit held
        for 30 s (Hewer only)
+    W8 W1's drain by 8 workers over 1, 2 and 4 dispatchers on one database (Hewer only)
+    W9 W2's latency in one tenant while another tenant's 20,000-task backlog drains
+       (Hewer only)
     W10 starting runs through SQL, gRPC and HTTP: one-at-a-time rates and trigger->start
        latency (Hewer only)
     W11 the analytics feed: W1's drain with it on and off, its lag, queries over a week of
