@@ -71,9 +71,10 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
 def run_workload(address: str) -> None:
     """The pipeline, a task retried once, a task failed for good; each run to its end."""
     with SyncClient([address]) as client:
+        # The worker registers its workflows one by one: wait for each.
         pipeline = trigger_when_registered(client, "proc_pipeline", {"n": 3})
-        flaky = client.trigger("metrics_flaky", {})
-        doomed = client.trigger("metrics_doomed", {})
+        flaky = trigger_when_registered(client, "metrics_flaky", {})
+        doomed = trigger_when_registered(client, "metrics_doomed", {})
         assert client.result(pipeline, timeout=60)["total"] == 15
         assert client.result(flaky, timeout=60) == {"wobble": "steady on attempt 2"}
         with pytest.raises(RunFailedError):
