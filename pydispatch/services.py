@@ -212,6 +212,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             worker_id=str(row["worker_id"]),
             heartbeat_interval_ms=math.ceil(self.core.settings.heartbeat_interval * 1000),
             dispatcher_id=self.core.settings.dispatcher_id,
+            batches=True,
         )
 
     async def Listen(  # noqa: N802 - gRPC method name
@@ -243,10 +244,13 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
         s.ack(first.request_id, True)
         s.reader = asyncio.create_task(core.read_stream(s, requests))
         try:
+            carried: list[pb.DispatcherMessage | None] = []  # taken from the queue, not sent
             while True:
-                message = await s.outbox.get()
+                message = carried.pop() if carried else await s.outbox.get()
                 if message is None:
                     break
+                if s.batches and not s.outbox.empty():
+                    message = _coalesce(message, s.outbox, carried)
                 await context.write(message)
         finally:
             core.detach(s)
@@ -323,6 +327,7 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
             held,
             tenant=caller.tenant,
             token_id=caller.token_id,
+            batches=first.hello.batches,
         )
 
     async def _release_lost(
@@ -716,3 +721,31 @@ async def _refuse(
             )
         )
     await context.abort(code, message)
+
+
+# A DispatcherBatch holds what was queued for a stream, up to this many messages and about
+# this many bytes (the first message may be larger: it goes alone).
+BATCH_MESSAGES: Final = 500
+BATCH_BYTES: Final = 1 << 20
+
+
+def _coalesce(
+    first: pb.DispatcherMessage,
+    queue: asyncio.Queue[pb.DispatcherMessage | None],
+    carried: list[pb.DispatcherMessage | None],
+) -> pb.DispatcherMessage:
+    """`first` and what else is queued now, as one message. What was taken but did not fit
+    (a message over the byte budget, or the end marker) is put in `carried`, to go next."""
+    messages = [first]
+    size = first.ByteSize()
+    while len(messages) < BATCH_MESSAGES and not queue.empty():
+        message = queue.get_nowait()
+        n = 0 if message is None else message.ByteSize()
+        if message is None or size + n > BATCH_BYTES:
+            carried.append(message)
+            break
+        messages.append(message)
+        size += n
+    if len(messages) == 1:
+        return first
+    return pb.DispatcherMessage(batch=pb.DispatcherBatch(messages=messages))

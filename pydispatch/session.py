@@ -41,8 +41,11 @@ class Session:
         *,
         tenant: uuid.UUID = DEFAULT_TENANT,
         token_id: uuid.UUID | None = None,
+        batches: bool = False,
     ) -> None:
         self.worker_id = worker_id
+        # The worker reads DispatcherMessage.batch (its hello said so).
+        self.batches = batches
         # The tenant the stream's token acts for: every call for this worker acts for it.
         self.tenant = tenant
         # The API token the stream was opened with (None: none); revoking it ends the stream.

@@ -103,19 +103,23 @@ class Streams:
     async def read(self, s: Session, requests: AsyncIterator[pb.WorkerMessage]) -> None:
         """Handle what a worker sends until it closes its side, then end the stream."""
         try:
-            async for message in requests:
+            async for received in requests:
                 s.last_seen = time.monotonic()
-                if message.WhichOneof("body") == "stream":
-                    # Over its share of chunks, a worker waits: reading its stream pauses (and
-                    # gRPC's flow control holds the worker back) rather than refuse a chunk.
-                    rate = self.core.settings.task_stream_rate
-                    while not s.take_chunk(rate, 4 * rate):
-                        await asyncio.sleep(1 / rate)
-                try:
-                    self.handle(s, message)
-                except Exception:
-                    log.exception("worker message failed", extra={"worker_id": str(s.worker_id)})
-                    s.error(codes.INTERNAL, "the dispatcher failed on this message", 0)
+                for message in _unbatched(received):
+                    if message.WhichOneof("body") == "stream":
+                        # Over its share of chunks, a worker waits: reading its stream pauses
+                        # (and gRPC's flow control holds the worker back) rather than refuse
+                        # a chunk.
+                        rate = self.core.settings.task_stream_rate
+                        while not s.take_chunk(rate, 4 * rate):
+                            await asyncio.sleep(1 / rate)
+                    try:
+                        self.handle(s, message)
+                    except Exception:
+                        log.exception(
+                            "worker message failed", extra={"worker_id": str(s.worker_id)}
+                        )
+                        s.error(codes.INTERNAL, "the dispatcher failed on this message", 0)
         except (grpc.aio.AioRpcError, grpc.aio.AbortError, asyncio.InvalidStateError) as exc:
             log.debug("stream read ended", extra={"worker_id": str(s.worker_id), "error": str(exc)})
         # The worker closed its side: answer what is in flight, then end the stream.
@@ -133,7 +137,11 @@ class Streams:
             if body is None:
                 raise BadRequestError(
                     "empty WorkerMessage: set one of hello, heartbeat, started, completed, "
-                    "failed, refresh, log, stream"
+                    "failed, refresh, log, stream, batch"
+                )
+            if body == "batch":
+                raise BadRequestError(
+                    "a batch inside a batch: put the messages themselves in WorkerBatch.messages"
                 )
             if body == "hello":
                 raise BadRequestError(
@@ -208,3 +216,11 @@ class Streams:
                 "dispatcher",
             )
         )
+
+
+def _unbatched(message: pb.WorkerMessage) -> list[pb.WorkerMessage]:
+    """The messages of a WorkerBatch (each handled as if it had come alone; the batch's own
+    request_id is ignored), or `message` itself."""
+    if message.WhichOneof("body") != "batch":
+        return [message]
+    return list(message.batch.messages)

@@ -353,7 +353,10 @@ class DispatcherTelemetry:
         elif kind is Kind.COMPLETE:
             self.tasks["succeeded"] += len(accepted)
             for r in accepted:
-                self._assigned.pop((r.task_id, r.attempt), None)
+                # A task that ended within the worker's start report delay sent no `started`:
+                # its completion records the start (docs/protocol.md#reports).
+                if self._assigned.pop((r.task_id, r.attempt), None) is not None:
+                    self.tasks["started"] += 1
         elif kind is Kind.FAIL and accepted:
             for r in accepted:
                 self._assigned.pop((r.task_id, r.attempt), None)

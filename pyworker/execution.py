@@ -1,8 +1,10 @@
 """One assignment being run: its context, its function (on the loop or in a thread), its report.
 
-An execution reports `started` at once and then exactly one outcome: `completed`, or `failed`
-with an error JSON {"type", "message", "traceback"}. Why a stop was requested decides how an
-interrupted task is reported:
+An execution reports `started` once it has run for START_REPORT_DELAY (a task that completes
+sooner sends no `started`: its completion records the start, one message and one database
+call fewer per fast task) and then exactly one outcome: `completed`, or `failed` with an error
+JSON {"type", "message", "traceback"}; a failure is always preceded by a `started`. Why a
+stop was requested decides how an interrupted task is reported:
 
     cancel      the dispatcher's CancelTask: failed, cancelled=true, not retryable
     timeout     its lease ran out locally: failed, retryable (the server would reclaim it anyway)
@@ -45,6 +47,9 @@ StopKind = Literal["cancel", "timeout", "shutdown", "lease_lost"]
 # LogLine messages above this size are cut, so one runaway log cannot block the stream.
 MAX_LOG_CHARS = 32_000
 
+# How long a task runs before its `started` report goes up (docs/protocol.md#reports).
+START_REPORT_DELAY = 0.02
+
 
 def _set_result(future: asyncio.Future[Any], value: Any) -> None:
     if not future.done():
@@ -70,6 +75,7 @@ class Execution:
         stream_log_level: int = logging.INFO,
         lease_grace: float | None = 5.0,
         runs: Callable[[], Client] | None = None,
+        start_report_delay: float = START_REPORT_DELAY,
     ) -> None:
         self.task_id = assignment.task_id
         self.attempt = assignment.attempt
@@ -80,6 +86,9 @@ class Execution:
         self._on_done = on_done
         self._lease_grace = lease_grace
         self._lease_timer: asyncio.TimerHandle | None = None
+        self._start_report_delay = start_report_delay
+        self._start_timer: asyncio.TimerHandle | None = None
+        self.start_reported = False
         self.stop_kind: StopKind | None = None
         self.reported = False
         self.runner: asyncio.Task[None] | None = None
@@ -137,13 +146,16 @@ class Execution:
         )
 
     def start(self) -> None:
-        """Report `started` and run the function (an asyncio task; sync ones go to a thread)."""
+        """Run the function (an asyncio task; sync ones go to a thread), and report `started`
+        unless it ends within the start report delay."""
         self.span = self._open_span()
         self._span_open = True
-        self._outbox.send(
-            pb.WorkerMessage(started=pb.TaskStarted(task_id=self.task_id, attempt=self.attempt)),
-            on_ack=self._on_started_ack,
-        )
+        if self._start_report_delay > 0:
+            self._start_timer = self._loop.call_later(
+                self._start_report_delay, self._report_started
+            )
+        else:
+            self._report_started()
         self._arm_lease_timer()
         self.runner = self._loop.create_task(self._run(), name=f"hewer-task-{self.task_id}")
         self.runner.add_done_callback(lambda _: self._done())
@@ -168,7 +180,24 @@ class Execution:
             self.runner.cancel()
         self._done()
 
+    def _report_started(self) -> None:
+        self._start_timer = None
+        if self.start_reported or self.reported:
+            return
+        self.start_reported = True
+        self._outbox.send(
+            pb.WorkerMessage(started=pb.TaskStarted(task_id=self.task_id, attempt=self.attempt)),
+            on_ack=self._on_started_ack,
+        )
+
+    def _skip_start_report(self) -> None:
+        """The outcome is being reported before `started` went up: it never will."""
+        if self._start_timer is not None:
+            self._start_timer.cancel()
+            self._start_timer = None
+
     def _done(self) -> None:
+        self._skip_start_report()
         if self._span_open:
             self._span_open = False
             self.span.end()
@@ -287,6 +316,7 @@ class Execution:
             return
         if self.reported or self.stop_kind == "lease_lost":
             return
+        self._skip_start_report()
         self.reported = True
         self.span.set_status(Status(StatusCode.OK))
         self._outbox.send(
@@ -302,6 +332,9 @@ class Execution:
     ) -> None:
         if self.reported or self.stop_kind == "lease_lost":
             return
+        # A failure's history keeps its start (task_fail does not record one).
+        self._skip_start_report()
+        self._report_started()
         self.reported = True
         self._span_failed(error, retryable=retryable, cancelled=cancelled)
         self._outbox.send(

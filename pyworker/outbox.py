@@ -22,6 +22,11 @@ log = logging.getLogger("pyworker.worker")
 
 AckHandler = Callable[[pb.Ack], None]
 
+# A WorkerBatch holds what is queued at once, up to this many messages and about this many
+# bytes.
+BATCH_MESSAGES = 500
+BATCH_BYTES = 1 << 20
+
 
 @dataclass
 class _Pending:
@@ -167,11 +172,30 @@ class Outbox:
 
     @staticmethod
     async def stream(
-        queue: asyncio.Queue[pb.WorkerMessage | None],
+        queue: asyncio.Queue[pb.WorkerMessage | None], *, batches: bool = False
     ) -> AsyncIterator[pb.WorkerMessage]:
-        """The request iterator of a Listen call: the queue's messages until its end marker."""
+        """The request iterator of a Listen call: the queue's messages until its end marker.
+        With batches (the dispatcher reads WorkerMessage.batch), what is queued together goes
+        as one message: up to BATCH_MESSAGES, about BATCH_BYTES (a larger message goes alone)."""
+        carried: list[pb.WorkerMessage | None] = []  # taken from the queue, not sent yet
         while True:
-            message = await queue.get()
+            message = carried.pop() if carried else await queue.get()
             if message is None:
                 return
-            yield message
+            if not batches or queue.empty():
+                yield message
+                continue
+            messages = [message]
+            size = message.ByteSize()
+            while len(messages) < BATCH_MESSAGES and not queue.empty():
+                more = queue.get_nowait()
+                n = 0 if more is None else more.ByteSize()
+                if more is None or size + n > BATCH_BYTES:
+                    carried.append(more)
+                    break
+                messages.append(more)
+                size += n
+            if len(messages) == 1:
+                yield message
+            else:
+                yield pb.WorkerMessage(batch=pb.WorkerBatch(messages=messages))

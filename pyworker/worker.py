@@ -2,8 +2,8 @@
 
 Lifecycle: RegisterWorkflow for each workflow, Register (name, actions, slots, labels), then
 Listen with `hello` first. Assignments run as asyncio tasks (async functions) or in threads
-(sync functions); `started` and the outcome go up the stream and wait for their Acks. When the
-stream breaks the worker reconnects (round robin over its dispatchers, exponential backoff with
+(sync functions); `started` (unless the task ends within 20 ms) and the outcome go up the
+stream, what is queued at once as one batch, and wait for their Acks. When the stream breaks the worker reconnects (round robin over its dispatchers, exponential backoff with
 jitter), re-registers under the same worker_id, and re-sends the reports not yet acked, while
 its tasks keep running. `stop()` drains: no new work, a grace period for running tasks, then
 they are cancelled and reported as retryable "worker_shutdown" failures.
@@ -129,6 +129,7 @@ class Worker:
         self.dispatcher_id: str | None = None
         self.registered_versions: dict[str, int] = {}
         self._heartbeat_interval = DEFAULT_HEARTBEAT_MS / 1000
+        self._send_batches = False  # the dispatcher reads WorkerMessage.batch
         self._outbox = Outbox()
         self._executions: dict[tuple[str, int], Execution] = {}
         self._held: dict[tuple[str, int], pb.Assignment] = {}
@@ -472,6 +473,7 @@ class Worker:
         self.worker_id = response.worker_id
         self.dispatcher_id = response.dispatcher_id or address
         self._heartbeat_interval = (response.heartbeat_interval_ms or DEFAULT_HEARTBEAT_MS) / 1000
+        self._send_batches = response.batches
 
     async def _session(self, address: str) -> bool:
         """One connection: register, stream until it ends. True once the stream had opened."""
@@ -489,11 +491,14 @@ class Worker:
                 worker_id=self.worker_id or "",
                 reconcile=True,
                 held=[pb.HeldTask(task_id=t, attempt=a) for t, a in sorted(held)],
+                batches=True,
             )
             queue = self._outbox.attach(pb.WorkerMessage(hello=hello))
             if self._flushing:
                 self._outbox.end_stream()  # stopping: send the pending reports, then close
-            call = stub.Listen(Outbox.stream(queue), metadata=self._metadata)
+            call = stub.Listen(
+                Outbox.stream(queue, batches=self._send_batches), metadata=self._metadata
+            )
             self._call = call
             self._last_received = asyncio.get_running_loop().time()
             self._beat_acked = False
@@ -566,7 +571,10 @@ class Worker:
 
     def _dispatch(self, message: pb.DispatcherMessage) -> None:
         kind = message.WhichOneof("body")
-        if kind == "ack":
+        if kind == "batch":
+            for inner in message.batch.messages:
+                self._dispatch(inner)
+        elif kind == "ack":
             self._outbox.on_ack(message.ack)
         elif kind == "assignment":
             self._on_assignment(message.assignment)

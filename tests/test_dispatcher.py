@@ -120,6 +120,8 @@ class RawWorker:
         self.worker_id: str = response.worker_id
         self.heartbeat_ms: int = response.heartbeat_interval_ms
         self.dispatcher_id: str = response.dispatcher_id
+        self.reads_batches: bool = response.batches
+        self.batches_received = 0  # DispatcherBatch messages (hello with batches=True)
         self._out: queue.Queue[pb.WorkerMessage | None] = queue.Queue()
         self._in: queue.Queue[Any] = queue.Queue()
         self._ids = itertools.count(1)
@@ -139,12 +141,14 @@ class RawWorker:
         hello: bool = True,
         heartbeat: bool = True,
         held: list[tuple[str, int]] | None = None,
+        batches: bool = False,
     ) -> RawWorker:
-        """Open the stream; `held`: say hello with reconcile and these (task_id, attempt)."""
+        """Open the stream; `held`: say hello with reconcile and these (task_id, attempt);
+        `batches`: say it reads DispatcherMessage.batch."""
         self.call = self.stub.Listen(self._requests())
         threading.Thread(target=self._read, daemon=True).start()
         if hello:
-            greeting = pb.Hello(worker_id=self.worker_id)
+            greeting = pb.Hello(worker_id=self.worker_id, batches=batches)
             if held is not None:
                 greeting.reconcile = True
                 greeting.held.extend(pb.HeldTask(task_id=t, attempt=a) for t, a in held)
@@ -210,7 +214,11 @@ class RawWorker:
                     raise AssertionError(f"stream ended with {self.status} waiting for {what}")
                 return
             kind = item.WhichOneof("body")
-            if kind == "assignment":
+            if kind == "batch":
+                self.batches_received += 1
+                for inner in item.batch.messages:
+                    self._in.put(inner)
+            elif kind == "assignment":
                 self.assignments.append(item.assignment)
             elif kind == "cancel":
                 self.cancels.append(item.cancel)
@@ -469,6 +477,56 @@ def test_a_burst_of_completions_is_applied_in_few_batches(
         assert got["output"] == {"only": {"i": got["input"]["i"] * 10}}
 
 
+def test_batches_carry_a_claims_assignments_and_a_workers_reports_as_one_message(
+    start_dispatcher: Callable[..., ServerThread],
+    channel_to: Callable[[ServerThread], grpc.Channel],
+    conn: psycopg.Connection[Any],
+) -> None:
+    server = start_dispatcher(report_batch_delay=0.02)
+    channel = channel_to(server)
+    register(conn, "one", ONE)
+    runs = trigger(conn, "one", [{"i": i} for i in range(30)])
+    # A worker that never said it reads batches gets each message alone.
+    plain = RawWorker(channel, ["one:only"], slots=10, name="plain").connect(heartbeat=False)
+    assert plain.reads_batches
+    got = plain.take(10)
+    assert plain.batches_received == 0
+    # One that did gets its claim's assignments in one message (its first claim takes 20).
+    batched = RawWorker(channel, ["one:only"], slots=20, name="batched")
+    batched.connect(heartbeat=False, batches=True)
+    mine = batched.take(20)
+    assert 1 <= batched.batches_received < 20
+    assert len({a.task_id for a in got + mine}) == 30
+
+    # Reports up in one WorkerBatch: each has its own request_id and Ack; a hello inside is
+    # refused alone, and the batch's own request_id is ignored.
+    ids = itertools.count(100)
+    reports = [
+        pb.WorkerMessage(
+            request_id=next(ids),
+            completed=pb.TaskCompleted(
+                task_id=a.task_id, attempt=a.attempt, output_json=json.dumps(a.input_json)
+            ),
+        )
+        for a in mine
+    ]
+    intruder = pb.WorkerMessage(request_id=next(ids), hello=pb.Hello(worker_id=batched.worker_id))
+    batched.send_raw(
+        pb.WorkerMessage(request_id=7, batch=pb.WorkerBatch(messages=[*reports, intruder]))
+    )
+    acks = [batched.ack(m.request_id) for m in reports]
+    assert all(a.accepted for a in acks), [a.reason for a in acks if not a.accepted]
+    assert not batched.ack(intruder.request_id).accepted
+    assert "hello was already received" in batched.error_for(intruder.request_id).message
+    assert 7 not in batched.acks
+    # The Acks of one report batch came down together.
+    assert batched.batches_received >= 2
+    for a in got:
+        plain.ack(plain.complete(a, {}))
+    assert plain.batches_received == 0
+    assert {run(conn, r["run_id"])["status"] for r in runs} == {"succeeded"}
+
+
 def test_a_worker_that_reports_no_free_slots_is_given_nothing_until_it_has_some(
     start_dispatcher: Callable[..., ServerThread],
     channel_to: Callable[[ServerThread], grpc.Channel],
@@ -647,6 +705,7 @@ def test_runs_trigger_get_wait_watch_cancel(
         ("a", "assigned"),
         ("a", "started"),
         ("b", "assigned"),
+        ("b", "started"),  # b sent no start report: its completion recorded the start
         ("b", "succeeded"),
     ]
     assert all(e.run_id == first.run_id and e.at_unix_ms > 0 for e in events)

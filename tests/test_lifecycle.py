@@ -58,6 +58,48 @@ def test_single_task_run_goes_through_every_state(conn: psycopg.Connection[Any])
     assert kinds == ["created", "assigned", "started", "succeeded"]
 
 
+def test_a_completion_without_a_start_report_records_the_start(
+    conn: psycopg.Connection[Any],
+) -> None:
+    """Workers skip `started` for a task that ends quickly: the completion records it."""
+    register(conn, "quick", {"steps": [{"name": "a"}, {"name": "b", "parents": ["a"]}]})
+    [r] = trigger(conn, "quick", [{}])
+    w = worker(conn, ["quick:a", "quick:b"])
+    [a] = claim(conn, w)
+    [ok] = complete(conn, [a])
+    assert ok["accepted"]
+    [b] = claim(conn, w)
+    conn.execute("SELECT * FROM hewer.task_start(%s, %s)", ([b["task_id"]], [1]))
+    [ok] = complete(conn, [b])
+    assert ok["accepted"] and run(conn, r["run_id"])["status"] == "succeeded"
+
+    tasks = conn.execute(
+        "SELECT step, assigned_at, started_at, finished_at FROM hewer.tasks"
+        " WHERE run_id = %s ORDER BY step",
+        (r["run_id"],),
+    ).fetchall()
+    # a: started when it was assigned; b: when its start report came.
+    assert tasks[0]["started_at"] == tasks[0]["assigned_at"] < tasks[0]["finished_at"]
+    assert tasks[1]["assigned_at"] < tasks[1]["started_at"] < tasks[1]["finished_at"]
+    for t in (a, b):
+        history = conn.execute(
+            "SELECT kind, status, created_at FROM hewer.task_history(%s)", ([t["task_id"]],)
+        ).fetchall()
+        assert [(e["kind"], e["status"]) for e in history] == [
+            ("created", "pending" if t is b else "queued"),
+            *([("queued", "queued")] if t is b else []),
+            ("assigned", "assigned"),
+            ("started", "running"),
+            ("succeeded", "succeeded"),
+        ]
+    events = conn.execute(
+        "SELECT e.kind, e.created_at FROM hewer.task_events e WHERE e.task_id = %s ORDER BY e.id",
+        (a["task_id"],),
+    ).fetchall()
+    assert [e["kind"] for e in events][-2:] == ["started", "succeeded"]
+    assert events[-2]["created_at"] == tasks[0]["started_at"]
+
+
 def test_diamond_passes_parent_outputs_and_finishes(conn: psycopg.Connection[Any]) -> None:
     register(conn, "diamond", DIAMOND)
     [r] = trigger(conn, "diamond", [{"n": 1}])

@@ -108,12 +108,15 @@ def test_the_dispatcher_serves_prometheus_metrics_counting_what_it_applied(
         raise AssertionError(
             {name: value(samples, name) for name in EXPECTED}, procs.output()
         ) from None
-    assert value(samples, "hewer_reports_total", kind="start", result="accepted") == 7
+    # A task that ends within the worker's start report delay sends no start report (its
+    # completion counts it started); a failure always has one before it.
+    starts = value(samples, "hewer_reports_total", kind="start", result="accepted")
+    assert starts is not None and 2 <= starts <= 7
     assert value(samples, "hewer_reports_total", kind="complete", result="accepted") == 5
     assert value(samples, "hewer_reports_total", kind="fail", result="accepted") == 2
     # Every accepted start had its assignment here: one latency each.
-    assert value(samples, "hewer_task_start_latency_seconds_count") == 7
-    assert value(samples, "hewer_task_enqueue_to_start_seconds_count") == 7
+    assert value(samples, "hewer_task_start_latency_seconds_count") == starts
+    assert value(samples, "hewer_task_enqueue_to_start_seconds_count") == starts
     # Each task waited at least its trip from assignment to start.
     assert (value(samples, "hewer_task_enqueue_to_start_seconds_sum") or 0) >= (
         value(samples, "hewer_task_start_latency_seconds_sum") or 0

@@ -40,8 +40,8 @@ from pyworker import (
 )
 from pyworker.client import RunEvent, RunInfo, _input_json
 from pyworker.durations import format_seconds, spec_seconds
-from pyworker.execution import Execution
-from pyworker.outbox import Outbox
+from pyworker.execution import START_REPORT_DELAY, Execution
+from pyworker.outbox import BATCH_BYTES, Outbox
 from pyworker.proto import hewer_pb2 as pb
 from tests.waiting import until
 
@@ -663,6 +663,24 @@ def _drain(queue: asyncio.Queue[pb.WorkerMessage | None]) -> list[pb.WorkerMessa
     return out
 
 
+def test_the_outbox_stream_sends_what_is_queued_together_as_one_batch() -> None:
+    async def collect(batches: bool) -> list[pb.WorkerMessage]:
+        queue: asyncio.Queue[pb.WorkerMessage | None] = asyncio.Queue()
+        big = pb.WorkerMessage(log=pb.LogLine(message="x" * BATCH_BYTES))
+        for message in [_started("a"), _started("b"), _started("c"), big, _started("d"), None]:
+            queue.put_nowait(message)
+        return [m async for m in Outbox.stream(queue, batches=batches)]
+
+    plain = asyncio.run(collect(False))
+    assert [m.WhichOneof("body") for m in plain] == ["started"] * 3 + ["log", "started"]
+    sent = asyncio.run(collect(True))
+    # Three small reports in one message; the one over the byte budget goes alone, the one
+    # after it alone too (the end marker follows), and nothing is lost or reordered.
+    assert [m.WhichOneof("body") for m in sent] == ["batch", "log", "started"]
+    assert [m.started.task_id for m in sent[0].batch.messages] == ["a", "b", "c"]
+    assert sent[0].request_id == 0 and sent[2].started.task_id == "d"
+
+
 def test_outbox_resends_unacked_reports_after_a_reconnect() -> None:
     async def scenario() -> None:
         box = Outbox()
@@ -824,10 +842,32 @@ def test_sync_and_async_tasks_complete() -> None:
 
     h, outcome = _run_one(sync_step, input={"a": 1}, parents={"p": {"b": 2}}, attempt=3)
     assert outcome == ("completed", {"sum": 3, "attempt": 3})
-    assert h.kinds() == ["started", "completed"]
+    # Done within the start report delay: the completion alone goes up.
+    assert h.kinds() == ["completed"]
     assert seen_threads[0].startswith("hewer-sync_step-")
     _, outcome = _run_one(async_step)
     assert outcome == ("completed", ["w", "async_step", "0190c6a2"])
+
+
+def test_started_goes_up_once_a_task_outlasts_the_start_report_delay() -> None:
+    wf = Workflow("w")
+
+    @wf.task
+    async def slow(input: Any, ctx: Context) -> str:
+        await asyncio.sleep(START_REPORT_DELAY * 5)
+        return "late"
+
+    @wf.task
+    def fast_failure(input: Any, ctx: Context) -> None:
+        raise ValueError("at once")
+
+    h, outcome = _run_one(slow)
+    assert outcome == ("completed", "late")
+    assert h.kinds() == ["started", "completed"]
+    # A failure always has its start before it, however fast (task_fail records none).
+    h, outcome = _run_one(fast_failure)
+    assert outcome[0] == "failed"
+    assert h.kinds() == ["started", "failed"]
 
 
 def test_failures_are_reported_with_type_message_and_traceback() -> None:
@@ -1061,6 +1101,7 @@ def test_rejected_start_abandons_silently(caplog: pytest.LogCaptureFixture) -> N
     async def scenario() -> Harness:
         h = Harness()
         h.start(_assignment(zombie), zombie)
+        await until(h.collect)  # once it has run for the start report delay
         [started] = h.collect()
         h.box.on_ack(pb.Ack(request_id=started.request_id, accepted=False, reason="stale_attempt"))
         await until(lambda: h.done)

@@ -1,8 +1,9 @@
 /**
  * One assignment being run: its context, its function, its report.
  *
- * An execution reports `started` at once and then exactly one outcome: `completed`, or `failed`
- * with an error {"type", "message", "traceback"}. Why a stop was requested decides how an
+ * An execution reports `started` once it has run for START_REPORT_DELAY_MS (a task that completes
+ * sooner sends none: its completion records the start) and then exactly one outcome: `completed`,
+ * or `failed` with an error {"type", "message", "traceback"}, always preceded by a `started`. Why a stop was requested decides how an
  * interrupted task is reported (as the Python SDK does, pyworker/execution.py):
  *
  *   cancel      the dispatcher's CancelTask: failed, cancelled = true, not retryable
@@ -40,6 +41,8 @@ const ERROR_FIELD_CHARS = 64 * 1024;
 const MAX_LOG_CHARS = 32_000;
 /** The longest chunk hewer.task_stream stores (in characters); ctx.stream splits longer text. */
 export const MAX_CHUNK_CHARS = 65_536;
+/** How long a task runs before its `started` report goes up (docs/protocol.md#reports). */
+export const START_REPORT_DELAY_MS = 20;
 
 export class Execution {
   readonly taskId: string;
@@ -51,6 +54,8 @@ export class Execution {
   finished: Promise<void> = Promise.resolve();
   private readonly controller = new AbortController();
   private leaseTimer: NodeJS.Timeout | null = null;
+  private startTimer: NodeJS.Timeout | null = null;
+  private startReported = false;
   private timeoutAt: Date | null;
   /** Output chunks sent (ctx.stream), numbered from 1. */
   private streamSeq = 0;
@@ -69,12 +74,9 @@ export class Execution {
     this.timeoutAt = assignment.timeout_at_unix_ms ? new Date(assignment.timeout_at_unix_ms) : null;
   }
 
-  /** Report `started` and run the function. */
+  /** Run the function, and report `started` unless it ends within the start report delay. */
   start(): void {
-    this.outbox.send(
-      { started: { task_id: this.taskId, attempt: this.attempt } },
-      { onAck: (ack) => this.onStartedAck(ack) },
-    );
+    this.startTimer = setTimeout(() => this.reportStarted(), START_REPORT_DELAY_MS);
     this.armLeaseTimer();
     this.finished = this.run().finally(() => this.done());
   }
@@ -95,7 +97,24 @@ export class Execution {
     this.done();
   }
 
+  private reportStarted(): void {
+    this.skipStartReport();
+    if (this.startReported || this.reported) return;
+    this.startReported = true;
+    this.outbox.send(
+      { started: { task_id: this.taskId, attempt: this.attempt } },
+      { onAck: (ack) => this.onStartedAck(ack) },
+    );
+  }
+
+  /** The outcome is being reported before `started` went up: it never will. */
+  private skipStartReport(): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = null;
+  }
+
   private done(): void {
+    this.skipStartReport();
     if (this.leaseTimer) clearTimeout(this.leaseTimer);
     this.leaseTimer = null;
     this.onDone(this);
@@ -196,12 +215,15 @@ export class Execution {
       return;
     }
     if (this.reported || this.stopKind === "lease_lost") return;
+    this.skipStartReport();
     this.reported = true;
     this.outbox.send({ completed: { task_id: this.taskId, attempt: this.attempt, output_json: output } });
   }
 
   private reportFailed(error: ErrorPayload, retryable: boolean, cancelled = false): void {
     if (this.reported || this.stopKind === "lease_lost") return;
+    // A failure's history keeps its start (task_fail does not record one).
+    this.reportStarted();
     this.reported = true;
     this.outbox.send({
       failed: {

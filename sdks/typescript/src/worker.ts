@@ -3,8 +3,8 @@
  * slots (docs/protocol.md, "The worker lifecycle").
  *
  * RegisterWorkflow for each workflow, Register (name, actions, slots, labels), then Listen with
- * `hello` first. Assignments run as promises; `started` and the outcome go up the stream and
- * wait for their Acks. When the stream breaks the worker reconnects (round robin over its
+ * `hello` first. Assignments run as promises; `started` (unless the task ends within 20 ms) and
+ * the outcome go up the stream and wait for their Acks. When the stream breaks the worker reconnects (round robin over its
  * dispatchers, exponential backoff with jitter), re-registers under the same worker_id and sends
  * again the reports not yet acked, while its tasks keep running. `stop()` drains: no new work, a
  * grace period for running tasks, then their signals abort and they are reported as retryable
@@ -349,6 +349,8 @@ export class Worker {
       hello: {
         worker_id: this.workerId ?? "",
         reconcile: true,
+        // It reads DispatcherMessage.batch: a claim's assignments come as one message.
+        batches: true,
         held: [...held.keys()].map((key) => ({
           task_id: key.slice(0, key.lastIndexOf(":")),
           attempt: held.get(key) ?? 0,
@@ -494,7 +496,8 @@ export class Worker {
   // --- messages from the dispatcher -------------------------------------------------------
 
   private dispatch(message: DispatcherMessage__Output): void {
-    if (message.ack) this.onAck(message.ack);
+    if (message.batch) for (const inner of message.batch.messages) this.dispatch(inner);
+    else if (message.ack) this.onAck(message.ack);
     else if (message.assignment) this.onAssignment(message.assignment);
     else if (message.cancel) this.onCancel(message.cancel);
     else if (message.error) {

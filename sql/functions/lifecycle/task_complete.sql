@@ -9,6 +9,10 @@
 -- Fenced by (task_id, attempt), and by the reporting worker when worker_ids
 -- (one per task) is given: a report for a task held by another worker is
 -- rejected (reason not_owner). Fenced, see hewer._task_fence.
+-- A task still 'assigned' (its worker sent no start report: workers may skip
+-- it for a task that ends quickly) is recorded as started when it was
+-- assigned: started_at = assigned_at, and a 'started' event before its
+-- 'succeeded' one.
 -- Locks: runs, then tasks, then children (each in id order), then the
 -- semaphores the tasks and finished runs held (released, id order).
 -- An output over hewer._payload_limit('output') (4 MiB by default) is HW010 in
@@ -68,18 +72,26 @@ BEGIN
         -- update: RETURNING gives new values).
         UPDATE hewer.tasks t
         SET status = 'succeeded', output = o.output, finished_at = p_now, timeout_at = NULL,
-            holds = NULL
-        FROM (SELECT u.id, u.output, h.holds AS old_holds
+            holds = NULL, started_at = coalesce(t.started_at, t.assigned_at, p_now)
+        FROM (SELECT u.id, u.output, h.holds AS old_holds, h.status = 'assigned' AS unstarted
               FROM unnest(p_task_ids, p_outputs, v_fence.oks) AS u(id, output, ok)
               JOIN hewer.tasks h ON h.id = u.id
               WHERE u.ok) o
         WHERE t.id = o.id
-        RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id, t.child_ids, o.old_holds
+        RETURNING t.tenant_id, t.id, t.run_id, t.attempt, t.worker_id, t.child_ids, o.old_holds,
+                  o.unstarted, t.started_at
     ), logged AS (
+        -- One clock reading per task: its 'started' event (when it had none)
+        -- sorts before its 'succeeded' one (ids 1 microsecond apart).
         INSERT INTO hewer.task_events (tenant_id, id, task_id, run_id, attempt, kind, status, worker_id, created_at)
-        SELECT d.tenant_id, hewer.uuidv7(), d.id, d.run_id, d.attempt, 'succeeded', 'succeeded',
-               d.worker_id, p_now
+        SELECT d.tenant_id, e.id, d.id, d.run_id, d.attempt, e.kind, e.status, d.worker_id, e.at
         FROM done d
+        CROSS JOIN LATERAL (SELECT clock_timestamp() AS ts) c
+        CROSS JOIN LATERAL (VALUES
+            (hewer.uuidv7(c.ts), 'started', 'running'::hewer.task_status, d.started_at),
+            (hewer.uuidv7(c.ts + interval '1 microsecond'), 'succeeded', 'succeeded', p_now)
+        ) AS e(id, kind, status, at)
+        WHERE e.kind = 'succeeded' OR d.unstarted
     ), live AS (
         -- Only runs still in progress move on; their locks are held.
         SELECT d.* FROM done d JOIN hewer.runs r ON r.id = d.run_id

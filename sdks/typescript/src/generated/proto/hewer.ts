@@ -9,6 +9,7 @@ import type { CancelRequest as _hewer_v1_CancelRequest, CancelRequest__Output as
 import type { CancelResponse as _hewer_v1_CancelResponse, CancelResponse__Output as _hewer_v1_CancelResponse__Output } from './hewer/v1/CancelResponse.js';
 import type { CancelTask as _hewer_v1_CancelTask, CancelTask__Output as _hewer_v1_CancelTask__Output } from './hewer/v1/CancelTask.js';
 import type { DispatcherClient as _hewer_v1_DispatcherClient, DispatcherDefinition as _hewer_v1_DispatcherDefinition } from './hewer/v1/Dispatcher.js';
+import type { DispatcherBatch as _hewer_v1_DispatcherBatch, DispatcherBatch__Output as _hewer_v1_DispatcherBatch__Output } from './hewer/v1/DispatcherBatch.js';
 import type { DispatcherMessage as _hewer_v1_DispatcherMessage, DispatcherMessage__Output as _hewer_v1_DispatcherMessage__Output } from './hewer/v1/DispatcherMessage.js';
 import type { GetRunRequest as _hewer_v1_GetRunRequest, GetRunRequest__Output as _hewer_v1_GetRunRequest__Output } from './hewer/v1/GetRunRequest.js';
 import type { Heartbeat as _hewer_v1_Heartbeat, Heartbeat__Output as _hewer_v1_Heartbeat__Output } from './hewer/v1/Heartbeat.js';
@@ -42,6 +43,7 @@ import type { TriggerRequest as _hewer_v1_TriggerRequest, TriggerRequest__Output
 import type { TriggerResponse as _hewer_v1_TriggerResponse, TriggerResponse__Output as _hewer_v1_TriggerResponse__Output } from './hewer/v1/TriggerResponse.js';
 import type { WaitRequest as _hewer_v1_WaitRequest, WaitRequest__Output as _hewer_v1_WaitRequest__Output } from './hewer/v1/WaitRequest.js';
 import type { WatchRequest as _hewer_v1_WatchRequest, WatchRequest__Output as _hewer_v1_WatchRequest__Output } from './hewer/v1/WatchRequest.js';
+import type { WorkerBatch as _hewer_v1_WorkerBatch, WorkerBatch__Output as _hewer_v1_WorkerBatch__Output } from './hewer/v1/WorkerBatch.js';
 import type { WorkerMessage as _hewer_v1_WorkerMessage, WorkerMessage__Output as _hewer_v1_WorkerMessage__Output } from './hewer/v1/WorkerMessage.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -62,6 +64,7 @@ export interface ProtoGrpcType {
        * Served by every dispatcher; a worker may use any of them.
        */
       Dispatcher: SubtypeConstructor<typeof grpc.Client, _hewer_v1_DispatcherClient> & { service: _hewer_v1_DispatcherDefinition }
+      DispatcherBatch: MessageTypeDefinition<_hewer_v1_DispatcherBatch, _hewer_v1_DispatcherBatch__Output>
       DispatcherMessage: MessageTypeDefinition<_hewer_v1_DispatcherMessage, _hewer_v1_DispatcherMessage__Output>
       GetRunRequest: MessageTypeDefinition<_hewer_v1_GetRunRequest, _hewer_v1_GetRunRequest__Output>
       Heartbeat: MessageTypeDefinition<_hewer_v1_Heartbeat, _hewer_v1_Heartbeat__Output>
@@ -98,6 +101,7 @@ export interface ProtoGrpcType {
       TriggerResponse: MessageTypeDefinition<_hewer_v1_TriggerResponse, _hewer_v1_TriggerResponse__Output>
       WaitRequest: MessageTypeDefinition<_hewer_v1_WaitRequest, _hewer_v1_WaitRequest__Output>
       WatchRequest: MessageTypeDefinition<_hewer_v1_WatchRequest, _hewer_v1_WatchRequest__Output>
+      WorkerBatch: MessageTypeDefinition<_hewer_v1_WorkerBatch, _hewer_v1_WorkerBatch__Output>
       WorkerMessage: MessageTypeDefinition<_hewer_v1_WorkerMessage, _hewer_v1_WorkerMessage__Output>
     }
   }

@@ -12,6 +12,12 @@ export interface Hello {
    */
   'reconcile'?: (boolean);
   'held'?: (_hewer_v1_HeldTask)[];
+  /**
+   * The worker reads DispatcherMessage.batch: the dispatcher may then send what it has
+   * queued for this stream (the assignments of a claim, the Acks of a report batch) as one
+   * message. False: each message alone.
+   */
+  'batches'?: (boolean);
 }
 
 export interface Hello__Output {
@@ -24,4 +30,10 @@ export interface Hello__Output {
    */
   'reconcile': (boolean);
   'held': (_hewer_v1_HeldTask__Output)[];
+  /**
+   * The worker reads DispatcherMessage.batch: the dispatcher may then send what it has
+   * queued for this stream (the assignments of a claim, the Acks of a report batch) as one
+   * message. False: each message alone.
+   */
+  'batches': (boolean);
 }

@@ -8,6 +8,7 @@ import type { TaskFailed as _hewer_v1_TaskFailed, TaskFailed__Output as _hewer_v
 import type { TaskRefresh as _hewer_v1_TaskRefresh, TaskRefresh__Output as _hewer_v1_TaskRefresh__Output } from '../../hewer/v1/TaskRefresh.js';
 import type { LogLine as _hewer_v1_LogLine, LogLine__Output as _hewer_v1_LogLine__Output } from '../../hewer/v1/LogLine.js';
 import type { TaskStream as _hewer_v1_TaskStream, TaskStream__Output as _hewer_v1_TaskStream__Output } from '../../hewer/v1/TaskStream.js';
+import type { WorkerBatch as _hewer_v1_WorkerBatch, WorkerBatch__Output as _hewer_v1_WorkerBatch__Output } from '../../hewer/v1/WorkerBatch.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface WorkerMessage {
@@ -23,7 +24,11 @@ export interface WorkerMessage {
   'refresh'?: (_hewer_v1_TaskRefresh | null);
   'log'?: (_hewer_v1_LogLine | null);
   'stream'?: (_hewer_v1_TaskStream | null);
-  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream";
+  /**
+   * Several messages in one (only if RegisterResponse.batches said so).
+   */
+  'batch'?: (_hewer_v1_WorkerBatch | null);
+  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream"|"batch";
 }
 
 export interface WorkerMessage__Output {
@@ -39,5 +44,9 @@ export interface WorkerMessage__Output {
   'refresh'?: (_hewer_v1_TaskRefresh__Output | null);
   'log'?: (_hewer_v1_LogLine__Output | null);
   'stream'?: (_hewer_v1_TaskStream__Output | null);
-  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream";
+  /**
+   * Several messages in one (only if RegisterResponse.batches said so).
+   */
+  'batch'?: (_hewer_v1_WorkerBatch__Output | null);
+  'body'?: "hello"|"heartbeat"|"started"|"completed"|"failed"|"refresh"|"log"|"stream"|"batch";
 }
