@@ -7,6 +7,8 @@ it, hewer uses the embedded PostgreSQL, starting it when needed.
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -78,3 +80,19 @@ def connection_lost(exc: psycopg.Error) -> bool:
     errors included, so OperationalError alone says nothing about the connection."""
     state = exc.sqlstate
     return state is None or state.startswith("08") or state in _SESSION_ENDED
+
+
+def array_literal(values: Iterable[object]) -> str:
+    """A PostgreSQL array literal of `values` (ids, numbers, text; None is NULL), to be cast by
+    the query (`%(x)s::uuid[]`). The hot report calls pass their arrays so: psycopg's list
+    dumper looks up a dumper per element, which cost the dispatcher a sixth of its time."""
+    return "{" + ",".join(_element(v) for v in values) + "}"
+
+
+def _element(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (uuid.UUID, int)) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,7 +1,9 @@
 """Worker reports applied in batches: one hewer function call per kind per batch.
 
-Reports from every stream go through one queue. The batcher takes the first, waits
-`delay` for more (up to `size`), then applies them kind by kind in lifecycle order
+Reports from every stream go through one queue. The batcher takes the first, waits for more
+until `delay` after that one arrived (up to `size`; a report that came while the previous
+batch was being applied has waited already, so it goes at once, and so do a quarter of `size`
+reports), then applies them kind by kind in lifecycle order
 (start, refresh, log, stream, complete, fail) so that a worker's start and completion that
 land in one batch apply in the order they happened, and a task's log lines and output chunks
 land before its completion; batches apply one after another.
@@ -23,6 +25,7 @@ import enum
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +40,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from pydispatch import session as codes
 from pydispatch import status
-from pydispatch.db import connection_lost
+from pydispatch.db import array_literal, connection_lost
 from pydispatch.payloads import Payloads
 from pydispatch.queries import QUERIES
 from pydispatch.session import Session
@@ -102,6 +105,7 @@ class Report:
     level: str = ""  # log: the line's level as the worker sent it
     logged_at: datetime | None = None  # log: the worker's time (None: now)
     seq: int = 0  # stream: the chunk's number in its attempt's stream
+    received: float = 0.0  # time.monotonic() when it was queued for a batch
 
 
 class ReportBatcher:
@@ -146,6 +150,7 @@ class ReportBatcher:
             self._uploads.add(upload)
             upload.add_done_callback(self._uploads.discard)
             return
+        report.received = time.monotonic()
         self._queue.put_nowait(report)
 
     async def _offload(self, report: Report, payloads: Payloads) -> None:
@@ -184,6 +189,7 @@ class ReportBatcher:
         if self._upload_pause:
             await asyncio.sleep(self._upload_pause)
         # Queued even after close(): close() waits for the uploads before ending the queue.
+        report.received = time.monotonic()
         self._queue.put_nowait(report)
 
     async def run(self) -> None:
@@ -193,8 +199,12 @@ class ReportBatcher:
             if first is None:
                 return
             batch = [first]
-            if self._queue.qsize() < self._size - 1 and self._delay > 0:
-                await asyncio.sleep(self._delay)
+            # The window counts from the first report's arrival: one that came while the
+            # previous batch was being applied has waited already. A quarter of a full batch
+            # is worth its call at once (a worker's reports of a claim's tasks, say).
+            wait = self._delay - (time.monotonic() - first.received)
+            if self._queue.qsize() < self._size // 4 - 1 and wait > 0:
+                await asyncio.sleep(wait)
             stop = False
             while len(batch) < self._size and not self._queue.empty():
                 item = self._queue.get_nowait()
@@ -286,25 +296,25 @@ class ReportBatcher:
 
     async def _execute(self, kind: Kind, reports: Sequence[Report]) -> list[DictRow]:
         params: dict[str, Any] = {
-            "task_ids": [r.task_id for r in reports],
-            "attempts": [r.attempt for r in reports],
+            "task_ids": array_literal(r.task_id for r in reports),
+            "attempts": array_literal(r.attempt for r in reports),
             # Each report is fenced by the worker whose stream it came on, too.
-            "worker_ids": [r.session.worker_id for r in reports],
+            "worker_ids": array_literal(r.session.worker_id for r in reports),
         }
         if kind is Kind.COMPLETE:
-            params["outputs"] = [r.payload for r in reports]
+            params["outputs"] = array_literal(r.payload for r in reports)
         elif kind is Kind.FAIL:
-            params["errors"] = [r.payload for r in reports]
+            params["errors"] = array_literal(r.payload for r in reports)
             params["retryable"] = [r.retryable for r in reports]
         elif kind is Kind.REFRESH:
             params["extend_by"] = reports[0].extend_by
         elif kind is Kind.LOG:
-            params["levels"] = [r.level for r in reports]
-            params["messages"] = [r.payload or "" for r in reports]
+            params["levels"] = array_literal(r.level for r in reports)
+            params["messages"] = array_literal(r.payload or "" for r in reports)
             params["logged_at"] = [r.logged_at for r in reports]
         elif kind is Kind.STREAM:
-            params["seqs"] = [r.seq for r in reports]
-            params["chunks"] = [r.payload or "" for r in reports]
+            params["seqs"] = array_literal(r.seq for r in reports)
+            params["chunks"] = array_literal(r.payload or "" for r in reports)
         for attempt in range(_CONNECTION_RETRIES + 1):
             try:
                 async with self._pool.connection() as conn:

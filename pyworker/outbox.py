@@ -182,7 +182,8 @@ class Outbox:
             message = carried.pop() if carried else await queue.get()
             if message is None:
                 return
-            if not batches or queue.empty():
+            # hello goes alone: the dispatcher reads nothing else first.
+            if not batches or queue.empty() or message.HasField("hello"):
                 yield message
                 continue
             messages = [message]

@@ -3,8 +3,9 @@
 Lifecycle: RegisterWorkflow for each workflow, Register (name, actions, slots, labels), then
 Listen with `hello` first. Assignments run as asyncio tasks (async functions) or in threads
 (sync functions); `started` (unless the task ends within 20 ms) and the outcome go up the
-stream, what is queued at once as one batch, and wait for their Acks. When the stream breaks the worker reconnects (round robin over its dispatchers, exponential backoff with
-jitter), re-registers under the same worker_id, and re-sends the reports not yet acked, while
+stream, what is queued at once as one batch, and wait for their Acks. When the stream breaks
+the worker reconnects (round robin over its dispatchers, exponential backoff with jitter),
+re-registers under the same worker_id, and re-sends the reports not yet acked, while
 its tasks keep running. `stop()` drains: no new work, a grace period for running tasks, then
 they are cancelled and reported as retryable "worker_shutdown" failures.
 """

@@ -399,6 +399,7 @@ def test_report_marks_missing_cells_and_checks_targets() -> None:
     cells = {
         "hewer": {"W1.drain": Cell(value=300.0), "W4.ratio": Cell(value=0.9)},
         "procrastinate": {"W1.drain": Cell(value=100.0), "W4.ratio": Cell(error="boom")},
+        "pgqueuer": {"W1.drain": Cell(value=200.0)},
     }
     report = Report(
         started_at="now", quick=True, sizes={}, server={}, systems=list(cells),
@@ -407,8 +408,9 @@ def test_report_marks_missing_cells_and_checks_targets() -> None:
     missing = report.missing()
     assert "procrastinate W4.ratio" in missing  # an error is not a value
     assert "hewer W1.enqueue" in missing  # neither value nor n/a
-    assert report.verdicts()["W1.vs_hewer"] is True  # 300 >= 2 x 100
+    assert report.verdicts()["W1.vs_hewer"] is True  # 300 >= 1 x 200 (PgQueuer's)
     assert report.verdicts()["W4.ratio"] is True
+    assert report.verdicts()["W1.enqueue"] is None  # neither has a value
     cells["hewer"]["W1.drain"] = Cell(value=150.0)
     assert report.verdicts()["W1.vs_hewer"] is False
     assert "n/a" in Cell(na="no DAGs").text(1)

@@ -667,18 +667,24 @@ def test_the_outbox_stream_sends_what_is_queued_together_as_one_batch() -> None:
     async def collect(batches: bool) -> list[pb.WorkerMessage]:
         queue: asyncio.Queue[pb.WorkerMessage | None] = asyncio.Queue()
         big = pb.WorkerMessage(log=pb.LogLine(message="x" * BATCH_BYTES))
-        for message in [_started("a"), _started("b"), _started("c"), big, _started("d"), None]:
+        hello = pb.WorkerMessage(hello=pb.Hello(worker_id="w"))
+        for message in [hello, _started("a"), _started("b"), _started("c"), big, _started("d")]:
             queue.put_nowait(message)
+        queue.put_nowait(None)
         return [m async for m in Outbox.stream(queue, batches=batches)]
 
     plain = asyncio.run(collect(False))
-    assert [m.WhichOneof("body") for m in plain] == ["started"] * 3 + ["log", "started"]
+    assert [m.WhichOneof("body") for m in plain] == ["hello"] + ["started"] * 3 + [
+        "log",
+        "started",
+    ]
     sent = asyncio.run(collect(True))
-    # Three small reports in one message; the one over the byte budget goes alone, the one
-    # after it alone too (the end marker follows), and nothing is lost or reordered.
-    assert [m.WhichOneof("body") for m in sent] == ["batch", "log", "started"]
-    assert [m.started.task_id for m in sent[0].batch.messages] == ["a", "b", "c"]
-    assert sent[0].request_id == 0 and sent[2].started.task_id == "d"
+    # hello alone (a new stream's reports re-sent behind it); three small reports in one
+    # message; the one over the byte budget alone, the one after it alone too (the end
+    # marker follows); nothing lost or reordered.
+    assert [m.WhichOneof("body") for m in sent] == ["hello", "batch", "log", "started"]
+    assert [m.started.task_id for m in sent[1].batch.messages] == ["a", "b", "c"]
+    assert sent[1].request_id == 0 and sent[3].started.task_id == "d"
 
 
 def test_outbox_resends_unacked_reports_after_a_reconnect() -> None:

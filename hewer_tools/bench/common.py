@@ -28,6 +28,8 @@ from hewer_tools.bench.pg import BenchServer
 from hewer_tools.bench.run import percentile
 
 __all__ = ["percentile"]  # shared with `hewer bench e2e`
+# The longest line a bench child may write (its report, JSON): 64 MiB.
+CHILD_LINE_LIMIT = 64 << 20
 
 
 def optional(module: str) -> Any:
@@ -276,6 +278,9 @@ async def children(
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.PIPE,
                     stderr=log,
+                    # A child's report is one JSON line: at 1,000 tasks/s its latencies
+                    # are far over asyncio's default 64 KiB line limit.
+                    limit=CHILD_LINE_LIMIT,
                 )
             started.append(Child(name, proc, log_path))
         for child in started:

@@ -207,27 +207,27 @@ def _between(key: str, low: float, high: float) -> Callable[[Cells], bool | None
     return check
 
 
-#: Hewer's drain must be at least this multiple of each peer's.
-DRAIN_GOALS = {"procrastinate": 2.0, "pgqueuer": 1.0, "raw": 0.5}
+def _vs_peer(key: str, peer: str, goal: float) -> Callable[[Cells], bool | None]:
+    """Hewer's value of `key` is at least `goal` times the peer's, in the same invocation."""
 
+    def check(cells: Cells) -> bool | None:
+        ours, theirs = _value(cells, HEWER, key), _value(cells, peer, key)
+        return None if ours is None or theirs is None else ours >= goal * theirs
 
-def _drain_goal(cells: Cells) -> bool | None:
-    ours = _value(cells, HEWER, "W1.drain")
-    if ours is None:
-        return None
-    verdicts = [
-        ours >= goal * theirs
-        for peer, goal in DRAIN_GOALS.items()
-        if (theirs := _value(cells, peer, "W1.drain")) is not None
-    ]
-    return all(verdicts) if verdicts else None
+    return check
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("W1.vs_hewer", ">= 2 procrastinate, >= 1 pgqueuer, >= 0.5 raw", _drain_goal),
+    Target("W1.enqueue", ">= 0.5x pgqueuer", _vs_peer("W1.enqueue", "pgqueuer", 0.5)),
+    Target("W1.vs_hewer", ">= 1 pgqueuer", _vs_peer("W1.drain", "pgqueuer", 1.0)),
     Target("W2.p50", "<= 5 ms", _at_most("W2.p50", 5)),
     Target("W2.p99", "<= 20 ms", _at_most("W2.p99", 20)),
-    Target("W3.hop_p50", "<= 10 ms", _at_most("W3.hop_p50", 10)),
+    Target("W2.p50_1000", "<= 5 ms", _at_most("W2.p50_1000", 5)),
+    Target("W2.p99_1000", "<= 20 ms", _at_most("W2.p99_1000", 20)),
+    Target("W3.hop_p50", "<= 5 ms", _at_most("W3.hop_p50", 5)),
+    Target("W3.hop_p99", "<= 15 ms", _at_most("W3.hop_p99", 15)),
+    Target("W4.small", ">= 1x pgqueuer", _vs_peer("W4.small", "pgqueuer", 1.0)),
+    Target("W4.large", ">= 1x pgqueuer", _vs_peer("W4.large", "pgqueuer", 1.0)),
     Target("W4.ratio", ">= 0.8", _at_least("W4.ratio", 0.8)),
     Target("W5.commits", "<= 3", _at_most("W5.commits", 3)),
     Target("W5.idle", "<= 2 /s", _at_most("W5.idle", 2)),
