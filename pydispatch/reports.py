@@ -1,9 +1,9 @@
 """Worker reports applied in batches: one hewer function call per kind per batch.
 
-Reports from every stream go through one queue. The batcher takes the first, waits for more
-until `delay` after that one arrived (up to `size`; a report that came while the previous
-batch was being applied has waited already, so it goes at once, and so do a quarter of `size`
-reports), then applies them kind by kind in lifecycle order
+Reports from every stream go through one queue. The batcher takes what has arrived (up to
+`size`; with a `delay`, it also waits for more until `delay` after the first one arrived,
+unless a quarter of `size` are waiting), so that the reports arriving while one batch is
+applied make the next one, then applies them kind by kind in lifecycle order
 (start, refresh, log, stream, complete, fail) so that a worker's start and completion that
 land in one batch apply in the order they happened, and a task's log lines and output chunks
 land before its completion; batches apply one after another.

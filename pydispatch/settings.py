@@ -40,10 +40,11 @@ class DispatcherSettings:
     pool_max_size: int = 10
     #: identifies this dispatcher in logs and in RegisterResponse.dispatcher_id.
     dispatcher_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    #: reports (start, complete, fail, refresh) are applied in batches of up to this many,
-    #: collected for at most report_batch_delay after the first one arrives.
+    #: reports (start, complete, fail, refresh) are applied in batches of up to this many: what
+    #: arrived while the previous batch was applied, plus what comes within report_batch_delay
+    #: of the first one's arrival (0: nothing is waited for; a batch goes at once).
     report_batch_size: int = 200
-    report_batch_delay: float = 0.005
+    report_batch_delay: float = 0.0
     #: task log lines each worker stream may have stored (hewer.task_log), per second, in
     #: bursts of up to 4 seconds' worth; lines over that are refused (Ack reason log_rate).
     task_log_rate: float = 500.0

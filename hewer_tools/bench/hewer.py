@@ -73,7 +73,7 @@ class HewerSystem(System):
     has_dag = True
     batching = (
         "dispatcher claims up to the worker's free slots (50) per task_claim; start and "
-        "complete reports applied in batches of up to 200 (5 ms window)"
+        "complete reports applied in batches of up to 200 (what arrived while the last was applied)"
     )
 
     def __init__(self, *args: Any) -> None:
