@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -83,16 +84,21 @@ def connection_lost(exc: psycopg.Error) -> bool:
 
 
 def array_literal(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal of `values` (ids, numbers, text; None is NULL), to be cast by
-    the query (`%(x)s::uuid[]`). The hot report calls pass their arrays so: psycopg's list
-    dumper looks up a dumper per element, which cost the dispatcher a sixth of its time."""
+    """A PostgreSQL array literal of `values` (ids, numbers, booleans, text, dates and times;
+    None is NULL), to be cast by the query (`%(x)s::uuid[]`). The report calls and the
+    analytics feed pass their arrays so: psycopg's list dumper looks up a dumper per element,
+    which cost the dispatcher a sixth of its time."""
     return "{" + ",".join(_element(v) for v in values) + "}"
 
 
 def _element(value: object) -> str:
     if value is None:
         return "NULL"
-    if isinstance(value, (uuid.UUID, int)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (uuid.UUID, int)):
         return str(value)
-    text = str(value)
+    # date and datetime: ISO 8601 (an aware datetime keeps its offset; a naive one is read
+    # in the session's time zone, as psycopg's own dumper has it).
+    text = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

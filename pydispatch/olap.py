@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import time
@@ -36,9 +37,9 @@ from typing import Any, Final
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
-from psycopg.types.json import Jsonb
 
 from pydispatch import paths
+from pydispatch.db import array_literal
 from pydispatch.tracing import FINISHED, Tracing
 from pyworker.sqlfile import load
 
@@ -292,10 +293,10 @@ class Feeder:
         # Folding thousands of events is CPU work: off the event loop the leader shares.
         batch, malformed = await asyncio.to_thread(_fold, messages)
         stats.skipped += malformed
-        cur = await core.execute(QUERIES["core_runs"], {"ids": list(batch.runs)})
+        cur = await core.execute(QUERIES["core_runs"], {"ids": array_literal(batch.runs)})
         runs = {r["run_id"]: r for r in await cur.fetchall()}
         tasks_wanted = list({a.task_id for a in batch.attempts.values()})
-        cur = await core.execute(QUERIES["core_tasks"], {"ids": tasks_wanted})
+        cur = await core.execute(QUERIES["core_tasks"], {"ids": array_literal(tasks_wanted)})
         tasks = {t["task_id"]: t for t in await cur.fetchall()}
         facts = [a for a in batch.attempts.values() if a.run_id in runs and a.task_id in tasks]
         stats.skipped += len(batch.attempts) - len(facts)
@@ -312,10 +313,10 @@ class Feeder:
                 await store.execute(
                     QUERIES["store_runs"],
                     {
-                        "day": [_day(r["run_id"]) for r in rows],
-                        "metadata": [Jsonb(r["metadata"]) for r in rows],
+                        "day": array_literal(_day(r["run_id"]) for r in rows),
+                        "metadata": array_literal(json.dumps(r["metadata"]) for r in rows),
                         **{
-                            k: [r[k] for r in rows]
+                            k: array_literal(r[k] for r in rows)
                             for k in (
                                 "tenant_id",
                                 "run_id",
@@ -335,13 +336,13 @@ class Feeder:
                 await store.execute(
                     QUERIES["store_attempts"],
                     {
-                        "day": [_day(a.task_id) for a in facts],
-                        "workflow": [runs[a.run_id]["workflow"] for a in facts],
-                        "version": [runs[a.run_id]["version"] for a in facts],
-                        "step": [tasks[a.task_id]["step"] for a in facts],
-                        "action": [tasks[a.task_id]["action"] for a in facts],
+                        "day": array_literal(_day(a.task_id) for a in facts),
+                        "workflow": array_literal(runs[a.run_id]["workflow"] for a in facts),
+                        "version": array_literal(runs[a.run_id]["version"] for a in facts),
+                        "step": array_literal(tasks[a.task_id]["step"] for a in facts),
+                        "action": array_literal(tasks[a.task_id]["action"] for a in facts),
                         **{
-                            k: [getattr(a, k) for a in facts]
+                            k: array_literal(getattr(a, k) for a in facts)
                             for k in (
                                 "tenant_id",
                                 "task_id",
