@@ -324,9 +324,11 @@ def test_a_runs_stream_sends_its_events_live_and_resumes_after_last_event_id(
     kinds = [(e, d.get("step"), d.get("kind")) for e, _, d in streamed]
     assert kinds[-1] == ("run", None, None) and streamed[-1][2]["status"] == "succeeded"
     task_events = [d for e, _, d in streamed if e == "task"]
+    # No start was reported (task_start): each completion records it, just before its success.
     assert [(d["step"], d["kind"]) for d in task_events if d["kind"] != "created"] == [
-        ("fetch", "assigned"), ("summarize", "queued"), ("fetch", "succeeded"),
-        ("summarize", "assigned"), ("summarize", "succeeded"),
+        ("fetch", "assigned"), ("summarize", "queued"),
+        ("fetch", "started"), ("fetch", "succeeded"),
+        ("summarize", "assigned"), ("summarize", "started"), ("summarize", "succeeded"),
     ]  # fmt: skip
     assert len({i for _, i, _ in streamed if i}) == len(task_events)  # each event once
     # Reconnecting after the third event: the rest, not what was received.
