@@ -35,6 +35,7 @@ from pydispatch.validate import BadRequestError, check_json, parse_uuid, unix_ms
 from pyworker.logs import set_log_context
 from pyworker.proto import hewer_pb2 as pb
 from pyworker.proto import hewer_pb2_grpc as pb_grpc
+from pyworker.rpc import take_batch
 from pyworker.tracing import TRACEPARENT, add_traceparent
 
 if TYPE_CHECKING:
@@ -250,7 +251,9 @@ class DispatcherService(_Service, pb_grpc.DispatcherServicer):
                 if message is None:
                     break
                 if s.batches and not s.outbox.empty():
-                    message = _coalesce(message, s.outbox, carried)
+                    batch = take_batch(message, s.outbox, carried)
+                    if len(batch) > 1:
+                        message = pb.DispatcherMessage(batch=pb.DispatcherBatch(messages=batch))
                 await context.write(message)
         finally:
             core.detach(s)
@@ -721,31 +724,3 @@ async def _refuse(
             )
         )
     await context.abort(code, message)
-
-
-# A DispatcherBatch holds what was queued for a stream, up to this many messages and about
-# this many bytes (the first message may be larger: it goes alone).
-BATCH_MESSAGES: Final = 500
-BATCH_BYTES: Final = 1 << 20
-
-
-def _coalesce(
-    first: pb.DispatcherMessage,
-    queue: asyncio.Queue[pb.DispatcherMessage | None],
-    carried: list[pb.DispatcherMessage | None],
-) -> pb.DispatcherMessage:
-    """`first` and what else is queued now, as one message. What was taken but did not fit
-    (a message over the byte budget, or the end marker) is put in `carried`, to go next."""
-    messages = [first]
-    size = first.ByteSize()
-    while len(messages) < BATCH_MESSAGES and not queue.empty():
-        message = queue.get_nowait()
-        n = 0 if message is None else message.ByteSize()
-        if message is None or size + n > BATCH_BYTES:
-            carried.append(message)
-            break
-        messages.append(message)
-        size += n
-    if len(messages) == 1:
-        return first
-    return pb.DispatcherMessage(batch=pb.DispatcherBatch(messages=messages))

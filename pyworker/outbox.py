@@ -17,15 +17,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from pyworker.proto import hewer_pb2 as pb
+from pyworker.rpc import take_batch
 
 log = logging.getLogger("pyworker.worker")
 
 AckHandler = Callable[[pb.Ack], None]
-
-# A WorkerBatch holds what is queued at once, up to this many messages and about this many
-# bytes.
-BATCH_MESSAGES = 500
-BATCH_BYTES = 1 << 20
 
 
 @dataclass
@@ -176,7 +172,7 @@ class Outbox:
     ) -> AsyncIterator[pb.WorkerMessage]:
         """The request iterator of a Listen call: the queue's messages until its end marker.
         With batches (the dispatcher reads WorkerMessage.batch), what is queued together goes
-        as one message: up to BATCH_MESSAGES, about BATCH_BYTES (a larger message goes alone)."""
+        as one message (pyworker.rpc.take_batch)."""
         carried: list[pb.WorkerMessage | None] = []  # taken from the queue, not sent yet
         while True:
             message = carried.pop() if carried else await queue.get()
@@ -186,16 +182,7 @@ class Outbox:
             if not batches or queue.empty() or message.HasField("hello"):
                 yield message
                 continue
-            messages = [message]
-            size = message.ByteSize()
-            while len(messages) < BATCH_MESSAGES and not queue.empty():
-                more = queue.get_nowait()
-                n = 0 if more is None else more.ByteSize()
-                if more is None or size + n > BATCH_BYTES:
-                    carried.append(more)
-                    break
-                messages.append(more)
-                size += n
+            messages = take_batch(message, queue, carried)
             if len(messages) == 1:
                 yield message
             else:

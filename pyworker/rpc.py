@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import grpc
 import grpc.aio
@@ -148,3 +149,28 @@ def default_token(token: str | None = None) -> str | None:
 def call_metadata(token: str | None) -> Metadata:
     """The metadata of every call: `authorization: Bearer <token>` (nothing without a token)."""
     return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+# A batch on a Listen stream (WorkerBatch, DispatcherBatch) holds what is queued at once, up
+# to this many messages and about this many bytes (docs/protocol.md#batches).
+BATCH_MESSAGES = 500
+BATCH_BYTES = 1 << 20
+
+M = TypeVar("M", pb.WorkerMessage, pb.DispatcherMessage)
+
+
+def take_batch(first: M, queue: asyncio.Queue[M | None], carried: list[M | None]) -> list[M]:
+    """`first` and what else is queued now, within the batch limits (`first` may be larger:
+    it goes alone). What was taken but did not fit (a message over the byte budget, or the
+    end marker) is put in `carried`, to go next."""
+    messages = [first]
+    size = first.ByteSize()
+    while len(messages) < BATCH_MESSAGES and not queue.empty():
+        message = queue.get_nowait()
+        n = 0 if message is None else message.ByteSize()
+        if message is None or size + n > BATCH_BYTES:
+            carried.append(message)
+            break
+        messages.append(message)
+        size += n
+    return messages

@@ -41,8 +41,9 @@ from pyworker import (
 from pyworker.client import RunEvent, RunInfo, _input_json
 from pyworker.durations import format_seconds, spec_seconds
 from pyworker.execution import START_REPORT_DELAY, Execution
-from pyworker.outbox import BATCH_BYTES, Outbox
+from pyworker.outbox import Outbox
 from pyworker.proto import hewer_pb2 as pb
+from pyworker.rpc import BATCH_BYTES
 from tests.waiting import until
 
 # --- durations ----------------------------------------------------------------------------
